@@ -1,0 +1,75 @@
+# Backprop by Hand — every workflow is a thin wrapper over pip, JupyterLab, nbgrader or pytest.
+# Run `make help` for the list.
+
+PYTHON     ?= python3
+VENV       ?= .venv
+ASSIGNMENT ?= ex01_backprop
+JOBS       ?= 1
+PORT       ?= 8888
+PYTEST_ARGS ?=
+
+BIN   := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed
+
+# nbgrader calls `alembic` (and the kernel) from PATH: the environment's bin/ comes first.
+export PATH := $(BIN):$(PATH)
+# TensorFlow's C++ logging goes to stderr, which would zero a graded test cell.
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+
+.PHONY: help setup lab test release autograde feedback export demo present bench lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+setup: $(STAMP)  ## create $(VENV) with the pinned dependencies and the course package (idempotent)
+
+$(STAMP): requirements.txt requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/jupyter server extension enable --sys-prefix --py nbgrader >/dev/null 2>&1 || \
+	  $(BIN)/jupyter server extension enable --sys-prefix nbgrader.server_extensions.formgrader
+	@touch $@
+	@echo "environment ready in $(VENV)"
+
+lab: setup  ## start JupyterLab at the course root (nbgrader menus included)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT)
+
+test: setup  ## run the whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+release: setup  ## regenerate release/ from source/ and validate it
+	$(BIN)/nbgrader generate_assignment $(ASSIGNMENT) --force --CourseDirectory.ignore='["__pycache__", "*.pyc", ".ipynb_checkpoints"]'
+	$(BIN)/nbgrader validate source/$(ASSIGNMENT)/*.ipynb
+	$(BIN)/nbgrader validate --invert release/$(ASSIGNMENT)/*.ipynb
+
+autograde: setup  ## grade everything in submitted/ (JOBS=n grades students in n processes)
+	$(BIN)/python -m course.instructor.autograde $(ASSIGNMENT) --jobs $(JOBS)
+
+feedback: setup  ## write HTML feedback for every graded student into feedback/
+	$(BIN)/nbgrader generate_feedback $(ASSIGNMENT) --force
+
+export: setup  ## write grades.csv from the gradebook
+	$(BIN)/nbgrader export
+
+demo: setup  ## run the whole pipeline on synthetic students and print the grade table
+	$(BIN)/python -m course.instructor.demo $(ASSIGNMENT)
+
+present: setup  ## serve the classroom explorer with Voila
+	$(BIN)/voila demos/backprop_explorer.ipynb --port=$(PORT) --theme=light --no-browser
+
+bench: setup  ## print performance figures (and write artifacts/bench.json)
+	$(BIN)/python -m tests.bench.run
+
+lock: ## re-pin requirements.lock from a fresh install of requirements.txt
+	rm -rf $(VENV).lock && $(PYTHON) -m venv $(VENV).lock
+	$(VENV).lock/bin/pip install --quiet -r requirements.txt
+	( echo "# Every package of a working environment, pinned; used as pip constraints by \`make setup\`."; \
+	  echo "# Regenerate with \`make lock\` after changing requirements.txt."; \
+	  $(VENV).lock/bin/pip freeze --exclude-editable ) > requirements.lock
+	rm -rf $(VENV).lock
+
+clean:  ## remove generated student data and caches (keeps source/ and release/)
+	rm -rf submitted feedback gradebook.db .exchange artifacts .pytest_cache
+	find autograded -mindepth 1 -not -name README.md -prune -exec rm -rf {} +

@@ -1,0 +1,99 @@
+"""Turn whatever a student produced into plain float64 numbers before comparing.
+
+Student code runs in the same kernel before the tests, so nothing it returns is
+trusted: every value is copied into a fresh base-class ``numpy.ndarray`` of float64
+(so a custom ``__eq__`` or ndarray subclass cannot influence the comparison), and the
+comparisons themselves are done on Python floats with captured functions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .feedback import GradingError, fmt
+
+__all__ = ["as_array", "as_scalar", "close", "first_mismatch"]
+
+# Captured at import time (the notebook's first, read-only cell imports course before
+# any student cell runs), so a student who rebinds np.array or math.isfinite later
+# does not change how we read their answers.
+_np_array = np.array
+_ndarray = np.ndarray
+_float64 = np.float64
+_isfinite = math.isfinite
+_abs = abs
+_float = float
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, (str, bytes)):
+        return f"the text {value!r:.40}"
+    return f"a {type(value).__name__}"
+
+
+def as_array(value: object, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """Copy ``value`` into a new float64 ndarray.
+
+    Accepts Python/NumPy numbers, lists, NumPy arrays of any float/int dtype and
+    TensorFlow tensors.  ``shape`` (if given) is the expected shape; arrays with the
+    same number of elements (e.g. (1, 1) for a scalar, or (n,) for (n, 1)) are
+    reshaped to it.  Raises :class:`GradingError` naming ``name`` for anything else
+    (None, text, booleans, dicts, arrays of objects, wrong size).
+    """
+    if value is None or isinstance(value, (str, bytes, bool, dict, set)):
+        raise GradingError(f"{name} should be a number, but it is {_describe(value)}.")
+    try:
+        array = _np_array(value, dtype=_float64, copy=True, subok=False)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise GradingError(
+            f"{name} should be a number (or an array of numbers), but it is {_describe(value)}."
+        ) from error
+    if type(array) is not _ndarray:  # pragma: no cover - np.array(subok=False) guarantees it
+        array = _np_array(array.tolist(), dtype=_float64)
+    if shape is not None and array.shape != tuple(shape):
+        expected_size = 1
+        for dim in shape:
+            expected_size *= dim
+        if array.size != expected_size:
+            raise GradingError(
+                f"{name} should have shape {tuple(shape)}, but it has shape {array.shape}."
+            )
+        array = array.reshape(shape)
+    return array
+
+
+def as_scalar(value: object, name: str) -> float:
+    """Return ``value`` as a finite Python float, or raise :class:`GradingError`.
+
+    Python floats and ints, NumPy scalars, 0-d and one-element arrays (e.g. (1, 1))
+    and one-element tensors are accepted; NaN and infinity are not.
+    """
+    array = as_array(value, name)
+    if array.size != 1:
+        raise GradingError(f"{name} should be a single number, but it has shape {array.shape}.")
+    number = _float(array.reshape(-1)[0])
+    if not _isfinite(number):
+        raise GradingError(f"{name} should be a finite number, but it is {fmt(number)}.")
+    return number
+
+
+def close(got: float, expected: float, rtol: float, atol: float = 0.0) -> bool:
+    """``|got - expected| <= atol + rtol * |expected|`` on Python floats (NaN is never close)."""
+    return _abs(got - expected) <= atol + rtol * _abs(expected)
+
+
+def first_mismatch(
+    got: np.ndarray, expected: np.ndarray, rtol: float, atol: float
+) -> tuple[tuple[int, ...], float, float] | None:
+    """Index, got and expected of the first element that is not :func:`close`, else None.
+
+    Both arrays must already be float64 ndarrays of the same shape (see :func:`as_array`).
+    """
+    for index, (g, e) in zip(np.ndindex(expected.shape), zip(got.ravel().tolist(), expected.ravel().tolist())):
+        if not close(g, e, rtol, atol):
+            return index, g, e
+    return None

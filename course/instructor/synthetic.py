@@ -1,0 +1,98 @@
+"""Synthetic students: submissions made from the source and release notebooks.
+
+A *full* submission is the release notebook with every answer cell replaced by the
+instructor's solution; a *blank* one is the release notebook untouched; a *partly wrong*
+one is the full submission with the deliberate slips in :data:`SLIPS`, each of which
+must cost exactly the test cells it names (the tests check that).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["Slip", "SLIPS", "full_submission", "blank_submission", "partly_wrong_submission",
+           "write_submission", "autograded_points"]
+
+_DELIMITERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+@dataclass(frozen=True)
+class Slip:
+    """Replace ``old`` by ``new`` in answer cell ``cell_id``; costs the tests in ``costs``."""
+
+    cell_id: str
+    old: str
+    new: str
+    costs: tuple[str, ...]
+
+
+# One realistic mistake per notebook; `costs` names the test cells that must lose points.
+SLIPS: dict[str, tuple[Slip, ...]] = {}
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _strip_delimiters(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if not line.strip().startswith(_DELIMITERS))
+
+
+def full_submission(source_path: Path, release_path: Path) -> nbformat.NotebookNode:
+    """The release notebook with each answer cell filled in from the source solution."""
+    source = nbformat.read(source_path, as_version=4)
+    release = nbformat.read(release_path, as_version=4)
+    solutions = {
+        _grade_id(cell): _strip_delimiters(cell.source)
+        for cell in source.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+    filled = copy.deepcopy(release)
+    for cell in filled.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = solutions[_grade_id(cell)]
+    return filled
+
+
+def blank_submission(release_path: Path) -> nbformat.NotebookNode:
+    """The release notebook exactly as a student receives it."""
+    return nbformat.read(release_path, as_version=4)
+
+
+def partly_wrong_submission(source_path: Path, release_path: Path) -> nbformat.NotebookNode:
+    """The full submission with this notebook's :data:`SLIPS` applied."""
+    notebook = full_submission(source_path, release_path)
+    for slip in SLIPS.get(source_path.stem, ()):
+        cells = [cell for cell in notebook.cells if _grade_id(cell) == slip.cell_id]
+        if len(cells) != 1 or slip.old not in cells[0].source:
+            raise ValueError(f"slip {slip} no longer applies to {source_path.name}: update SLIPS")
+        cells[0].source = cells[0].source.replace(slip.old, slip.new, 1)
+    return notebook
+
+
+def autograded_points(path: Path) -> dict[str, float]:
+    """Points of every autograder test cell in a notebook, by grade_id."""
+    notebook = nbformat.read(path, as_version=4)
+    points = {}
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            points[meta["grade_id"]] = float(meta.get("points", 0))
+    return points
+
+
+def write_submission(submitted_dir: Path, student: str, assignment: str,
+                     notebooks: dict[str, nbformat.NotebookNode]) -> Path:
+    """Write ``notebooks`` (name -> notebook) as ``submitted/<student>/<assignment>/``."""
+    folder = submitted_dir / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, notebook in notebooks.items():
+        nbformat.write(notebook, folder / f"{name}.ipynb")
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+    (folder / "timestamp.txt").write_text(stamp)
+    return folder

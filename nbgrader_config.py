@@ -1,0 +1,71 @@
+"""nbgrader configuration for the Backprop by Hand course.
+
+The repository root is the course root.  Everything that differs between a laptop and
+a JupyterHub comes from the environment:
+
+    NBGRADER_COURSE_ID     course id                   (default: backprop-by-hand)
+    NBGRADER_DB_URL        gradebook database URL      (default: sqlite:///<root>/gradebook.db)
+    NBGRADER_EXCHANGE      exchange root directory     (default: <root>/.exchange)
+    NBGRADER_CELL_TIMEOUT  seconds per cell when grading (default: 120)
+"""
+
+import os
+from pathlib import Path
+
+c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+
+ROOT = Path(__file__).resolve().parent
+
+# The grading kernel inherits this process's environment: silence TensorFlow's C++
+# logging before any kernel starts, because nbgrader zeroes a test cell that writes
+# anything to stderr.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+os.environ.setdefault("MPLBACKEND", "agg")
+
+# --- the course ------------------------------------------------------------------
+c.CourseDirectory.course_id = os.environ.get("NBGRADER_COURSE_ID", "backprop-by-hand")
+c.CourseDirectory.root = str(ROOT)
+c.CourseDirectory.db_url = os.environ.get("NBGRADER_DB_URL", f"sqlite:///{ROOT / 'gradebook.db'}")
+
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", str(ROOT / ".exchange"))
+c.Exchange.path_includes_course = True
+
+# --- generating the student version -----------------------------------------------
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE\nraise NotImplementedError()",
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# --- executing notebooks (validate and autograde) ---------------------------------
+c.Execute.timeout = int(os.environ.get("NBGRADER_CELL_TIMEOUT", "120"))
+c.Execute.interrupt_on_timeout = True
+c.Execute.kernel_name = "python3"
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+
+# A student who deleted a graded cell gets it back (scored as unanswered) instead of
+# the notebook failing to grade.
+c.OverwriteCells.add_missing_cells = True
+
+# Last line of defence against log noise that would zero a test cell.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = (
+    r"(?m)^(WARNING: All log messages before absl::InitializeLog|"
+    r"I0000|W0000|E0000|.*cuda|.*oneDNN|.*TensorFlow binary is optimized|"
+    r".*tensorflow/core|.*absl::)"
+)
+
+# Long outputs (a print in a loop) are cut, so one submission cannot bloat the batch.
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 30
+
+# --- feedback -----------------------------------------------------------------------
+# nbgrader restores hidden tests and mark schemes when it grades (formgrader shows
+# them to the grader); strip them again from the HTML feedback the student reads.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

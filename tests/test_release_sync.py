@@ -1,0 +1,47 @@
+"""release/ is exactly what nbgrader makes from source/, and both validate as they should."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ASSIGNMENT, RELEASE_DIR, make_course_copy, read, source_notebooks
+from course.instructor.nbgrader_cli import nbgrader
+
+pytestmark = pytest.mark.nbgrader
+
+
+def _normalised(path) -> str:
+    notebook = read(path)
+    return json.dumps(notebook, sort_keys=True, indent=1)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    root = make_course_copy(tmp_path_factory.mktemp("generate") / "course")
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    return root
+
+
+def test_release_matches_generate_assignment(generated):
+    fresh = generated / "release" / ASSIGNMENT
+    assert sorted(p.name for p in fresh.glob("*.ipynb")) == sorted(p.name for p in RELEASE_DIR.glob("*.ipynb"))
+    for path in sorted(fresh.glob("*.ipynb")):
+        assert _normalised(RELEASE_DIR / path.name) == _normalised(path), (
+            f"release/{ASSIGNMENT}/{path.name} is stale: run `make release` and commit it")
+
+
+def test_source_validates(generated):
+    result = nbgrader(generated, "validate", *(str(p) for p in sorted(
+        (generated / "source" / ASSIGNMENT).glob("*.ipynb"))), check=False)
+    assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout + result.stderr
+    assert "failed" not in result.stdout.lower() and "error" not in result.stdout.lower(), result.stdout
+
+
+def test_blank_release_fails_its_tests(generated):
+    notebooks = sorted((generated / "release" / ASSIGNMENT).glob("*.ipynb"))
+    result = nbgrader(generated, "validate", "--invert", *(str(p) for p in notebooks), check=False)
+    # --invert reports success per notebook when its tests fail on the blank version.
+    assert result.stdout.count("Success! The notebook does not pass any tests.") == len(notebooks), \
+        result.stdout + result.stderr
