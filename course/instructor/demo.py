@@ -12,6 +12,7 @@ import os
 import time
 from pathlib import Path
 
+from .autograde import autograde
 from .nbgrader_cli import format_table, grade_table, nbgrader
 from .synthetic import blank_submission, full_submission, partly_wrong_submission, write_submission
 
@@ -41,8 +42,8 @@ def run_demo(root: Path, assignment: str) -> str:
     timings["generate"] = time.perf_counter() - start
     write_synthetic_class(root, assignment)
     start = time.perf_counter()
-    nbgrader(root, "autograde", assignment, "--force")
-    timings["autograde"] = time.perf_counter() - start
+    run = autograde(root, assignment)
+    timings["autograde"] = run.seconds
     start = time.perf_counter()
     nbgrader(root, "generate_feedback", assignment, "--force")
     nbgrader(root, "export")

@@ -1,0 +1,78 @@
+"""nbgrader preprocessors of this course, configured in ``nbgrader_config.py``.
+
+:class:`FlagTampering` runs in the nbgrader process after the notebook has executed
+and before the scores are saved, so nothing a student's code does in the kernel can
+reach it.  It scans every student code cell with :func:`course.integrity.scan_source`;
+from the first cell with a finding on, every autograder test scores zero, and a note
+placed after that cell tells the student (and the teaching assistant in formgrader)
+what was found.  Cells that read files lose their outputs, so nothing they read
+(hidden tests in the gradebook, for example) reaches the feedback.
+"""
+
+from __future__ import annotations
+
+from nbformat.v4 import new_markdown_cell, new_output
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .integrity import scan_source
+
+__all__ = ["FlagTampering", "NOTE_MARKER"]
+
+NOTE_MARKER = "grading-integrity-note"
+
+
+def _instructor_sources(resources: dict) -> set[str]:
+    """Sources of the instructor's locked cells (tests, given code) from the gradebook."""
+    info = resources.get("nbgrader", {})
+    try:
+        with Gradebook(info["db_url"]) as gradebook:
+            notebook = gradebook.find_notebook(info["notebook"], info["assignment"])
+            return {cell.source for cell in notebook.source_cells if cell.locked}
+    except (KeyError, MissingEntry):
+        return set()
+
+
+def _is_test_cell(cell) -> bool:
+    meta = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+class FlagTampering(NbGraderPreprocessor):
+    """Zero the tests that follow student code which patches, exits or reads files."""
+
+    def preprocess(self, nb, resources):
+        instructor = _instructor_sources(resources)
+        first_flagged, reports = None, []
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or _is_test_cell(cell) or cell.source in instructor:
+                continue
+            findings = scan_source(cell.source)
+            if not findings:
+                continue
+            if first_flagged is None:
+                first_flagged = index
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {index + 1}")
+            reports.extend(f"`{grade_id}` {finding}" for finding in findings)
+            if any(finding.kind == "files" for finding in findings):
+                cell.outputs = []
+        if first_flagged is None:
+            return nb, resources
+
+        summary = ("Integrity check: your code changes how it is graded, stops the kernel, "
+                   "or reads files; tests after it score 0.")
+        for cell in nb.cells[first_flagged + 1:]:
+            if _is_test_cell(cell):
+                cell.outputs = [new_output("error", ename="IntegrityError", evalue=summary,
+                                           traceback=["\u2717 " + summary])]
+        note = new_markdown_cell(
+            "**Grading note (integrity check).** The code above was not graded normally because:\n\n"
+            + "\n".join(f"- {line}" for line in reports[:20])
+            + "\n\nEvery automatic test after this point scored 0. If this is a misunderstanding, "
+              "talk to your instructor: the teaching assistant sees this note in formgrader.",
+            metadata={"tags": [NOTE_MARKER]},
+        )
+        nb.cells.insert(first_flagged + 1, note)
+        self.log.warning("Integrity findings for %s/%s: %s", resources.get("nbgrader", {}).get("student"),
+                         resources.get("nbgrader", {}).get("notebook"), "; ".join(reports[:5]))
+        return nb, resources

@@ -1,0 +1,116 @@
+"""Start JupyterLab or Voila on a free loopback port for browser tests and benchmarks."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
+                 "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"server not ready after {timeout} s:\n{log.read_text()[-4000:]}")
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    # Voila runs the notebook on every page GET, so readiness is probed without one.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()[-4000:]}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"server not listening after {timeout} s:\n{log.read_text()[-4000:]}")
+
+
+def _environment(root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = str(root)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    env.pop("NBGRADER_EXECUTION", None)
+    env.pop("MPLBACKEND", None)  # let the notebook choose ipympl
+    return env
+
+
+@contextmanager
+def jupyterlab(root: Path, workdir: Path):
+    """Serve JupyterLab on ``root``; yields ``(base_url, token)``.
+
+    Cells are not virtualised (windowing mode "none"), so every cell is in the DOM,
+    and the app object is exposed as ``window.jupyterapp`` so tests can run commands.
+    """
+    port, token = free_port(), secrets.token_hex(16)
+    settings = workdir / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    log = workdir / "jupyterlab.log"
+    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
+               f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}",
+               f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+               f"--LabApp.user_settings_dir={workdir / 'lab-settings'}",
+               f"--LabApp.workspaces_dir={workdir / 'lab-workspaces'}",
+               "--ServerApp.disable_check_xsrf=False", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    with open(log, "w") as handle:
+        process = subprocess.Popen(command, cwd=root, env=_environment(root), stdout=handle,
+                                   stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{base}/api/status?token={token}", process, log)
+        yield base, token
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def voila(notebook: Path, workdir: Path, root: Path):
+    """Serve ``notebook`` with Voila; yields the page URL."""
+    port = free_port()
+    log = workdir / "voila.log"
+    command = [str(Path(sys.executable).parent / "voila"), str(notebook), "--no-browser",
+               f"--port={port}", "--Voila.ip=127.0.0.1", "--theme=light"]
+    with open(log, "w") as handle:
+        process = subprocess.Popen(command, cwd=notebook.parent, env=_environment(root),
+                                   stdout=handle, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_for_port(port, process, log)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

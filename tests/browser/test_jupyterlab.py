@@ -1,0 +1,111 @@
+"""A real browser: JupyterLab runs each notebook as a student who finished it, the
+math renders, sliders draw and respond to the keyboard; formgrader shows the assignment.
+
+Playwright drives Debian's Chromium.  In CI a missing browser is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ASSIGNMENT, ROOT, make_course_copy
+from course.instructor.nbgrader_cli import nbgrader
+from course.instructor.synthetic import full_submission
+from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, jupyterlab
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = ROOT / "artifacts" / "browser"
+
+
+def test_chromium_is_installed():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: `apt-get install chromium` (.ci/run does)"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on a temporary course whose work/ folder holds finished notebooks."""
+    base = tmp_path_factory.mktemp("lab")
+    root = make_course_copy(base / "course")
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    work = root / "work"
+    work.mkdir()
+    for source in sorted((root / "source" / ASSIGNMENT).glob("*.ipynb")):
+        nbformat.write(full_submission(source, root / "release" / ASSIGNMENT / source.name), work / source.name)
+    with jupyterlab(root, base) as (url, token):
+        yield url, token, root
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is required for browser tests"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def _open_and_run(page, url: str, token: str, notebook: str) -> None:
+    page.goto(f"{url}/lab/tree/work/{notebook}?token={token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')")
+    # Wait for the kernel, then run everything and wait until no cell is queued or running.
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_timeout(1000)
+    page.wait_for_function(
+        "() => ![...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'))",
+        timeout=240_000, polling=500)
+
+
+def _slider_output_changes(page, name: str) -> None:
+    """Press → on the first slider; the slider's readout and the widget output must change."""
+    handle = page.locator(".widget-slider .noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    area = page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-slider")).first
+    readout = page.locator(".widget-slider .widget-readout").first
+    before_text = readout.inner_text()
+    before = area.screenshot()
+    handle.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(1500)
+    after = area.screenshot(path=str(ARTIFACTS / f"{name}-after-slider.png"))
+    assert readout.inner_text() != before_text, "slider readout did not move"
+    assert after != before, "the output did not change when the slider moved"
+
+
+@pytest.mark.parametrize("notebook", ["01_paper_calculation.ipynb", "02_code_verification.ipynb",
+                                      "03_gradient_flow.ipynb"])
+def test_notebook_runs_renders_and_responds(lab, browser, notebook):
+    url, token, _root = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        _open_and_run(page, url, token, notebook)
+        name = Path(notebook).stem
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        assert errors.count() == 0, errors.first.inner_text()[:2000]
+        assert page.locator("mjx-container").count() > 0, "no rendered math"
+        assert page.locator(".widget-slider").count() > 0, "no slider drawn"
+        _slider_output_changes(page, name)
+    finally:
+        page.close()
+
+
+def test_formgrader_shows_the_assignment(lab, browser):
+    url, token, _root = lab
+    page = browser.new_page()
+    try:
+        page.goto(f"{url}/formgrader?token={token}")
+        page.wait_for_selector(f"text={ASSIGNMENT}", timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "formgrader.png"))
+    finally:
+        page.close()
