@@ -70,7 +70,7 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
-# --- integrity -----------------------------------------------------------------------
+# --- integrity and size -----------------------------------------------------------------------
 # After execution and before scores are saved, scan student code outside the kernel
 # for patching, exits and file reads (course/nbgrader_ext.py); flagged notebooks lose
 # the points of the tests that follow the flagged cell.
@@ -79,6 +79,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
+    "course.nbgrader_ext.LimitOutputSize",
     "course.nbgrader_ext.FlagTampering",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",

@@ -17,9 +17,29 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .integrity import scan_source
 
-__all__ = ["FlagTampering", "NOTE_MARKER"]
+__all__ = ["FlagTampering", "LimitOutputSize", "NOTE_MARKER"]
 
 NOTE_MARKER = "grading-integrity-note"
+
+
+MAX_OUTPUT_CHARS = 20_000
+
+
+class LimitOutputSize(NbGraderPreprocessor):
+    """Cut every text output to :data:`MAX_OUTPUT_CHARS` characters.
+
+    nbgrader's ``LimitOutput`` counts lines; one ``print("x" * 10**8)`` is one line and
+    would be copied into the gradebook folder and the feedback page whole.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and len(output.get("text", "")) > MAX_OUTPUT_CHARS:
+                output.text = output.text[:MAX_OUTPUT_CHARS] + "\n… [output cut by the grader]\n"
+            for mime, value in list(output.get("data", {}).items()):
+                if isinstance(value, str) and len(value) > MAX_OUTPUT_CHARS and mime.startswith("text/"):
+                    output.data[mime] = value[:MAX_OUTPUT_CHARS] + "\n… [output cut by the grader]"
+        return cell, resources
 
 
 def _instructor_sources(resources: dict) -> set[str]:

@@ -83,3 +83,14 @@ def test_flag_tampering_leaves_honest_notebooks_alone():
     before = nbformat.writes(notebook)
     notebook, _ = FlagTampering().preprocess(notebook, {"nbgrader": {}})
     assert nbformat.writes(notebook) == before
+
+
+def test_huge_outputs_are_cut():
+    from course.nbgrader_ext import MAX_OUTPUT_CHARS, LimitOutputSize
+
+    cell = new_code_cell("print('x' * 10**7)", outputs=[
+        nbformat.v4.new_output("stream", name="stdout", text="x" * 10**7),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "y" * 10**7}, execution_count=1)])
+    cell, _ = LimitOutputSize().preprocess_cell(cell, {}, 0)
+    assert len(cell.outputs[0].text) < MAX_OUTPUT_CHARS + 100
+    assert len(cell.outputs[1].data["text/plain"]) < MAX_OUTPUT_CHARS + 100

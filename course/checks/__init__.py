@@ -1,0 +1,1 @@
+"""Graded checks the hidden tests call, one module per notebook (paper, code, gradient_flow)."""

@@ -1,0 +1,446 @@
+"""Graded checks for notebook 3, gradient flow through a deep network.
+
+The student writes, in the column-vector convention of :mod:`course.networks`:
+
+- ``deep_forward(x, params, activation)`` -> ``(zs, activations)``: ``zs[l]`` is layer
+  ``l``'s pre-activation (shape ``(n_{l+1},)``), ``activations[0]`` is ``x`` and
+  ``activations[l + 1]`` layer ``l``'s output, so ``activations[-1]`` is ``y_pred``;
+- ``deep_backward(y, zs, activations, params, activation)`` -> list of ``(dW, db)`` per
+  layer, index 0 nearest the input, shapes as in ``params``;
+- ``analyze_gradient_flow(x, y, layer_sizes, activation="sigmoid", seed=0)`` -> the
+  Frobenius norm of ``dL/dW`` per layer (1-D, index 0 nearest the input).
+
+Every expected value comes from the ``tf.GradientTape`` oracle
+(:mod:`course.oracles.deep`) on ``init_params`` weights.  Results are coerced to
+float64 with :mod:`course.coerce` and compared with ``rtol`` plus an ``atol`` relative
+to the largest value of the case, so float32 code passes.  A failure names the first
+wrong layer (going backwards from the output, the order backprop computes them) and the
+likely misconception.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..coerce import as_array, as_scalar, close
+from ..feedback import GradingError, fmt, passed
+from ..networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params
+from ..oracles import deep as oracle
+from ..sandbox import any_referenced, call_student
+
+__all__ = [
+    "check_deep_forward",
+    "check_deep_backward",
+    "check_analyze_gradient_flow",
+    "check_vanishing_phenomenon",
+    "check_gradient_after_10_layers",
+    "phenomenon_ratios",
+    "RTOL",
+    "ATOL_FRACTION",
+    "SIGMOID_MAX_FIRST_OVER_LAST",
+    "RELU_MAX_SPREAD",
+]
+
+RTOL = 1e-3
+ATOL_FRACTION = 1e-6  # absolute slack, as a fraction of the largest value in the case
+SIGMOID_MAX_FIRST_OVER_LAST = 0.1  # sigmoid: first layer at least 10x smaller than the last
+RELU_MAX_SPREAD = 4.0  # relu: largest / smallest layer norm within this factor
+
+# Names a *manual* backward pass has no business using (autodiff or the oracle itself).
+_AUTODIFF = {"GradientTape", "tensorflow", "tf", "torch", "jax", "autograd", "jacobian",
+             "oracles", "reference_analyze", "gradient_norms"}
+
+_ACTIVATION_HINT = {
+    "sigmoid": "the hidden sigmoid derivative is a * (1 - a) of that layer's own output a",
+    "tanh": "the tanh derivative is 1 - a**2 of that layer's own output a",
+    "relu": "the ReLU derivative is 1 where z > 0 and 0 elsewhere (not the ReLU output itself)",
+}
+
+_rng = np.random.default_rng
+_len = len
+_isinstance = isinstance
+_max = max
+_min = min
+_abs = abs
+_range = range
+_zip = zip
+_list = list
+_tuple = tuple
+_float = float
+
+
+# --------------------------------------------------------------------------- cases
+class _Case:
+    """One network + sample: weights from init_params, the oracle's forward and gradients."""
+
+    def __init__(self, sizes: Sequence[int], seed: int, activation: str, *,
+                 x_scale: float = 1.0, y: float = 1.0, w_scale: float = 1.0, x=None):
+        self.sizes = _list(sizes)
+        self.seed = seed
+        self.activation = activation
+        self.y = _float(y)
+        if x is None:
+            self.x = _rng(1000 + seed).standard_normal(self.sizes[0]) * x_scale
+        else:
+            self.x = np.array(x, dtype=float)
+        self.w_scale = w_scale
+        self.params = init_params(self.sizes, seed, scale=w_scale)
+        self.zs, self.activations = oracle.forward(self.x, self.params, activation)
+        self.grads = oracle.gradients(self.x, self.y, self.params, activation)
+        self.norms = np.array([oracle.frobenius(dW) for dW, _ in self.grads])
+
+    @property
+    def n_layers(self) -> int:
+        return _len(self.params)
+
+    def fresh_x(self) -> np.ndarray:
+        return self.x.copy()
+
+    def fresh_params(self) -> list:
+        return [(W.copy(), b.copy()) for W, b in self.params]
+
+    def describe(self) -> str:
+        extra = "" if self.w_scale == 1.0 else f", weights x{self.w_scale:g}"
+        return f"layer_sizes={self.sizes}, activation={self.activation!r}, seed={self.seed}{extra}, y={self.y:g}"
+
+
+def _atol(*arrays: np.ndarray) -> float:
+    # Python floats only: a student who rebinds np.max / np.abs cannot widen the tolerance.
+    biggest = _max([_abs(v) for a in arrays for v in a.ravel().tolist()] + [0.0])
+    return ATOL_FRACTION * _max(biggest, 1e-12)
+
+
+def _all_close(got: np.ndarray, expected: np.ndarray, atol: float) -> bool:
+    if got.shape != expected.shape:
+        return False
+    for g, e in _zip(got.ravel().tolist(), expected.ravel().tolist()):
+        if not close(g, e, RTOL, atol):
+            return False
+    return True
+
+
+def _sequence(value: Any, name: str, length: int, what: str) -> list:
+    if _isinstance(value, np.ndarray) and value.dtype != object and value.ndim >= 1:
+        value = _list(value)
+    if not _isinstance(value, (_list, _tuple)):
+        kind = "None" if value is None else f"a {type(value).__name__}"
+        raise GradingError(f"{name} should be a list with {what}, but it is {kind}.")
+    if _len(value) != length:
+        raise GradingError(f"{name} should be a list with {what} ({length} for this network), "
+                           f"but it has {_len(value)} items.")
+    return _list(value)
+
+
+def _forbid_autodiff(function: Callable, name: str) -> None:
+    found = any_referenced(function, _AUTODIFF)
+    if found:
+        raise GradingError(
+            f"{name} uses {', '.join(sorted(found))}: compute the gradients by hand with the "
+            "chain rule (numpy only); TensorFlow is what the tests compare you against."
+        )
+
+
+def _reraise_with_hint(error: GradingError) -> None:
+    message = str(error)
+    if any(word in message for word in ("mismatch", "align", "broadcast", "shapes", "shape")):
+        raise GradingError(
+            message + "\nHint: W of layer l has shape (n_out, n_in). Going backwards, "
+            "dL/da_prev = W.T @ dz (note the transpose) and dL/dW = np.outer(dz, a_prev)."
+        ) from None
+    raise error
+
+
+# --------------------------------------------------------------------------- forward
+_FORWARD_VISIBLE = [((3, 4, 2, 1), 11, "sigmoid")]
+_FORWARD_HIDDEN = [((3, 5, 4, 2, 1), 21, "sigmoid"), ((4, 6, 6, 3, 1), 22, "relu"),
+                   ((2, 7, 3, 1), 23, "tanh"), ((5, 1), 24, "relu"), ((6, 3, 8, 4, 5, 1), 25, "sigmoid")]
+
+
+def check_deep_forward(deep_forward: Callable, *, hidden: bool = False) -> None:
+    """``deep_forward(x, params, activation)`` against the TensorFlow forward pass."""
+    specs = _FORWARD_HIDDEN if hidden else _FORWARD_VISIBLE
+    for index, (sizes, seed, activation) in enumerate(specs):
+        case = _Case(sizes, seed, activation, x_scale=2.0 if index % 2 else 1.0)
+        what = f"deep_forward(x, params, activation={activation!r}) for layer_sizes={case.sizes}"
+        result = call_student(deep_forward, case.fresh_x(), case.fresh_params(), activation, what=what).value
+        if not _isinstance(result, (_tuple, _list)) or _len(result) != 2:
+            raise GradingError(f"{what} should return a pair (zs, activations).")
+        L = case.n_layers
+        zs = _sequence(result[0], "zs", L, "one pre-activation z per layer")
+        if _len(result[1]) == L and not _isinstance(result[1], (str, bytes)):
+            raise GradingError(f"activations should have {L + 1} items for {L} layers: "
+                               "activations[0] is the input x itself, then one output per layer.")
+        acts = _sequence(result[1], "activations", L + 1, "the input x followed by every layer's output")
+        for layer in _range(L):
+            n_out = case.sizes[layer + 1]
+            z = as_array(zs[layer], f"zs[{layer}]", (n_out,))
+            a = as_array(acts[layer + 1], f"activations[{layer + 1}]", (n_out,))
+            exp_z, exp_a = case.zs[layer], case.activations[layer + 1]
+            if not _all_close(z, exp_z, _atol(exp_z)):
+                hint = ("z = W @ a_prev + b, with a_prev the previous layer's output (x for layer 0)"
+                        if layer else "z = W @ x + b")
+                raise GradingError(f"{what}: zs[{layer}] (layer {layer}, counting from 0 at the input) "
+                                   f"is wrong: ||z|| should be {fmt(oracle.frobenius(exp_z))}, "
+                                   f"got {fmt(oracle.frobenius(z))}.\nHint: {hint}.")
+            if not _all_close(a, exp_a, _atol(exp_a)):
+                if layer == L - 1:
+                    hint = "the output layer always uses the sigmoid, whatever the hidden activation"
+                else:
+                    hint = f"hidden layers use the {activation!r} activation of their own z"
+                raise GradingError(f"{what}: activations[{layer + 1}] (the output of layer {layer}) is "
+                                   f"wrong although its z is right.\nHint: {hint}.")
+    passed(f"deep_forward matches TensorFlow on {_len(specs)} network(s)")
+
+
+# --------------------------------------------------------------------------- backward
+# Non-square layers come first, so a missing transpose fails with a shape hint.
+# Seeds chosen so that no ReLU layer dies completely: with zero biases the next layer's z
+# would be exactly 0, where the ReLU derivative is a convention (a test guards this).
+_BACKWARD_VISIBLE = [dict(sizes=(3, 4, 2, 1), seed=32)]
+_BACKWARD_HIDDEN = [
+    dict(sizes=(3, 5, 4, 2, 1), seed=44),
+    dict(sizes=(4, 4, 4, 4, 1), seed=42, y=0.0),
+    dict(sizes=(5, 7, 6, 8, 3, 1), seed=46, x_scale=3.0),  # saturated regime
+    dict(sizes=(2, 3, 1), seed=44, y=0.0, w_scale=2.5),
+    dict(sizes=(6, 1), seed=45),
+    dict(sizes=(3, 8, 8, 8, 8, 8, 1), seed=46, y=0.0),
+]
+
+
+def _diagnose_backward(case: _Case, layer: int, dW: np.ndarray, grads_got: list) -> str:
+    L = case.n_layers
+    expected = case.grads[layer][0]
+    if layer == L - 1:
+        first = grads_got[0]
+        if L > 1 and first.shape == expected.shape and _all_close(first, expected, _atol(expected)):
+            return ("your list is in reverse order: item 0 must be the layer nearest the input, "
+                    "the output layer comes last.")
+        if _all_close(dW, -expected, _atol(expected)):
+            return "the sign is flipped: for sigmoid + BCE, dL/dz of the output is y_pred - y."
+        return ("the output layer: dL/dz = y_pred - y (sigmoid + BCE), dL/dW = np.outer(dz, a_prev), "
+                "dL/db = dz.")
+    if not any(dW.ravel().tolist()) and any(expected.ravel().tolist()):
+        if case.activation == "relu":
+            return ("it is all zeros: a 'dead' ReLU derivative. It is 1 where z > 0 (the unit "
+                    "was active) and 0 elsewhere.")
+        return "it is all zeros although the gradient reaching this layer is not."
+    if _all_close(dW, -expected, _atol(expected)):
+        return "the sign is flipped."
+    return (f"the layer after it is right, so the error is in how the gradient travels back into "
+            f"layer {layer}: dL/da_prev = W.T @ dz of the next layer (the transpose of W, not W), "
+            f"then multiply by the activation derivative; {_ACTIVATION_HINT[case.activation]}.")
+
+
+def _shape_of(pair: Any) -> tuple | None:
+    try:
+        return as_array(pair[0], "dW").shape
+    except Exception:  # noqa: BLE001 - only a hint; the full check reports the problem
+        return None
+
+
+def check_deep_backward(deep_backward: Callable, activation: str, *, hidden: bool = False) -> None:
+    """``deep_backward(y, zs, activations, params, activation)`` against ``tf.GradientTape``.
+
+    The forward values passed in come from the oracle, so a wrong forward pass does not
+    cost these points.  Compares dW and db of every layer.
+    """
+    _forbid_autodiff(deep_backward, "deep_backward")
+    specs = _BACKWARD_HIDDEN if hidden else _BACKWARD_VISIBLE
+    for spec in specs:
+        case = _Case(spec["sizes"], spec["seed"], activation, x_scale=spec.get("x_scale", 1.0),
+                     y=spec.get("y", 1.0), w_scale=spec.get("w_scale", 1.0))
+        L = case.n_layers
+        what = f"deep_backward(...) with {case.describe()}"
+        try:
+            result = call_student(
+                deep_backward, case.y, [z.copy() for z in case.zs], [a.copy() for a in case.activations],
+                case.fresh_params(), activation, what=what,
+            ).value
+        except GradingError as error:
+            _reraise_with_hint(error)
+        pairs = _sequence(result, "deep_backward's result", L, "one (dW, db) pair per layer")
+        shapes = [_shape_of(pair) for pair in pairs]
+        wanted = [W.shape for W, _ in case.params]
+        if L > 1 and shapes != wanted and shapes == wanted[::-1]:
+            raise GradingError(f"{what}: your list is in reverse order (its first dW has the output "
+                               f"layer's shape {wanted[-1]}): item 0 must be the layer nearest the input.")
+        grads_got = []
+        for layer, pair in enumerate(pairs):
+            if not _isinstance(pair, (_tuple, _list)) or _len(pair) != 2:
+                raise GradingError(f"item {layer} of deep_backward's result should be a pair (dW, db), "
+                                   f"like the (W, b) pairs of params.")
+            W = case.params[layer][0]
+            dW = as_array(pair[0], f"dW of layer {layer}")
+            if dW.shape != W.shape:
+                if dW.shape == W.shape[::-1] and W.shape[0] != W.shape[1]:
+                    raise GradingError(f"{what}: dW of layer {layer} has shape {dW.shape}, the transpose "
+                                       f"of W's {W.shape}. dL/dW = np.outer(dz, a_prev): rows follow the "
+                                       f"layer's outputs, columns its inputs.")
+                dW = as_array(pair[0], f"dW of layer {layer}", W.shape)
+            db = as_array(pair[1], f"db of layer {layer}", (W.shape[0],))
+            grads_got.append((dW, db))
+        for layer in _range(L - 1, -1, -1):  # the order backprop computes them
+            exp_dW, exp_db = case.grads[layer]
+            dW, db = grads_got[layer]
+            atol = _atol(*[g for pair in case.grads for g in pair])
+            if not _all_close(dW, exp_dW, atol):
+                raise GradingError(
+                    f"{what}: dL/dW of layer {layer} (counting from 0 at the input) is the first wrong "
+                    f"one going backwards from the output: ||dW|| should be "
+                    f"{fmt(oracle.frobenius(exp_dW))}, got {fmt(oracle.frobenius(dW))}.\n"
+                    f"Likely: {_diagnose_backward(case, layer, dW, [g[0] for g in grads_got])}")
+            if not _all_close(db, exp_db, atol):
+                raise GradingError(f"{what}: dW of layer {layer} is right but db is wrong: dL/db = dL/dz "
+                                   f"of that layer (shape {exp_db.shape}).")
+    passed(f"deep_backward ({activation}) matches tf.GradientTape on {_len(specs)} network(s)")
+
+
+# --------------------------------------------------------------------------- analyze
+_ANALYZE_VISIBLE = [((3, 4, 2, 1), "sigmoid", 0, 1.0), ((2, 5, 1), "relu", 1, 0.0)]
+_ANALYZE_HIDDEN = [
+    ((3, 5, 4, 2, 1), "sigmoid", 7, 1.0),
+    ((4, 6, 6, 6, 1), "relu", 3, 0.0),
+    ((2, 9, 3, 1), "tanh", 12, 1.0),
+    (DEMO_LAYER_SIZES, "sigmoid", 0, 1.0),
+    (DEMO_LAYER_SIZES, "relu", 5, 1.0),
+    ((5, 8, 8, 8, 8, 8, 8, 8, 1), "sigmoid", 2, 0.0),
+    ((7, 1), "relu", 4, 1.0),
+]
+
+
+def _call_analyze(analyze: Callable, x, y, sizes, activation, seed) -> tuple[np.ndarray, str]:
+    what = f"analyze_gradient_flow(x, y={y:g}, layer_sizes={_list(sizes)}, activation={activation!r}, seed={seed})"
+    try:
+        value = call_student(analyze, np.array(x, dtype=float), y, _list(sizes),
+                             activation=activation, seed=seed, what=what).value
+    except GradingError as error:
+        _reraise_with_hint(error)
+    return as_array(value, "analyze_gradient_flow's result").reshape(-1), what
+
+
+def _student_norms(analyze: Callable, x, y, sizes, activation, seed, raw=None) -> np.ndarray:
+    L = _len(sizes) - 1
+    norms, what = raw if raw is not None else _call_analyze(analyze, x, y, sizes, activation, seed)
+    if norms.size != L:
+        extra = (" (did you include the input or the biases?)" if norms.size > L else "")
+        raise GradingError(f"{what} should return one norm per weight matrix, {L} values for "
+                           f"{_len(sizes)} layer sizes, but it returned {norms.size}{extra}.")
+    return norms.reshape(L), what
+
+
+def _diagnose_norms(norms: np.ndarray, case: _Case, expected: np.ndarray) -> str:
+    atol = _atol(expected)
+
+    def matches(candidate) -> bool:
+        return _all_close(norms, np.array(candidate, dtype=float), atol)
+
+    if matches(expected[::-1]):
+        return "the order is reversed: index 0 must be the layer nearest the input."
+    acts = [oracle.frobenius(a) for a in case.activations]
+    zs = [oracle.frobenius(z) for z in case.zs]
+    if matches(acts[1:]) or matches(acts[:-1]) or matches(zs):
+        return ("these are norms of the activations (or pre-activations), not of the gradients "
+                "dL/dW: take np.linalg.norm(dW) of each layer's weight gradient.")
+    if matches([oracle.frobenius(W) for W, _ in case.params]):
+        return "these are norms of the weights W, not of their gradients dL/dW."
+    if matches([oracle.frobenius(db) for _, db in case.grads]):
+        return "these are norms of dL/db (= dL/dz), not of dL/dW."
+    if matches(expected ** 2):
+        return "these are squared norms: the Frobenius norm is the square root of the sum of squares."
+    if case.seed != 0:
+        other = oracle.reference_analyze(case.x, case.y, case.sizes, case.activation, 0, scale=1.0)
+        if matches(other):
+            return "these are the gradients for seed=0: pass seed on to init_params(layer_sizes, seed)."
+    if case.activation != "sigmoid":
+        other = oracle.reference_analyze(case.x, case.y, case.sizes, "sigmoid", case.seed, scale=1.0)
+        if matches(other):
+            return f"these are the sigmoid network's gradients: use the activation={case.activation!r} argument."
+    wrong = [i for i in _range(_len(norms)) if not close(_float(norms[i]), _float(expected[i]), RTOL, atol)]
+    first = wrong[-1]
+    if first == _len(norms) - 1:
+        return (f"even the output layer (index {first}) is off; build the network with "
+                "init_params(layer_sizes, seed) and use your deep_forward / deep_backward.")
+    return (f"the layers from index {first} down to the input are off (the first wrong one going "
+            f"backwards is index {first}); re-run your deep_backward tests.")
+
+
+def check_analyze_gradient_flow(analyze: Callable, *, hidden: bool = False) -> None:
+    """``analyze_gradient_flow`` returns the oracle's per-layer ``||dL/dW||_F``."""
+    _forbid_autodiff(analyze, "analyze_gradient_flow")
+    specs = _ANALYZE_HIDDEN if hidden else _ANALYZE_VISIBLE
+    cases, raws = [], []
+    for sizes, activation, seed, y in specs:
+        demo = tuple(sizes) == tuple(DEMO_LAYER_SIZES)
+        case = _Case(sizes, seed, activation, y=y, x=DEMO_X if demo else None)
+        cases.append(case)
+        raws.append(_call_analyze(analyze, case.x, case.y, case.sizes, activation, seed))
+    first = raws[0][0]
+    if _len(raws) > 1 and all(r.shape == first.shape and _all_close(r, first, 0.0) for r, _ in raws[1:]):
+        raise GradingError(f"analyze_gradient_flow returned exactly the same numbers for {_len(raws)} "
+                           "different networks: the result must be computed, not hard-coded.")
+    for case, raw in _zip(cases, raws):
+        expected = case.norms
+        norms, what = _student_norms(analyze, case.x, case.y, case.sizes, case.activation, case.seed, raw=raw)
+        if not _all_close(norms, expected, _atol(expected)):
+            raise GradingError(f"{what} is wrong.\nLikely: {_diagnose_norms(norms, case, expected)}")
+    passed(f"analyze_gradient_flow matches tf.GradientTape on {_len(specs)} network(s)")
+
+
+# --------------------------------------------------------------------------- phenomenon
+def phenomenon_ratios(sigmoid_norms: np.ndarray, relu_norms: np.ndarray) -> tuple[float, float]:
+    """``(sigmoid first/last, relu largest/smallest)`` of two per-layer norm arrays."""
+    s = [_float(v) for v in sigmoid_norms]
+    r = [_float(v) for v in relu_norms]
+    sigmoid_ratio = s[0] / s[-1] if s[-1] > 0 else float("inf")
+    relu_spread = _max(r) / _min(r) if _min(r) > 0 else float("inf")
+    return sigmoid_ratio, relu_spread
+
+
+def check_vanishing_phenomenon(analyze: Callable) -> None:
+    """At the default seed the 5-layer sigmoid network's first layer gets a gradient at
+    least 10x smaller than its last, and the ReLU network's norms stay within 4x."""
+    L = _len(DEMO_LAYER_SIZES) - 1
+    sig, _ = _student_norms(analyze, DEMO_X, DEMO_Y, DEMO_LAYER_SIZES, "sigmoid", 0)
+    relu, _ = _student_norms(analyze, DEMO_X, DEMO_Y, DEMO_LAYER_SIZES, "relu", 0)
+    for name, values in (("sigmoid", sig), ("relu", relu)):
+        for value in values.tolist():
+            if not value == value or value < 0 or value == float("inf"):
+                raise GradingError(f"the {name} norms should be finite and non-negative, got {fmt(value)}.")
+    sigmoid_ratio, relu_spread = phenomenon_ratios(sig, relu)
+    if not sigmoid_ratio <= SIGMOID_MAX_FIRST_OVER_LAST:
+        raise GradingError(
+            f"for the {L}-layer sigmoid network (layer_sizes={_list(DEMO_LAYER_SIZES)}, seed=0) the first "
+            f"layer's gradient norm should be at least 10x smaller than the last layer's, but "
+            f"first/last = {fmt(sigmoid_ratio)}. Is index 0 the layer nearest the input?")
+    if not relu_spread <= RELU_MAX_SPREAD:
+        raise GradingError(
+            f"for the {L}-layer ReLU network the layer norms should stay within a factor "
+            f"{RELU_MAX_SPREAD:g} of each other, but largest/smallest = {fmt(relu_spread)}.")
+    passed(f"sigmoid: first/last = {fmt(sigmoid_ratio)} (vanishing); relu: spread {fmt(relu_spread)}x (stable)")
+
+
+# --------------------------------------------------------------------------- reflection
+def check_gradient_after_10_layers(value: Any, *, hidden: bool = False) -> None:
+    """Reflection Q2: 0.25 ** 10 ~ 9.54e-7, right to 3 significant figures.
+
+    The visible part only checks that it is a number."""
+    if value is None:
+        raise GradingError("set gradient_after_10_layers to a number (the cell above defines it).")
+    number = as_scalar(value, "gradient_after_10_layers")
+    if not hidden:
+        passed("gradient_after_10_layers is a number")
+        return
+    expected = 0.25 ** 10
+    if close(number, expected, 1e-3):
+        passed("gradient_after_10_layers is right")
+        return
+    if close(number, expected, 1e-2):
+        raise GradingError("gradient_after_10_layers is close: give it to 3 significant figures (or compute it).")
+    if close(number, 0.25 * 10, 1e-3):
+        raise GradingError("gradient_after_10_layers: the factors multiply (one per layer), they do not add.")
+    if close(number, 0.25 ** 9, 1e-3) or close(number, 0.25 ** 11, 1e-3):
+        raise GradingError("gradient_after_10_layers: count one factor of at most 0.25 for each of the 10 layers.")
+    raise GradingError(f"gradient_after_10_layers = {fmt(number)} is not the largest factor left after "
+                       "10 sigmoid layers, each of which multiplies the gradient by at most 0.25.")

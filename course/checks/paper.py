@@ -1,0 +1,405 @@
+"""Checks for notebook 1, the paper calculation (one graded test per quantity).
+
+The student types thirteen numbers, ``z1`` … ``dL_db1`` (the public contract), plus
+``max_sigmoid_derivative`` for reflection question 1.  Each test cell calls
+
+    check_number("dL_dz2", globals())      # visible: a finite number
+    check_quantity("dL_dz2", globals())    # hidden: its value
+
+How a value is judged
+---------------------
+*Tolerance.*  An answer passes when ``|got - expected| <= RTOL*|expected| + ATOL`` with
+``RTOL = 5e-3`` and ``ATOL = 5e-5``.  Rounding any number to 3 significant figures moves
+it by at most half a unit in the third figure, i.e. by at most 0.5 % of its value (the
+worst case is a leading digit 1), so every answer correctly rounded to 3 s.f. passes
+whatever its leading digit; ``ATOL`` (half a unit in the 4th decimal) lets an answer
+written to 4 decimals pass when the expected value is itself close to zero.  Every
+misconception below is at least 3 % away from the right value, far outside this band.
+
+*Error carried forward.*  A step is recomputed from the student's *own* earlier answers
+(``a1 = σ(their z1)``, ``z2 = W2·(their a1) + b2``, …) and, for each earlier answer, also
+from the correct value, so an answer passes when it is consistent with any mix of "what
+you wrote" and "what is right".  One slip therefore costs one step.  An earlier answer
+that is missing or not a number is replaced by the correct value.
+
+*The exercise's hint table.*  σ(0.5) ≈ 0.6225, σ(0.6) ≈ 0.6457, σ(0.7) ≈ 0.6682.  A
+sigmoid step also accepts the table entry for the table point nearest the student's
+``z`` (within ``HINT_RADIUS``), so a student who reads σ(0.487) off the table as
+σ(0.5) ≈ 0.6225 and carries on consistently loses nothing.
+
+*Feedback.*  For this notebook the expected value *is* the answer, so a failure never
+prints it: it names the misconception the answer matches (if any) and the earlier
+values it was checked against ("checked against your dL_dz2 = -0.3805 and your
+a1 = 0.6457").  Everything the student wrote is read through
+:func:`course.coerce.as_scalar` (a fresh float), so odd objects cannot influence it;
+any failure is a :class:`~course.feedback.GradingError` (zero for that test only).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Mapping
+
+from ..coerce import as_scalar, close
+from ..feedback import GradingError, fmt, passed
+
+__all__ = [
+    "GIVEN", "QUANTITIES", "RTOL", "ATOL", "SIGMOID_HINTS", "HINT_RADIUS",
+    "check_number", "check_quantity", "grade_answers", "correct_values", "sigmoid",
+]
+
+# The exercise's network and input (read-only cell of the notebook).
+GIVEN: Mapping[str, float] = {"x": 0.5, "y": 1.0, "W1": 0.8, "b1": 0.2, "W2": 0.6, "b2": 0.1}
+
+# The public contract of notebook 1, in the order a student computes them.
+QUANTITIES = ("z1", "a1", "z2", "y_pred", "loss",
+              "dL_dy_pred", "dL_dz2", "dL_dW2", "dL_db2", "dL_da1", "dL_dz1", "dL_dW1", "dL_db1")
+
+RTOL = 5e-3
+ATOL = 5e-5
+
+# The exercise's hint table and how far from a table point a student may read it off.
+SIGMOID_HINTS: Mapping[float, float] = {0.5: 0.6225, 0.6: 0.6457, 0.7: 0.6682}
+HINT_RADIUS = 0.05
+
+# Captured at import (before any student cell runs), like course.coerce does.
+_exp = math.exp
+_log = math.log
+_log10 = math.log10
+_isfinite = math.isfinite
+
+
+def sigmoid(z: float) -> float:
+    """σ(z) = 1 / (1 + e^(-z)) for a Python float, without overflow at any z."""
+    if z >= 0:
+        return 1.0 / (1.0 + _exp(-z))
+    e = _exp(z)
+    return e / (1.0 + e)
+
+
+def _sigmoid_readings(z: float) -> Iterator[tuple[float, str]]:
+    """σ(z), and the hint-table value a student may have used instead."""
+    yield sigmoid(z), ""
+    for point, value in SIGMOID_HINTS.items():
+        if abs(z - point) <= HINT_RADIUS:
+            yield value, f"the hint table's σ({point:g}) ≈ {value:g}"
+
+
+def _bce(y_pred: float, y: float) -> float:
+    # With y = 1 the (1 - y)·ln(1 - y_pred) term is exactly zero even when y_pred >= 1.
+    first = y * _log(y_pred) if y else 0.0
+    second = (1 - y) * _log(1 - y_pred) if y != 1 else 0.0
+    return -(first + second)
+
+
+def _dbce(y_pred: float, y: float) -> float:
+    first = -y / y_pred if y else 0.0
+    second = (1 - y) / (1 - y_pred) if y != 1 else 0.0
+    return first + second
+
+
+Formula = Callable[[Mapping[str, float]], object]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """How one quantity is computed, and the wrong ways students compute it."""
+
+    symbol: str                       # as written in feedback, e.g. "dL/dz2"
+    formula: str                      # the right formula, in words/symbols
+    inputs: tuple[str, ...]           # earlier answers it is computed from
+    accepted: Callable[[Mapping[str, float]], Iterator[tuple[float, str]]]
+    misconceptions: tuple[tuple[str, Formula], ...] = field(default_factory=tuple)
+
+
+def _one(formula: Formula) -> Callable[[Mapping[str, float]], Iterator[tuple[float, str]]]:
+    def accepted(v: Mapping[str, float]) -> Iterator[tuple[float, str]]:
+        yield formula(v), ""
+    return accepted
+
+
+_SIGMOID_PRIME = "σ'(z) = σ(z)·(1 − σ(z))"
+
+RULES: dict[str, _Rule] = {
+    "z1": _Rule(
+        "z1", "z1 = W1·x + b1", (),
+        _one(lambda v: v["W1"] * v["x"] + v["b1"]),
+        (("you forgot to add the bias b1", lambda v: v["W1"] * v["x"]),
+         ("you multiplied W1 by (x + b1); the bias is added after the product",
+          lambda v: v["W1"] * (v["x"] + v["b1"])),
+         ("you added W1 and x instead of multiplying them", lambda v: v["W1"] + v["x"] + v["b1"])),
+    ),
+    "a1": _Rule(
+        "a1", "a1 = σ(z1) = 1 / (1 + e^(−z1))", ("z1",),
+        lambda v: _sigmoid_readings(v["z1"]),
+        (("you forgot the activation: a1 = σ(z1), not z1", lambda v: v["z1"]),
+         ("the sign in the exponent is wrong: σ(z) = 1 / (1 + e^(−z)), you computed 1 / (1 + e^(+z))",
+          lambda v: 1 - sigmoid(v["z1"])),
+         ("you computed e^(−z1) but not 1 / (1 + e^(−z1))", lambda v: _exp(-v["z1"])),
+         ("you computed the sigmoid derivative σ'(z1) instead of σ(z1)",
+          lambda v: sigmoid(v["z1"]) * (1 - sigmoid(v["z1"])))),
+    ),
+    "z2": _Rule(
+        "z2", "z2 = W2·a1 + b2", ("a1",),
+        _one(lambda v: v["W2"] * v["a1"] + v["b2"]),
+        (("you used z1 instead of a1: layer 2 takes the activation a1 = σ(z1) as its input",
+          lambda v: v["W2"] * v["z1"] + v["b2"]),
+         ("you forgot to add the bias b2", lambda v: v["W2"] * v["a1"]),
+         ("you used the weight W1 instead of W2", lambda v: v["W1"] * v["a1"] + v["b2"])),
+    ),
+    "y_pred": _Rule(
+        "y_pred", "y_pred = σ(z2)", ("z2",),
+        lambda v: _sigmoid_readings(v["z2"]),
+        (("you forgot the output activation: y_pred = σ(z2), not z2", lambda v: v["z2"]),
+         ("the sign in the exponent is wrong: σ(z) = 1 / (1 + e^(−z))", lambda v: 1 - sigmoid(v["z2"])),
+         ("you applied σ to a1 instead of z2", lambda v: sigmoid(v["a1"])),
+         ("you computed the sigmoid derivative σ'(z2) instead of σ(z2)",
+          lambda v: sigmoid(v["z2"]) * (1 - sigmoid(v["z2"])))),
+    ),
+    "loss": _Rule(
+        "L", "L = −[y·ln(y_pred) + (1 − y)·ln(1 − y_pred)]", ("y_pred",),
+        _one(lambda v: _bce(v["y_pred"], v["y"])),
+        (("you dropped the minus sign in front of the bracket (a loss here is positive)",
+          lambda v: -_bce(v["y_pred"], v["y"])),
+         ("you used log base 10; cross-entropy uses the natural logarithm ln",
+          lambda v: -(v["y"] * _log10(v["y_pred"]) + (1 - v["y"]) * _log10(1 - v["y_pred"]))),
+         ("you used ln(1 − y_pred): with y = 1 only the y·ln(y_pred) term survives",
+          lambda v: -_log(1 - v["y_pred"])),
+         ("you computed a squared error; this network uses binary cross-entropy",
+          lambda v: (v["y"] - v["y_pred"]) ** 2),
+         ("you computed half the squared error; this network uses binary cross-entropy",
+          lambda v: 0.5 * (v["y"] - v["y_pred"]) ** 2)),
+    ),
+    "dL_dy_pred": _Rule(
+        "dL/dy_pred", "dL/dy_pred = −y/y_pred + (1 − y)/(1 − y_pred)", ("y_pred",),
+        _one(lambda v: _dbce(v["y_pred"], v["y"])),
+        (("you made a sign error in dL/dy_pred: the derivative of −y·ln(y_pred) is −y/y_pred",
+          lambda v: -_dbce(v["y_pred"], v["y"])),
+         ("that is dL/dz2 = y_pred − y (after the sigmoid); dL/dy_pred is the gradient before it",
+          lambda v: v["y_pred"] - v["y"]),
+         ("you differentiated with log base 10; cross-entropy uses ln",
+          lambda v: _dbce(v["y_pred"], v["y"]) / _log(10))),
+    ),
+    "dL_dz2": _Rule(
+        "dL/dz2", "dL/dz2 = dL/dy_pred · y_pred·(1 − y_pred)  (which simplifies to y_pred − y)",
+        ("dL_dy_pred", "y_pred"),
+        lambda v: iter(((v["dL_dy_pred"] * v["y_pred"] * (1 - v["y_pred"]), ""),
+                        (v["y_pred"] - v["y"], "the simplified form y_pred − y"))),
+        (("you forgot the sigmoid derivative: dL/dz2 should include y_pred·(1 − y_pred)",
+          lambda v: v["dL_dy_pred"]),
+         ("the sign is flipped: dL/dz2 = y_pred − y, not y − y_pred", lambda v: v["y"] - v["y_pred"]),
+         ("you used z2 instead of y_pred = σ(z2) in the sigmoid derivative: " + _SIGMOID_PRIME,
+          lambda v: v["dL_dy_pred"] * v["z2"] * (1 - v["z2"])),
+         ("you used the hidden layer's a1·(1 − a1) instead of the output's y_pred·(1 − y_pred)",
+          lambda v: v["dL_dy_pred"] * v["a1"] * (1 - v["a1"])),
+         ("you forgot the (1 − y_pred) factor of the sigmoid derivative",
+          lambda v: v["dL_dy_pred"] * v["y_pred"])),
+    ),
+    "dL_dW2": _Rule(
+        "dL/dW2", "dL/dW2 = dL/dz2 · a1", ("dL_dz2", "a1"),
+        _one(lambda v: v["dL_dz2"] * v["a1"]),
+        (("you used z1 instead of a1: z2 = W2·a1 + b2, so dz2/dW2 = a1",
+          lambda v: v["dL_dz2"] * v["z1"]),
+         ("you multiplied by the weight W2 instead of its input a1 (that gives dL/da1)",
+          lambda v: v["dL_dz2"] * v["W2"]),
+         ("you forgot to multiply by a1", lambda v: v["dL_dz2"]),
+         ("you used dL/dy_pred instead of dL/dz2 (the sigmoid derivative is missing)",
+          lambda v: v["dL_dy_pred"] * v["a1"])),
+    ),
+    "dL_db2": _Rule(
+        "dL/db2", "dL/db2 = dL/dz2", ("dL_dz2",),
+        _one(lambda v: v["dL_dz2"]),
+        (("you multiplied by a1: the bias is added to z2 directly, so dz2/db2 = 1",
+          lambda v: v["dL_dz2"] * v["a1"]),
+         ("you multiplied by b2: dz2/db2 = 1, not b2", lambda v: v["dL_dz2"] * v["b2"]),
+         ("you used dL/dy_pred instead of dL/dz2 (the sigmoid derivative is missing)",
+          lambda v: v["dL_dy_pred"])),
+    ),
+    "dL_da1": _Rule(
+        "dL/da1", "dL/da1 = dL/dz2 · W2", ("dL_dz2",),
+        _one(lambda v: v["dL_dz2"] * v["W2"]),
+        (("you used the wrong weight: a1 reaches the output through W2, not W1", lambda v: v["dL_dz2"] * v["W1"]),
+         ("you multiplied by a1 (that gives dL/dW2); dz2/da1 is the weight W2",
+          lambda v: v["dL_dz2"] * v["a1"]),
+         ("you forgot to multiply by the weight W2", lambda v: v["dL_dz2"]),
+         ("you used dL/dy_pred instead of dL/dz2 (the sigmoid derivative is missing)",
+          lambda v: v["dL_dy_pred"] * v["W2"])),
+    ),
+    "dL_dz1": _Rule(
+        "dL/dz1", "dL/dz1 = dL/da1 · a1·(1 − a1)", ("dL_da1", "a1"),
+        _one(lambda v: v["dL_da1"] * v["a1"] * (1 - v["a1"])),
+        (("you forgot the sigmoid derivative: dL/dz1 should include a1·(1 − a1)", lambda v: v["dL_da1"]),
+         ("you used z1 instead of a1 = σ(z1) in the sigmoid derivative: " + _SIGMOID_PRIME,
+          lambda v: v["dL_da1"] * v["z1"] * (1 - v["z1"])),
+         ("you used the output's y_pred·(1 − y_pred) instead of the hidden layer's a1·(1 − a1)",
+          lambda v: v["dL_da1"] * v["y_pred"] * (1 - v["y_pred"])),
+         ("you forgot the (1 − a1) factor of the sigmoid derivative", lambda v: v["dL_da1"] * v["a1"])),
+    ),
+    "dL_dW1": _Rule(
+        "dL/dW1", "dL/dW1 = dL/dz1 · x", ("dL_dz1",),
+        _one(lambda v: v["dL_dz1"] * v["x"]),
+        (("you forgot x: z1 = W1·x + b1, so dz1/dW1 = x", lambda v: v["dL_dz1"]),
+         ("you multiplied by a1; the input of W1 is x", lambda v: v["dL_dz1"] * v["a1"]),
+         ("you multiplied by z1; the input of W1 is x", lambda v: v["dL_dz1"] * v["z1"]),
+         ("you multiplied by the weight W1 instead of its input x", lambda v: v["dL_dz1"] * v["W1"])),
+    ),
+    "dL_db1": _Rule(
+        "dL/db1", "dL/db1 = dL/dz1", ("dL_dz1",),
+        _one(lambda v: v["dL_dz1"]),
+        (("you multiplied by x: the bias is added to z1 directly, so dz1/db1 = 1",
+          lambda v: v["dL_dz1"] * v["x"]),
+         ("you used dL/da1 instead of dL/dz1 (the sigmoid derivative is missing)", lambda v: v["dL_da1"])),
+    ),
+    "max_sigmoid_derivative": _Rule(
+        "max σ'(z)", "the largest value of σ'(z) = σ(z)·(1 − σ(z))", (),
+        _one(lambda v: 0.25),
+        (("that is σ(0) = 0.5, the value of σ at its steepest point; σ'(0) = σ(0)·(1 − σ(0))",
+          lambda v: 0.5),
+         ("σ(z) approaches 1 but σ'(z) = σ(z)·(1 − σ(z)) stays much smaller", lambda v: 1.0),
+         ("that is σ' at one particular z; move the slider to find where σ' is largest",
+          lambda v: sigmoid(0.6) * (1 - sigmoid(0.6)))),
+    ),
+}
+
+_ALL_NAMES = (*QUANTITIES, "max_sigmoid_derivative")
+
+
+def correct_values() -> dict[str, float]:
+    """The given values plus every quantity computed exactly (float64) from them."""
+    v: dict[str, float] = dict(GIVEN)
+    for name in _ALL_NAMES:
+        value, _ = next(iter(RULES[name].accepted(v)))
+        v[name] = float(value)
+    return v
+
+
+_CORRECT = correct_values()
+
+
+def _read(namespace: Mapping[str, object], name: str) -> float:
+    """The student's answer ``name`` as a finite float, or a GradingError saying why not."""
+    if name not in namespace:
+        raise GradingError(
+            f"{name} is not defined: in its answer cell replace `raise NotImplementedError()` "
+            f"with `{name} = <your number>` and run that cell."
+        )
+    return as_scalar(namespace[name], name)
+
+
+def _read_or_none(namespace: Mapping[str, object], name: str) -> float | None:
+    try:
+        return _read(namespace, name)
+    except GradingError:
+        return None
+
+
+def check_number(name: str, namespace: Mapping[str, object]) -> float:
+    """Visible test: ``namespace[name]`` is a single finite number.  Returns it."""
+    value = _read(namespace, name)
+    passed(f"{name} is a number ({fmt(value)}); its value is checked by hidden tests.")
+    return value
+
+
+def _evaluate(formula: Formula, values: Mapping[str, float]) -> list[tuple[float, str]]:
+    """Values a formula gives, skipping those undefined for odd inputs (ln of a negative, …)."""
+    try:
+        result = formula(values)
+        pairs = list(result) if not isinstance(result, (int, float)) else [(result, "")]
+    except (ArithmeticError, ValueError, TypeError):
+        return []
+    return [(float(x), note) for x, note in pairs if isinstance(x, (int, float)) and _isfinite(x)]
+
+
+def _judge(name: str, got: float, namespace: Mapping[str, object]) -> tuple[bool, str]:
+    """(passed, feedback) for the student's ``got`` for quantity ``name``."""
+    rule = RULES[name]
+    theirs = {n: _read_or_none(namespace, n) for n in QUANTITIES}
+    # Misconception formulas may use any earlier value: the student's own where usable.
+    base = dict(_CORRECT)
+    base.update({n: x for n, x in theirs.items() if x is not None})
+
+    options = []
+    for n in rule.inputs:
+        choices = [theirs[n]] if theirs[n] is not None else []
+        if not choices or not close(theirs[n], _CORRECT[n], 1e-12, 0.0):
+            choices.append(_CORRECT[n])
+        options.append(choices)
+    combos = []
+    for chosen in itertools.product(*options):
+        values = dict(base)
+        values.update(zip(rule.inputs, chosen))
+        combos.append(values)
+
+    matches = [(abs(got - expected), note)
+               for values in combos for expected, note in _evaluate(rule.accepted, values)
+               if close(got, expected, RTOL, ATOL)]
+    if matches:
+        _, note = min(matches, key=lambda match: match[0])  # the reading closest to the answer
+        return True, f"{name} = {fmt(got)} is right" + (f" (using {note})." if note else ".")
+
+    causes: list[str] = []
+    for description, formula in rule.misconceptions:
+        if any(close(got, wrong, RTOL, ATOL) for values in combos for wrong, _ in _evaluate(formula, values)):
+            causes.append(description)
+    if not causes:
+        flipped = any(close(-got, expected, RTOL, ATOL)
+                      for values in combos for expected, _ in _evaluate(rule.accepted, values))
+        if flipped and got != 0:
+            causes.append("the sign is flipped")
+
+    lines = [f"{name} = {fmt(got)} does not match {rule.formula}."]
+    if causes:
+        lines.append("It looks like " + "; or ".join(causes) + ".")
+    lines.append(_checked_against(rule, theirs))
+    return False, "\n".join(lines)
+
+
+def _checked_against(rule: _Rule, theirs: Mapping[str, float | None]) -> str:
+    if not rule.inputs:
+        if rule.symbol.startswith("max"):
+            return "Move the sigmoid slider and watch the σ'(z) curve."
+        given = ", ".join(f"{k} = {GIVEN[k]:g}" for k in ("W1", "x", "b1"))
+        return f"Checked against the given values {given}."
+    yours = [f"your {n} = {fmt(theirs[n])}" for n in rule.inputs if theirs[n] is not None]
+    missing = [n for n in rule.inputs if theirs[n] is None]
+    text = "Checked against " + " and ".join(yours) if yours else "Checked"
+    if missing:
+        joined = ", ".join(missing)
+        text += (" and" if yours else "") + f" the correct {joined} (your {joined} is missing or not a number)"
+    return text + "."
+
+
+def _grade(name: str, namespace: Mapping[str, object]) -> tuple[bool, str]:
+    """(passed, feedback) for quantity ``name``; never raises for anything a student wrote."""
+    try:
+        got = _read(namespace, name)
+        return _judge(name, got, namespace)
+    except GradingError as error:
+        return False, str(error)
+    except Exception as error:  # noqa: BLE001 - a grader bug must cost one test, not the batch
+        return False, f"{name} could not be checked ({type(error).__name__}); please tell your instructor."
+
+
+def check_quantity(name: str, namespace: Mapping[str, object]) -> None:
+    """Hidden test: the value of quantity ``name`` (error carried forward; see module doc).
+
+    ``namespace`` is the notebook's ``globals()``: the student's answers are read from
+    it by name (each coerced with ``as_scalar``); the given values come from
+    :data:`GIVEN`, never from the notebook.  Prints a ✓ line or raises GradingError.
+    """
+    if name not in RULES:
+        raise ValueError(f"unknown quantity {name!r}")  # an authoring error, not a student one
+    ok, message = _grade(name, namespace)
+    if not ok:
+        raise GradingError(message)
+    passed(message)
+
+
+def grade_answers(answers: Mapping[str, object]) -> dict[str, tuple[bool, str]]:
+    """Judge every quantity at once, silently: name -> (passed, feedback).
+
+    For instructors and quick experiments; the notebook's tests call :func:`check_quantity`.
+    """
+    return {name: _grade(name, answers) for name in _ALL_NAMES}
