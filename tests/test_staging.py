@@ -95,3 +95,54 @@ def test_merge_gradebooks_replaces_each_workers_students(tmp_path):
         comments = [row[0] for row in db.execute("SELECT id FROM comment")]
     assert grades == {"g-new": 5.0, "g-ben": 7.0}, "ann replaced by the worker's rows, ben untouched"
     assert comments == ["c-new"]
+
+
+def _graded(grade_id: str, source: str, *, solution: bool) -> nbformat.NotebookNode:
+    return new_code_cell(source, metadata={"nbgrader": {"grade_id": grade_id, "solution": solution,
+                                                        "grade": not solution, "locked": not solution}})
+
+
+def _release() -> nbformat.NotebookNode:
+    return new_notebook(cells=[
+        _graded("setup", "import numpy as np", solution=False),
+        _graded("answer_z1", "raise NotImplementedError()", solution=True),
+        _graded("test_z1", "check('z1')", solution=False),
+        _graded("answer_a1", "raise NotImplementedError()", solution=True),
+        _graded("test_a1", "check('a1')", solution=False),
+    ])
+
+
+def _ids(notebook) -> list:
+    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells]
+
+
+def test_stripped_metadata_is_restored_around_the_students_answers():
+    from course.instructor.staging import restore_graded_cells
+
+    submission = _release()
+    submission.cells[1].source, submission.cells[3].source = "z1 = 0.6", "a1 = 0.65"
+    for c in submission.cells:
+        c.metadata.clear()
+    restored = restore_graded_cells(submission, _release())
+    assert sorted(restored) == sorted(["setup", "answer_z1", "test_z1", "answer_a1", "test_a1"])
+    assert _ids(submission) == ["setup", "answer_z1", "test_z1", "answer_a1", "test_a1"]
+    assert submission.cells[1].source == "z1 = 0.6", "the student's answer is kept"
+
+
+def test_deleted_answer_and_test_are_put_back_in_place():
+    from course.instructor.staging import restore_graded_cells
+
+    submission = _release()
+    del submission.cells[3:5]
+    assert restore_graded_cells(submission, _release()) == ["answer_a1", "test_a1"]
+    assert _ids(submission) == ["setup", "answer_z1", "test_z1", "answer_a1", "test_a1"]
+    assert restore_graded_cells(submission, _release()) == []
+
+
+def test_duplicated_graded_cell_keeps_one_graded_copy():
+    from course.instructor.staging import restore_graded_cells
+
+    submission = _release()
+    submission.cells.insert(2, __import__("copy").deepcopy(submission.cells[1]))
+    assert restore_graded_cells(submission, _release()) == ["answer_z1 (copy)"]
+    assert _ids(submission) == ["setup", "answer_z1", None, "test_z1", "answer_a1", "test_a1"]

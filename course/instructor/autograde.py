@@ -137,8 +137,9 @@ def _isolate_crashes(root: Path, assignment: str, student: str, flags: tuple[str
         nbgrader(root, "autograde", assignment, "--force", f"--student={student}",
                  f"--notebook={release_notebook.stem}", *flags, env=env, check=False)
         if not (root / "autograded" / student / assignment / release_notebook.name).exists():
-            text = (f"`{release_notebook.name}` stopped the grading kernel (a crash, `os._exit`, or "
-                    "memory exhausted), so it was graded as blank; your file is kept for your instructor.")
+            text = (f"`{release_notebook.name}` could not be graded: it stopped the grading kernel (a crash, "
+                    "`os._exit`, memory exhausted) or nbgrader failed on it, so it was graded as blank; "
+                    "your file is kept for your instructor.")
             replace_with_blank(staged / release_notebook.name, release_notebook, text)
             notes.append(text)
     nbgrader(root, "autograde", assignment, "--force", f"--student={student}", *flags, env=env, check=False)

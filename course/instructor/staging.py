@@ -7,13 +7,19 @@ that the student will read in their feedback:
 
 - a notebook that is not valid JSON / nbformat → graded as the blank release notebook;
 - a notebook saved under another name → used under the expected name;
-- a notebook missing altogether → graded as blank.
+- a notebook missing altogether → graded as blank;
+- graded cells whose nbgrader metadata was stripped → metadata restored by matching
+  the instructor's cells (nbgrader would otherwise not find the answers);
+- graded cells duplicated → later copies graded as ordinary cells;
+- graded cells deleted → put back from the release notebook, unanswered (nbgrader's own
+  ``add_missing_cells`` fails when an answer cell and its test are both gone).
 
 :func:`replace_with_blank` is used later for a notebook that crashes the kernel.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from pathlib import Path
@@ -21,7 +27,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell
 
-__all__ = ["STAGING", "stage_submissions", "replace_with_blank", "grading_note"]
+__all__ = ["STAGING", "stage_submissions", "replace_with_blank", "restore_graded_cells", "grading_note"]
 
 STAGING = Path(".grading") / "submitted"
 NOTE_TAG = "grading-note"
@@ -58,6 +64,72 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     if not isinstance(notebook.get("cells"), list):
         return None, "it has no list of cells"
     return notebook, ""
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def restore_graded_cells(notebook: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[str]:
+    """Restore stripped metadata and re-insert deleted graded cells, in place.
+
+    Returns the grade_ids restored or re-inserted (empty when nothing was wrong).
+    """
+    release_cells = [c for c in release.cells if _meta(c).get("grade_id")]
+    order = [_meta(c)["grade_id"] for c in release_cells]
+    changed: list[str] = []
+
+    # 0. A duplicated graded cell: the first copy stays graded, later copies become
+    #    ordinary cells (nbgrader's DeduplicateIds leaves metadata it then trips over).
+    seen: set[str] = set()
+    for cell in notebook.cells:
+        grade_id = _meta(cell).get("grade_id")
+        if grade_id is None and "nbgrader" in cell.get("metadata", {}):
+            del cell.metadata["nbgrader"]
+        elif grade_id in seen:
+            del cell.metadata["nbgrader"]
+            changed.append(f"{grade_id} (copy)")
+        elif grade_id is not None:
+            seen.add(grade_id)
+    present = {_meta(c).get("grade_id") for c in notebook.cells} - {None}
+
+    # 1. Cells the student cannot edit are recognised by their source.
+    fixed = {c.source: c for c in release_cells if not _meta(c).get("solution")}
+    for cell in notebook.cells:
+        match = fixed.get(cell.source)
+        if not _meta(cell) and match is not None and cell.cell_type == match.cell_type \
+                and _meta(match)["grade_id"] not in present:
+            cell.metadata["nbgrader"] = copy.deepcopy(match.metadata["nbgrader"])
+            present.add(_meta(match)["grade_id"])
+            changed.append(_meta(match)["grade_id"])
+    # 2. An answer cell is the unmarked cell just above the cell that follows it in the release.
+    for position, release_cell in enumerate(release_cells[:-1]):
+        grade_id = _meta(release_cell)["grade_id"]
+        if not _meta(release_cell).get("solution") or grade_id in present:
+            continue
+        follower = _meta(release_cells[position + 1])["grade_id"]
+        indices = [i for i, c in enumerate(notebook.cells) if _meta(c).get("grade_id") == follower]
+        if indices and indices[0] > 0:
+            candidate = notebook.cells[indices[0] - 1]
+            if not _meta(candidate) and candidate.cell_type == release_cell.cell_type:
+                candidate.metadata["nbgrader"] = copy.deepcopy(release_cell.metadata["nbgrader"])
+                present.add(grade_id)
+                changed.append(grade_id)
+    # 3. Whatever is still missing goes back, unanswered, after its release predecessor.
+    for position, release_cell in enumerate(release_cells):
+        grade_id = order[position]
+        if grade_id in present:
+            continue
+        insert_at = 0
+        for previous in reversed(order[:position]):
+            indices = [i for i, c in enumerate(notebook.cells) if _meta(c).get("grade_id") == previous]
+            if indices:
+                insert_at = indices[0] + 1
+                break
+        notebook.cells.insert(insert_at, copy.deepcopy(release_cell))
+        present.add(grade_id)
+        changed.append(grade_id)
+    return changed
 
 
 def replace_with_blank(staged: Path, release_notebook: Path, reason: str) -> None:
@@ -97,6 +169,14 @@ def stage_submissions(root: Path, assignment: str) -> dict[str, list[str]]:
                 continue
             if path.name in expected:
                 readable[path.name] = True
+                restored = restore_graded_cells(notebook, nbformat.read(release / path.name, as_version=4))
+                if restored:
+                    text = (f"In `{path.name}`, graded cells had been deleted, duplicated or had lost their "
+                            f"metadata; they were restored ({', '.join(restored[:8])}{', …' if len(restored) > 8 else ''}). "
+                            "Restored answer cells count as unanswered.")
+                    notebook.cells.insert(0, grading_note(text))
+                    nbformat.write(notebook, path)
+                    student_notes.append(text)
             else:
                 unexpected[path.name] = notebook
                 path.unlink()

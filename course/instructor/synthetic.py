@@ -32,7 +32,21 @@ class Slip:
 
 
 # One realistic mistake per notebook; `costs` names the test cells that must lose points.
-SLIPS: dict[str, tuple[Slip, ...]] = {}
+SLIPS: dict[str, tuple[Slip, ...]] = {
+    # A wrong number for dL/dz2 (forgot the sigmoid derivative); later steps are
+    # checked against it (error carried forward), so only this step is lost.
+    "01_paper_calculation": (
+        Slip("answer_dL_dz2", "dL_dz2 = -0.380508", "dL_dz2 = -1.614226", ("test_dL_dz2",)),
+    ),
+    # The sigmoid derivative forgotten at layer 1 of the backward pass.
+    "02_code_verification": (
+        Slip("backward_pass_solution", "dz1 = da1 * a1 * (1 - a1)", "dz1 = da1", ("test_backward_dz1",)),
+    ),
+    # 0.25 added ten times instead of multiplied.
+    "03_gradient_flow": (
+        Slip("gradient_after_10_layers_answer", "0.25 ** 10", "0.25 * 10", ("test_gradient_after_10_layers",)),
+    ),
+}
 
 
 def _grade_id(cell) -> str | None:

@@ -1,0 +1,180 @@
+"""The tamper and broken-submission corpus: each case is a submission and its outcome.
+
+A case builds the files of one student's submission from the finished (full) and the
+blank notebook, and states what grading must give: the autograded points of the
+notebook (or how many it loses) and, where the student must be told something, a
+phrase their feedback page must contain.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+import nbformat
+from nbformat.v4 import new_code_cell
+
+Notebook = nbformat.NotebookNode
+
+
+@dataclass(frozen=True)
+class Case:
+    """One student: ``build(full, blank) -> {filename: bytes}`` and the expected outcome."""
+
+    student: str
+    build: Callable[[Notebook, Notebook], dict[str, bytes]]
+    lost_tests: tuple[str, ...] | None = None   # tests that must score 0; None = all of them
+    feedback: tuple[str, ...] = field(default_factory=tuple)
+    why: str = ""
+
+
+def cell(notebook: Notebook, grade_id: str):
+    matches = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    assert len(matches) == 1, grade_id
+    return matches[0]
+
+
+def index(notebook: Notebook, grade_id: str) -> int:
+    return notebook.cells.index(cell(notebook, grade_id))
+
+
+def as_file(notebook: Notebook, name: str) -> dict[str, bytes]:
+    return {name: nbformat.writes(notebook).encode()}
+
+
+def edited(base: Notebook, edit: Callable[[Notebook], None]) -> Notebook:
+    notebook = copy.deepcopy(base)
+    edit(notebook)
+    return notebook
+
+
+def set_answer(notebook: Notebook, grade_id: str, source: str) -> None:
+    cell(notebook, grade_id).source = source
+
+
+ALWAYS_EQUAL = (
+    "class Anything:\n"
+    "    def __eq__(self, other):\n        return True\n"
+    "    def __ne__(self, other):\n        return False\n"
+    "    __hash__ = object.__hash__\n"
+)
+
+FIND_GRADEBOOK = (
+    "import os\n"
+    "here = os.getcwd()\n"
+    "for _ in range(8):\n"
+    "    candidate = os.path.join(here, 'gradebook.db')\n"
+    "    if os.path.exists(candidate):\n"
+    "        print(open(candidate, 'rb').read().decode('latin-1'))\n"
+    "        break\n"
+    "    here = os.path.dirname(here)\n"
+)
+
+
+def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
+    """Cases on notebook 1 (``name`` is its file name; ``answers`` its answer grade_ids)."""
+    first, last = answers[0], answers[-1]
+    wrong = lambda nb: [set_answer(nb, a, f"{a.removeprefix('answer_')} = 0.123") for a in answers]
+
+    def tamper(code: str, *, wrong_answers: bool = True, at: str = first):
+        def build(full, blank):
+            def edit(nb):
+                if wrong_answers:
+                    wrong(nb)
+                cell(nb, at).source = code + "\n" + cell(nb, at).source
+            return as_file(edited(full, edit), name)
+        return build
+
+    def move_test_before_answer(nb):
+        test = nb.cells.pop(index(nb, "test_z1"))
+        nb.cells.insert(index(nb, "answer_z1"), test)
+
+    def strip_metadata(nb):
+        for c in nb.cells:
+            c.metadata.pop("nbgrader", None)
+
+    def to_markdown(nb):
+        position = index(nb, "answer_z1")
+        old = nb.cells[position]
+        nb.cells[position] = nbformat.v4.new_markdown_cell(old.source, metadata=old.metadata)
+
+    def duplicate(nb):
+        position = index(nb, "answer_z1")
+        nb.cells.insert(position + 1, copy.deepcopy(nb.cells[position]))
+
+    def split(nb):
+        position = index(nb, "answer_z2")
+        answer = nb.cells[position]
+        nb.cells.insert(position + 1, new_code_cell(answer.source))
+        answer.source = "# my answer is in the next cell"
+
+    def delete(nb):
+        for grade_id in ("test_dL_dz2", "answer_dL_dz2"):
+            nb.cells.pop(index(nb, grade_id))
+
+    def huge_outputs(nb):
+        stored = nbformat.v4.new_output("stream", name="stdout", text="x" * 30_000_000)
+        cell(nb, first).outputs = [stored]
+        cell(nb, first).source += "\nprint('y' * 5_000_000)"
+
+    def invalid_json(full, blank):
+        text = nbformat.writes(full)
+        return {name: text[: len(text) // 2].encode()}
+
+    return [
+        # --- tampering -------------------------------------------------------------
+        Case("t_patch_course", tamper("import course.checks.paper as paper\n"
+                                      "paper.check_quantity = lambda *a, **k: None\n"
+                                      "paper.check_number = lambda *a, **k: None"),
+             None, ("Integrity check",), "rebinding the grader's own checks"),
+        Case("t_patch_numpy", tamper("import math\nimport numpy as np\n"
+                                     "np.allclose = np.isclose = lambda *a, **k: True\n"
+                                     "math.isclose = lambda *a, **k: True"),
+             None, ("Integrity check",), "patched comparison functions"),
+        Case("t_always_equal", lambda full, blank: as_file(edited(full, lambda nb: [
+                 set_answer(nb, a, ALWAYS_EQUAL + f"{a.removeprefix('answer_')} = Anything()")
+                 for a in answers]), name),
+             None, ("should be a number",), "objects whose == is always true"),
+        Case("t_hidden_traceback", tamper("get_ipython().showtraceback = lambda *a, **k: None\n"
+                                          "get_ipython()._showtraceback = lambda *a, **k: None"),
+             None, ("Integrity check",), "errors hidden from the notebook"),
+        Case("t_exit_in_answer", tamper("import sys\nsys.exit(0)", wrong_answers=False, at=last),
+             ("test_" + last.removeprefix("answer_"),), ("Integrity check",), "sys.exit in an answer"),
+        Case("t_read_gradebook", tamper(FIND_GRADEBOOK, wrong_answers=False, at=last),
+             ("test_" + last.removeprefix("answer_"),), ("Integrity check",),
+             "reading the gradebook to print the hidden tests"),
+        # --- broken submissions ------------------------------------------------------
+        Case("b_invalid_json", invalid_json, None, ("could not be read", "not valid JSON"), "truncated file"),
+        Case("b_renamed", lambda full, blank: as_file(full, name.replace(".ipynb", "-Copy1.ipynb")),
+             (), ("was renamed",), "saved under another name"),
+        Case("b_missing", lambda full, blank: {}, None, ("missing from your submission",), "no notebook at all"),
+        Case("b_deleted_cells", lambda full, blank: as_file(edited(full, delete), name),
+             ("test_dL_dz2",), ("were restored",), "an answer and its test deleted: restored, unanswered"),
+        Case("b_duplicated_cell", lambda full, blank: as_file(edited(full, duplicate), name),
+             (), ("were restored",), "an answer cell duplicated: the copy runs as an ordinary cell"),
+        Case("b_split_cell", lambda full, blank: as_file(edited(full, split), name),
+             (), (), "an answer moved into a new cell below"),
+        Case("b_reordered", lambda full, blank: as_file(edited(full, move_test_before_answer), name),
+             ("test_z1",), (), "a test moved above its answer runs before the answer"),
+        Case("b_edited_test", lambda full, blank: as_file(edited(full, lambda nb: (
+                 set_answer(nb, "answer_z1", "z1 = 0.5"),
+                 setattr(cell(nb, "test_z1"), "source", "print('all good')"))), name),
+             ("test_z1",), (), "a test cell edited to pass: nbgrader restores it"),
+        Case("b_cell_type", lambda full, blank: as_file(edited(full, to_markdown), name),
+             (), (), "an answer cell turned into markdown: nbgrader restores the type"),
+        Case("b_stripped_metadata", lambda full, blank: as_file(edited(full, strip_metadata), name),
+             (), ("were restored",), "all nbgrader metadata stripped: restored by matching the release"),
+        Case("b_endless_loop", lambda full, blank: as_file(edited(full, lambda nb: setattr(
+                 cell(nb, last), "source", cell(nb, last).source + "\nwhile True:\n    pass")), name),
+             (), (), "an endless loop after the last answer: interrupted by the cell timeout"),
+        Case("b_kernel_crash", lambda full, blank: as_file(edited(full, lambda nb: setattr(
+                 cell(nb, "answer_dL_dW1"), "source", "import os\nos._exit(1)")), name),
+             None, ("stopped the grading kernel",), "the kernel dies in an answer cell"),
+        Case("b_huge_output", lambda full, blank: as_file(edited(full, huge_outputs), name),
+             (), (), "30 MB of stored output and a 5 MB print"),
+        Case("b_import_error", lambda full, blank: as_file(edited(full, lambda nb: setattr(
+                 cell(nb, "answer_z1"), "source", "import not_a_module_xyz\n" + cell(nb, "answer_z1").source)), name),
+             ("test_z1",), (), "an exception at import stops that cell only"),
+    ]

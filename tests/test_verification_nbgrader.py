@@ -1,0 +1,96 @@
+"""One real nbgrader run for notebook 2: generate, then autograde the reference solution
+and one mutant (missing sigmoid derivative at layer 1) in a temporary course copy; scores
+are read through nbgrader's Gradebook API.  Also checks that no test cell wrote stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from conftest import make_course_copy
+from verification_helpers import SOLUTION_IDS, total_points
+
+ASSIGNMENT = "ex01_backprop"
+NOTEBOOK = "02_code_verification"
+MUTATION = ("dz1 = da1 * a1 * (1 - a1)", "dz1 = da1")
+
+
+def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = str(course)
+    env.pop("NBGRADER_EXECUTION", None)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def _submit(course: Path, student: str, mutation: tuple[str, str] | None) -> None:
+    notebook = nbformat.read(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    if mutation is not None:
+        cell = next(c for c in notebook.cells
+                    if c.metadata.get("nbgrader", {}).get("grade_id") == SOLUTION_IDS[3])
+        assert mutation[0] in cell.source
+        cell.source = cell.source.replace(*mutation)
+    target = course / "submitted" / student / ASSIGNMENT
+    target.mkdir(parents=True)
+    nbformat.write(notebook, target / f"{NOTEBOOK}.ipynb")
+
+
+def test_nbgrader_validate_generate_and_autograde(tmp_path):
+    course = make_course_copy(tmp_path / "course", notebooks=(NOTEBOOK,))
+    source = course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+
+    validated = _nbgrader(course, "validate", str(source))
+    assert "Success! Your notebook passes all the tests." in validated.stdout, validated.stdout
+
+    _nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    release = nbformat.read(course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    released_text = "\n".join(c.source for c in release.cells)
+    assert "BEGIN HIDDEN TESTS" not in released_text and "check_gradient(" not in released_text
+    assert "MARK SCHEME" not in released_text and "np.clip(z, -500.0" not in released_text
+
+    _submit(course, "reference", None)
+    _submit(course, "mutant", MUTATION)
+    _nbgrader(course, "autograde", ASSIGNMENT, "--force")
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        scores = {}
+        for student in ("reference", "mutant"):
+            nb = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
+            scores[student] = (nb.score, nb.max_score,
+                               {g.name: g.score for g in nb.grades if g.auto_score is not None})
+    reference_score, max_score, reference_grades = scores["reference"]
+    mutant_score, _, mutant_grades = scores["mutant"]
+    print(f"\nnbgrader autograde: reference {reference_score}/{max_score}, mutant {mutant_score}/{max_score}")
+    assert reference_score == total_points()          # the manual task is not auto-scored
+    assert max_score == total_points() + 2            # + reflection question 3
+    lost = {name for name, score in mutant_grades.items() if score < reference_grades[name]}
+    assert lost == {"test_backward_dz1"}, mutant_grades
+
+    for student in ("reference", "mutant"):
+        graded = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
+                               as_version=4)
+        for cell in graded.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                streams = [o for o in cell.outputs if o.get("name") == "stderr"]
+                assert not streams, (student, meta["grade_id"], streams)
+        if student == "mutant":
+            failing = next(c for c in graded.cells
+                           if c.metadata.get("nbgrader", {}).get("grade_id") == "test_backward_dz1")
+            error = next(o for o in failing.outputs if o.output_type == "error")
+            text = "\n".join(error.traceback)
+            assert "sigmoid derivative at layer 1" in text and "check_gradient" not in text
+    shutil.rmtree(course / "autograded", ignore_errors=True)
