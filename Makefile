@@ -9,6 +9,8 @@ PORT       ?= 8888
 PYTEST_ARGS ?=
 
 BIN   := $(abspath $(VENV))/bin
+# Jupyter refuses to run as root unless told (containers, CI).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 STAMP := $(VENV)/.installed
 
 # nbgrader calls `alembic` (and the kernel) from PATH: the environment's bin/ comes first.
@@ -34,7 +36,7 @@ $(STAMP): requirements.txt requirements.lock pyproject.toml
 	@echo "environment ready in $(VENV)"
 
 lab: setup  ## start JupyterLab at the course root (nbgrader menus included)
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) $(ROOT_FLAG)
 
 test: setup  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

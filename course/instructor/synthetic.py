@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 __all__ = ["Slip", "SLIPS", "full_submission", "blank_submission", "partly_wrong_submission",
-           "write_submission", "autograded_points"]
+           "write_submission", "autograded_points", "solution_namespace"]
 
 _DELIMITERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -98,6 +98,23 @@ def autograded_points(path: Path) -> dict[str, float]:
         if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
             points[meta["grade_id"]] = float(meta.get("points", 0))
     return points
+
+
+def solution_namespace(source_path: Path, release_path: Path) -> dict:
+    """Run a finished notebook's code (every cell but the tests) in a fresh namespace.
+
+    IPython magics are skipped.  Used by benchmarks to drive the explorers with the
+    student functions a finished notebook defines.
+    """
+    notebook = full_submission(source_path, release_path)
+    namespace: dict = {"__name__": "__main__"}
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or (meta.get("grade") and not meta.get("solution")):
+            continue
+        code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        exec(compile(code, f"<{source_path.stem}>", "exec"), namespace)  # noqa: S102 - our own notebook
+    return namespace
 
 
 def write_submission(submitted_dir: Path, student: str, assignment: str,

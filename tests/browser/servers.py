@@ -51,6 +51,11 @@ def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: flo
     raise RuntimeError(f"server not listening after {timeout} s:\n{log.read_text()[-4000:]}")
 
 
+def _root_flag() -> list[str]:
+    # CI runs as root; Jupyter refuses to start as root without being told.
+    return ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+
+
 def _environment(root: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
@@ -72,13 +77,18 @@ def jupyterlab(root: Path, workdir: Path):
     settings = workdir / "lab-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    # No "would you like news?" toast over the notebook.
+    apputils = workdir / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    apputils.mkdir(parents=True, exist_ok=True)
+    (apputils / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     log = workdir / "jupyterlab.log"
     command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
-               f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}",
+               f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
                f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
                f"--LabApp.user_settings_dir={workdir / 'lab-settings'}",
                f"--LabApp.workspaces_dir={workdir / 'lab-workspaces'}",
-               "--ServerApp.disable_check_xsrf=False", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+               "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+               *_root_flag()]
     with open(log, "w") as handle:
         process = subprocess.Popen(command, cwd=root, env=_environment(root), stdout=handle,
                                    stderr=subprocess.STDOUT)

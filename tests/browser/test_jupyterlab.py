@@ -52,17 +52,28 @@ def browser():
         browser.close()
 
 
-def _open_and_run(page, url: str, token: str, notebook: str) -> None:
-    page.goto(f"{url}/lab/tree/work/{notebook}?token={token}")
+KERNEL_READY_JS = """() => {
+  const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const context = widget && widget.sessionContext;
+  const kernel = context && context.session && context.session.kernel;
+  return Boolean(context && context.isReady && kernel && kernel.status === 'idle');
+}"""
+ALL_EXECUTED_JS = """() => {
+  const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(p => p.textContent);
+  return prompts.length > 0 && prompts.every(text => /\\[\\d+\\]/.test(text));
+}"""
+
+
+def open_and_run(page, url: str, token: str, notebook: str) -> None:
+    """Open ``work/<notebook>``, wait for its kernel, run all cells and wait until every code cell ran."""
+    # A workspace of its own, reset: otherwise JupyterLab reopens the previous test's notebook.
+    workspace = Path(notebook).stem.replace("_", "-")
+    page.goto(f"{url}/lab/workspaces/{workspace}/tree/work/{notebook}?reset&token={token}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')")
-    # Wait for the kernel, then run everything and wait until no cell is queued or running.
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    page.wait_for_function(KERNEL_READY_JS, timeout=90_000, polling=250)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_timeout(1000)
-    page.wait_for_function(
-        "() => ![...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'))",
-        timeout=240_000, polling=500)
+    page.wait_for_function(ALL_EXECUTED_JS, timeout=240_000, polling=500)
+    page.wait_for_timeout(1500)  # widget views render after the last reply
 
 
 def _slider_output_changes(page, name: str) -> None:
@@ -88,7 +99,7 @@ def test_notebook_runs_renders_and_responds(lab, browser, notebook):
     url, token, _root = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        _open_and_run(page, url, token, notebook)
+        open_and_run(page, url, token, notebook)
         name = Path(notebook).stem
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")

@@ -1,0 +1,223 @@
+"""``make bench``: performance figures, printed and written to artifacts/bench.json.
+
+Nothing here asserts a time (timed tests flake); the figures are compared with the
+targets of the course's design by a reader:
+
+- kernel-side slider update, per explorer: median and 95th percentile of recomputing
+  with a finished notebook's own functions and re-rendering the figure (Agg);
+- browser: key press on a slider to changed output, in JupyterLab in Chromium;
+- autograde of one complete submission against the floor measured in the same run
+  (three kernel starts and three TensorFlow imports, as nbgrader does them);
+- serial against parallel (two workers) autograde of N synthetic submissions.
+
+``BENCH_SUBMISSIONS`` (default 20) sets N; ``BENCH_SKIP`` takes a comma list of
+``kernel,browser,autograde,parallel`` to leave out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("MPLBACKEND", "agg")
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from conftest import ASSIGNMENT, make_course_copy  # noqa: E402
+from course.instructor.autograde import autograde  # noqa: E402
+from course.instructor.nbgrader_cli import grade_table, nbgrader  # noqa: E402
+from course.instructor.synthetic import full_submission, solution_namespace, write_submission  # noqa: E402
+
+TARGETS = {"verification_kernel_median_ms": 30, "gradient_flow_kernel_median_ms": 60,
+           "browser_median_ms": 150, "autograde_over_floor": 1.5, "parallel_over_serial": 0.6}
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {"median_ms": round(statistics.median(ordered) * 1000, 2),
+            "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 2), "n": len(ordered)}
+
+
+def _timed(function, repeats: int) -> tuple[list[float], list[float]]:
+    """(update-only, update+render) durations of ``function(i)`` then a full Agg draw."""
+    updates, totals = [], []
+    for i in range(repeats):
+        start = time.perf_counter()
+        figure = function(i)
+        middle = time.perf_counter()
+        figure.canvas.draw()
+        end = time.perf_counter()
+        updates.append(middle - start)
+        totals.append(end - start)
+    return updates, totals
+
+
+def kernel_latency(repeats: int = 120) -> dict:
+    from course.widgets.gradient_flow import GradientFlowExplorer
+    from course.widgets.verification import VerificationExplorer, SLIDER_RANGES
+
+    source, release = ROOT / "source" / ASSIGNMENT, ROOT / "release" / ASSIGNMENT
+    nb2 = solution_namespace(source / "02_code_verification.ipynb", release / "02_code_verification.ipynb")
+    nb3 = solution_namespace(source / "03_gradient_flow.ipynb", release / "03_gradient_flow.ipynb")
+    rng = random.Random(0)
+
+    verification = VerificationExplorer(nb2["sigmoid"], nb2["forward_pass"], nb2["binary_cross_entropy"],
+                                        nb2["backward_pass"])
+
+    def move_verification(_i):
+        name = rng.choice(sorted(SLIDER_RANGES))
+        low, high = SLIDER_RANGES[name]
+        verification.update(**{name: rng.uniform(low, high)})
+        return verification.figure
+
+    flow = GradientFlowExplorer(nb3["analyze_gradient_flow"])
+
+    def move_flow(_i):
+        flow.update(depth=rng.randint(2, 10), activation=rng.choice(["sigmoid", "relu", "tanh"]),
+                    scale=rng.uniform(0.5, 2.0), seed=rng.randint(0, 20))
+        return flow.figure
+
+    results = {}
+    for name, move in (("verification", move_verification), ("gradient_flow", move_flow)):
+        _timed(move, 5)  # warm caches (font layout, first TF call)
+        updates, totals = _timed(move, repeats)
+        results[name] = {"update_only": _summary(updates), "update_and_render": _summary(totals)}
+    return results
+
+
+def browser_latency(presses: int = 25) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, jupyterlab
+    from tests.browser.test_jupyterlab import open_and_run
+
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-lab-") as scratch:
+        base = Path(scratch)
+        root = make_course_copy(base / "course")
+        nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+        (root / "work").mkdir()
+        for name in ("02_code_verification", "03_gradient_flow"):
+            import nbformat
+            nbformat.write(full_submission(root / "source" / ASSIGNMENT / f"{name}.ipynb",
+                                           root / "release" / ASSIGNMENT / f"{name}.ipynb"),
+                           root / "work" / f"{name}.ipynb")
+        with jupyterlab(root, base) as (url, token), sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for name in ("02_code_verification", "03_gradient_flow"):
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                open_and_run(page, url, token, f"{name}.ipynb")
+                handle = page.locator(".widget-slider .noUi-handle").first
+                handle.scroll_into_view_if_needed()
+                samples = []
+                for i in range(presses):
+                    page.evaluate(_SIGNATURE_JS + "window.__before = signature(); window.__t0 = performance.now();")
+                    handle.focus()
+                    page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+                    elapsed = page.evaluate(_WAIT_FOR_CHANGE_JS)
+                    if elapsed is not None:
+                        samples.append(elapsed / 1000)
+                    page.wait_for_timeout(150)
+                results[name] = _summary(samples) if samples else {"error": "output never changed"}
+                page.close()
+            browser.close()
+    return results
+
+
+# The output's visible state: every canvas's pixels (sampled) and every image's source.
+_SIGNATURE_JS = """
+window.signature = () => {
+  const parts = [];
+  for (const c of document.querySelectorAll('.jp-OutputArea-output canvas')) {
+    try { const d = c.toDataURL(); parts.push(d.length + ':' + d.slice(-64)); } catch (e) { parts.push('x'); }
+  }
+  for (const img of document.querySelectorAll('.jp-OutputArea-output img')) parts.push(img.src.length + img.src.slice(-64));
+  return parts.join('|');
+};
+"""
+_WAIT_FOR_CHANGE_JS = """
+() => new Promise(resolve => {
+  const limit = window.__t0 + 5000;
+  const poll = () => {
+    const now = performance.now();
+    if (window.signature() !== window.__before) return resolve(now - window.__t0);
+    if (now > limit) return resolve(null);
+    requestAnimationFrame(poll);
+  };
+  poll();
+})
+"""
+
+
+def autograde_vs_floor() -> dict:
+    from jupyter_client.manager import start_new_kernel
+
+    floor_start = time.perf_counter()
+    for _ in range(3):
+        manager, client = start_new_kernel(kernel_name="python3")
+        client.execute_interactive("import tensorflow", timeout=120)
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    floor = time.perf_counter() - floor_start
+
+    with tempfile.TemporaryDirectory(prefix="bench-grade-") as scratch:
+        root = make_course_copy(Path(scratch) / "course")
+        nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+        _write_full_class(root, 1)
+        seconds = autograde(root, ASSIGNMENT).seconds
+    return {"floor_s": round(floor, 2), "one_submission_s": round(seconds, 2),
+            "ratio": round(seconds / floor, 2)}
+
+
+def _write_full_class(root: Path, count: int) -> None:
+    source, release = root / "source" / ASSIGNMENT, root / "release" / ASSIGNMENT
+    notebooks = {p.stem: full_submission(p, release / p.name) for p in sorted(source.glob("*.ipynb"))}
+    for i in range(count):
+        write_submission(root / "submitted", f"student{i:02d}", ASSIGNMENT, notebooks)
+
+
+def serial_vs_parallel(count: int) -> dict:
+    timings, tables = {}, {}
+    for jobs in (1, 2):
+        with tempfile.TemporaryDirectory(prefix=f"bench-jobs{jobs}-") as scratch:
+            root = make_course_copy(Path(scratch) / "course")
+            nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+            _write_full_class(root, count)
+            timings[jobs] = autograde(root, ASSIGNMENT, jobs=jobs).seconds
+            tables[jobs] = [(r.student, r.code_score) for r in
+                            grade_table(f"sqlite:///{root / 'gradebook.db'}", ASSIGNMENT)]
+    return {"submissions": count, "serial_s": round(timings[1], 1), "parallel_2_s": round(timings[2], 1),
+            "ratio": round(timings[2] / timings[1], 2), "same_scores": tables[1] == tables[2]}
+
+
+def main() -> None:
+    skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
+    figures: dict = {"targets": TARGETS, "cpu_count": os.cpu_count()}
+    steps = [("kernel", kernel_latency), ("browser", browser_latency), ("autograde", autograde_vs_floor),
+             ("parallel", lambda: serial_vs_parallel(int(os.environ.get("BENCH_SUBMISSIONS", "20"))))]
+    for name, step in steps:
+        if name in skip:
+            continue
+        start = time.perf_counter()
+        try:
+            figures[name] = step()
+        except Exception as error:  # a failed measurement is reported, the others still run
+            figures[name] = {"error": f"{type(error).__name__}: {error}"[:500]}
+        print(f"{name} ({time.perf_counter() - start:.0f} s): {json.dumps(figures[name], indent=1)}", flush=True)
+    out = ROOT / "artifacts" / "bench.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2))
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
