@@ -178,3 +178,53 @@ def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
                  cell(nb, "answer_z1"), "source", "import not_a_module_xyz\n" + cell(nb, "answer_z1").source)), name),
              ("test_z1",), (), "an exception at import stops that cell only"),
     ]
+
+
+BACKWARD_WITH_TAPE = '''def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
+    import tensorflow as tf
+    params = [tf.Variable(float(v), dtype=tf.float64) for v in (W1, b1, W2, b2)]
+    with tf.GradientTape() as tape:
+        h = tf.sigmoid(params[0] * x + params[1])
+        p = tf.sigmoid(params[2] * h + params[3])
+        loss = -(y * tf.math.log(p) + (1 - y) * tf.math.log(1 - p))
+    dW1, db1, dW2, db2 = (float(g) for g in tape.gradient(loss, params))
+    return {"dy_pred": -y / y_pred + (1 - y) / (1 - y_pred), "dz2": y_pred - y, "dW2": dW2, "db2": db2,
+            "da1": (y_pred - y) * W2, "dz1": db1, "dW1": dW1, "db1": db1}
+'''
+
+HARD_CODED_BACKWARD = '''def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
+    return {"dy_pred": -1.614226, "dz2": -0.380508, "dW2": -0.245678, "db2": -0.380508,
+            "da1": -0.228305, "dz1": -0.052226, "dW1": -0.026113, "db1": -0.052226}
+'''
+
+FAKE_TAPE = '''import numpy as np
+import tensorflow as tf
+class FakeTape:
+    def __init__(self, *args, **kwargs): pass
+    def __enter__(self): return self
+    def __exit__(self, *exc): return False
+    def gradient(self, target, sources): return [tf.constant(0.0) for _ in sources]
+tf.GradientTape = FakeTape
+np.allclose = lambda *a, **k: True
+def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
+    return {key: 0.0 for key in ("dy_pred", "dz2", "dW2", "db2", "da1", "dz1", "dW1", "db1")}
+'''
+
+
+def verification_cases(name: str, gradient_tests: tuple[str, ...]) -> list[Case]:
+    """Tampering cases on notebook 2 (``gradient_tests``: the eight backward_pass tests)."""
+
+    def replace(grade_id: str, source: str):
+        return lambda full, blank: as_file(edited(full, lambda nb: set_answer(nb, grade_id, source)), name)
+
+    return [
+        Case("t2_tape_in_backward", replace("backward_pass_solution", BACKWARD_WITH_TAPE),
+             gradient_tests, ("chain rule",), "tf.GradientTape inside the manual backward pass"),
+        Case("t2_hard_coded", replace("backward_pass_solution", HARD_CODED_BACKWARD),
+             gradient_tests, (), "the worked example's gradients returned for every input"),
+        Case("t2_fake_tape_and_allclose", replace("backward_pass_solution", FAKE_TAPE),
+             gradient_tests, ("Integrity check",), "GradientTape and np.allclose replaced"),
+        Case("t2_exit_in_function", replace("sigmoid_solution",
+                                            "def sigmoid(z):\n    import os\n    os._exit(0)\n"),
+             None, (), "os._exit inside a function"),
+    ]

@@ -1,7 +1,9 @@
-"""Tampering and broken submissions, graded as one real nbgrader batch (two workers).
+"""Tampering and broken submissions, graded as real nbgrader batches (two workers each).
 
-Every case of tests/robustness_cases.py must get its outcome; the batch must finish,
+Every case of tests/robustness_cases.py must get its outcome; each batch must finish,
 leave ``submitted/`` byte-identical, and leak no hidden test into any feedback page.
+Notebook 1 carries the broken-file cases (it needs no TensorFlow, so they are cheap);
+notebook 2 the cases that attack the TensorFlow comparison.
 """
 
 from __future__ import annotations
@@ -11,16 +13,17 @@ import html
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from conftest import ASSIGNMENT, make_course_copy, read
 from course.instructor.autograde import autograde
 from course.instructor.nbgrader_cli import grade_table, nbgrader
 from course.instructor.synthetic import autograded_points, blank_submission, full_submission
-from robustness_cases import Case, paper_cases
+from robustness_cases import Case, paper_cases, verification_cases
 
 pytestmark = pytest.mark.nbgrader
-PAPER = "01_paper_calculation"
+PAPER, VERIFICATION = "01_paper_calculation", "02_code_verification"
 
 
 def _checksums(folder: Path) -> dict[str, str]:
@@ -32,21 +35,32 @@ def _visible_text(page: Path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
 
 
-def _cases(root: Path) -> list[Case]:
-    answers = tuple(c.metadata["nbgrader"]["grade_id"] for c in read(root / "source" / ASSIGNMENT / f"{PAPER}.ipynb").cells
-                    if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code")
-    return paper_cases(f"{PAPER}.ipynb", answers)
+def _grade_ids(path: Path, *, answers: bool) -> tuple[str, ...]:
+    ids = []
+    for cell in read(path).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade_id") and \
+                (meta.get("solution") if answers else meta.get("grade") and not meta.get("solution")):
+            ids.append(meta["grade_id"])
+    return tuple(ids)
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    root = make_course_copy(tmp_path_factory.mktemp("robust") / "course", notebooks=(PAPER,))
+def cases_for(notebook: str, source: Path) -> list[Case]:
+    if notebook == PAPER:
+        return paper_cases(f"{PAPER}.ipynb", _grade_ids(source, answers=True))
+    tests = tuple(t for t in _grade_ids(source, answers=False) if t.startswith("test_backward_"))
+    return verification_cases(f"{VERIFICATION}.ipynb", tests)
+
+
+def _grade(base: Path, notebook: str) -> dict:
+    root = make_course_copy(base / "course", notebooks=(notebook,))
     nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
-    source = root / "source" / ASSIGNMENT / f"{PAPER}.ipynb"
-    release = root / "release" / ASSIGNMENT / f"{PAPER}.ipynb"
+    source = root / "source" / ASSIGNMENT / f"{notebook}.ipynb"
+    release = root / "release" / ASSIGNMENT / f"{notebook}.ipynb"
     full, blank = full_submission(source, release), blank_submission(release)
-    cases = _cases(root)
-    for case in [*cases, Case("honest", lambda f, b: {f"{PAPER}.ipynb": __import__("nbformat").writes(f).encode()}, ())]:
+    cases = cases_for(notebook, source)
+    honest = Case("honest", lambda f, b: {f"{notebook}.ipynb": nbformat.writes(f).encode()}, ())
+    for case in [*cases, honest]:
         folder = root / "submitted" / case.student / ASSIGNMENT
         folder.mkdir(parents=True)
         (folder / "timestamp.txt").write_text("2026-11-25 09:00:00.000000 UTC")
@@ -55,26 +69,43 @@ def batch(tmp_path_factory):
     before = _checksums(root / "submitted")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NBGRADER_CELL_TIMEOUT", "10")   # the endless loop costs 10 s, not 2 min
-        run = autograde(root, ASSIGNMENT, jobs=2)
+        autograde(root, ASSIGNMENT, jobs=2)
     nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
     scores = {row.student: row for row in grade_table(f"sqlite:///{root / 'gradebook.db'}", ASSIGNMENT)}
-    return {"root": root, "cases": cases, "scores": scores, "before": before, "run": run}
+    return {"root": root, "source": source, "cases": cases, "scores": scores, "before": before,
+            "points": autograded_points(source)}
 
 
-def test_batch_grades_every_student(batch):
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory):
+    return {notebook: _grade(tmp_path_factory.mktemp(notebook), notebook) for notebook in (PAPER, VERIFICATION)}
+
+
+def _case_ids():
+    ids = []
+    for notebook in (PAPER, VERIFICATION):
+        path = Path(__file__).resolve().parents[1] / "source" / ASSIGNMENT / f"{notebook}.ipynb"
+        ids += [(notebook, i, case.student) for i, case in enumerate(cases_for(notebook, path))]
+    return ids
+
+
+@pytest.mark.parametrize("notebook", [PAPER, VERIFICATION])
+def test_batch_grades_every_student_and_honest_full_marks(batches, notebook):
+    batch = batches[notebook]
     assert sorted(batch["scores"]) == sorted([c.student for c in batch["cases"]] + ["honest"])
-    assert batch["scores"]["honest"].code_score == sum(
-        autograded_points(batch["root"] / "source" / ASSIGNMENT / f"{PAPER}.ipynb").values())
+    assert batch["scores"]["honest"].code_score == sum(batch["points"].values())
 
 
-def test_submitted_is_byte_identical(batch):
-    assert _checksums(batch["root"] / "submitted") == batch["before"]
+@pytest.mark.parametrize("notebook", [PAPER, VERIFICATION])
+def test_submitted_is_byte_identical(batches, notebook):
+    assert _checksums(batches[notebook]["root"] / "submitted") == batches[notebook]["before"]
 
 
-@pytest.mark.parametrize("index", range(len(paper_cases("x.ipynb", ("answer_z1", "answer_a1")))))
-def test_case_gets_its_outcome(batch, index):
+@pytest.mark.parametrize("notebook, index, student", _case_ids(), ids=[c[2] for c in _case_ids()])
+def test_case_gets_its_outcome(batches, notebook, index, student):
+    batch = batches[notebook]
     case = batch["cases"][index]
-    points = autograded_points(batch["root"] / "source" / ASSIGNMENT / f"{PAPER}.ipynb")
+    points = batch["points"]
     expected = 0.0 if case.lost_tests is None else sum(points.values()) - sum(points[t] for t in case.lost_tests)
     got = batch["scores"][case.student].code_score
     assert got == pytest.approx(expected), f"{case.student} ({case.why}): {got} points, expected {expected}"
@@ -85,14 +116,17 @@ def test_case_gets_its_outcome(batch, index):
         assert phrase in text, f"{case.student}: feedback lacks {phrase!r}"
 
 
-def test_no_feedback_leaks_hidden_tests(batch):
-    source = read(batch["root"] / "source" / ASSIGNMENT / f"{PAPER}.ipynb")
+@pytest.mark.parametrize("notebook", [PAPER, VERIFICATION])
+def test_no_feedback_leaks_hidden_tests(batches, notebook):
+    batch = batches[notebook]
     hidden = set()
-    for cell in source.cells:
+    for cell in read(batch["source"]).cells:
         for region in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S):
             hidden.update(line.strip() for line in region.splitlines() if len(line.strip()) > 10)
     assert hidden
     for page in sorted((batch["root"] / "feedback").rglob("*.html")):
         text = _visible_text(page)
-        assert "BEGIN HIDDEN TESTS" not in text and "check_quantity(" not in text, page
+        assert "BEGIN HIDDEN TESTS" not in text, page
+        for line in hidden:
+            assert line not in text, f"{page} leaks {line!r}"
         assert page.stat().st_size < 3_000_000, f"{page} is {page.stat().st_size} bytes"

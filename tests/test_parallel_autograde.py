@@ -1,0 +1,51 @@
+"""`make autograde JOBS=n`: a class graded across processes gets exactly the serial grades,
+in one intact gradebook (per-worker gradebooks merged)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from conftest import ASSIGNMENT, make_course_copy
+from course.instructor.autograde import autograde
+from course.instructor.nbgrader_cli import grade_table, nbgrader
+from course.instructor.synthetic import (blank_submission, full_submission, partly_wrong_submission,
+                                         write_submission)
+
+pytestmark = pytest.mark.nbgrader
+NOTEBOOK = "01_paper_calculation"
+
+
+def _grade_class(base, jobs: int):
+    root = make_course_copy(base / f"jobs{jobs}", notebooks=(NOTEBOOK,))
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    source = root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    release = root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    makers = {"full": lambda: full_submission(source, release), "blank": lambda: blank_submission(release),
+              "slip": lambda: partly_wrong_submission(source, release)}
+    for i, kind in enumerate(["full", "slip", "blank", "full", "slip"]):
+        write_submission(root / "submitted", f"s{i}_{kind}", ASSIGNMENT, {NOTEBOOK: makers[kind]()})
+    autograde(root, ASSIGNMENT, jobs=jobs)
+    db = root / "gradebook.db"
+    rows = grade_table(f"sqlite:///{db}", ASSIGNMENT)
+    with sqlite3.connect(db) as connection:
+        integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
+        per_cell = sorted(connection.execute(
+            "SELECT sa.student_id, bc.name, g.auto_score FROM grade g "
+            "JOIN submitted_notebook sn ON g.notebook_id = sn.id "
+            "JOIN submitted_assignment sa ON sn.assignment_id = sa.id "
+            "JOIN base_cell bc ON g.cell_id = bc.id").fetchall())
+        submissions = connection.execute("SELECT COUNT(*) FROM submitted_assignment").fetchone()[0]
+    return rows, per_cell, integrity, submissions
+
+
+def test_parallel_grades_equal_serial_grades(tmp_path):
+    serial, serial_cells, _, _ = _grade_class(tmp_path, jobs=1)
+    parallel, parallel_cells, integrity, submissions = _grade_class(tmp_path, jobs=2)
+    assert integrity == "ok" and submissions == 5
+    assert [(r.student, r.code_score, r.max_score) for r in parallel] == \
+        [(r.student, r.code_score, r.max_score) for r in serial]
+    assert parallel_cells == serial_cells and len(serial_cells) > 5 * 14
+    scores = {r.student: r.code_score for r in serial}
+    assert scores["s0_full"] > scores["s1_slip"] > scores["s2_blank"] == 0
