@@ -51,6 +51,28 @@ def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: flo
     raise RuntimeError(f"server not listening after {timeout} s:\n{log.read_text()[-4000:]}")
 
 
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def press_keys_and_capture(page, area, handle, screenshot: Path, presses: int = 3) -> tuple[bytes, bytes]:
+    """Screenshot ``area``, press → ``presses`` times on slider ``handle``, screenshot again.
+
+    Returns (before, after) PNG bytes; the second is also saved to ``screenshot``.
+    """
+    handle.scroll_into_view_if_needed()
+    before = area.screenshot()
+    handle.focus()
+    for _ in range(presses):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(2000)
+    return before, area.screenshot(path=str(screenshot))
+
+
 def _root_flag() -> list[str]:
     # CI runs as root; Jupyter refuses to start as root without being told.
     return ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
@@ -97,11 +119,7 @@ def jupyterlab(root: Path, workdir: Path):
         _wait_for(f"{base}/api/status?token={token}", process, log)
         yield base, token
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
 
 
 @contextmanager
@@ -119,8 +137,4 @@ def voila(notebook: Path, workdir: Path, root: Path):
         _wait_for_port(port, process, log)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)

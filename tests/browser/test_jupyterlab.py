@@ -16,7 +16,7 @@ import pytest
 from conftest import ASSIGNMENT, ROOT, make_course_copy
 from course.instructor.nbgrader_cli import nbgrader
 from course.instructor.synthetic import full_submission
-from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, jupyterlab
+from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, jupyterlab, press_keys_and_capture
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -78,17 +78,11 @@ def open_and_run(page, url: str, token: str, notebook: str) -> None:
 
 def _slider_output_changes(page, name: str) -> None:
     """Press → on the first slider; the slider's readout and the widget output must change."""
-    handle = page.locator(".widget-slider .noUi-handle").first
-    handle.scroll_into_view_if_needed()
     area = page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-slider")).first
-    readout = page.locator(".widget-slider .widget-readout").first
+    readout = area.locator(".widget-slider .widget-readout").first
     before_text = readout.inner_text()
-    before = area.screenshot()
-    handle.focus()
-    for _ in range(3):
-        page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(1500)
-    after = area.screenshot(path=str(ARTIFACTS / f"{name}-after-slider.png"))
+    before, after = press_keys_and_capture(page, area, area.locator(".widget-slider .noUi-handle").first,
+                                           ARTIFACTS / f"{name}-after-slider.png")
     assert readout.inner_text() != before_text, "slider readout did not move"
     assert after != before, "the output did not change when the slider moved"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, voila
+from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, press_keys_and_capture, voila
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -37,14 +37,8 @@ def test_dashboard_draws_and_responds(tmp_path):
             assert explorers.count() == 2
             for index in range(2):  # the first slider of each explorer
                 area = explorers.nth(index)
-                handle = area.locator(".widget-slider .noUi-handle").first
-                handle.scroll_into_view_if_needed()
-                before = area.screenshot()
-                handle.focus()
-                for _ in range(3):
-                    page.keyboard.press("ArrowRight")
-                page.wait_for_timeout(2500)
-                after = area.screenshot(path=str(ARTIFACTS / f"voila-after-slider-{index}.png"))
+                before, after = press_keys_and_capture(page, area, area.locator(".widget-slider .noUi-handle").first,
+                                                       ARTIFACTS / f"voila-after-slider-{index}.png")
                 assert after != before, f"slider {index}: the dashboard did not change"
         finally:
             browser.close()
