@@ -1,12 +1,17 @@
 """``make autograde [JOBS=n]``: grade every submission, serially or across processes.
 
-nbgrader grades one notebook after another.  With ``--jobs n`` the students are split
-into ``n`` groups; each group is graded by its own ``nbgrader autograde`` process
-against a private copy of the gradebook (SQLite allows one writer at a time), writing
-only its own students' folders in ``autograded/``.  The workers' results are then
-merged into the course gradebook in one transaction.  nbgrader's row ids are UUIDs,
-so rows from different workers never collide; a student's previous results are
-replaced, as ``autograde --force`` would.
+1. Submissions are copied to ``.grading/submitted`` and repaired there
+   (:mod:`course.instructor.staging`); ``submitted/`` is only ever read.
+2. ``nbgrader autograde`` grades the staged copies.  With ``--jobs n`` the students
+   are split into ``n`` groups, each graded by its own process against a private copy
+   of the gradebook (SQLite allows one writer at a time) and writing only its own
+   students' folders in ``autograded/``; the workers' rows are then merged into the
+   course gradebook in one transaction.  nbgrader's row ids are UUIDs, so rows from
+   different workers never collide; a student's previous results are replaced, as
+   ``autograde --force`` would.
+3. A student nbgrader gave up on (a notebook that kills the kernel, say) is regraded
+   notebook by notebook; what still fails is graded as the blank notebook, with a note
+   the student reads in their feedback.  Every student ends with a score.
 """
 
 from __future__ import annotations
