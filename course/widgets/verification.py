@@ -8,25 +8,30 @@ computation graph x → z1 → a1 → z2 → y_pred → L (plus the parameters W
 Each box shows the node's value and gradient dL/d(node) computed by the *student's*
 functions and the float64 reference (:func:`course.oracles.two_layer.central_difference`,
 which agrees with ``tf.GradientTape`` to ~1e-9 and needs no TensorFlow, so an update costs
-well under a millisecond of arithmetic).  Boxes where the two disagree turn orange with ✗.
-The figure is built once; an update only changes texts and colours (``set_text``,
-``set_facecolor``) and asks for a redraw.  :class:`VerificationExplorer` is the figure
-without widgets (used by tests, benchmarks and the classroom dashboard).
+well under a millisecond of arithmetic).  Boxes where the two disagree turn orange with ✗;
+boxes the student's code gave no number for are grey (dashed) with "?".
+
+The graph is an inline SVG string shown in an ``ipywidgets.HTML``.  Its layout (boxes,
+arrows, static labels) is computed once as a template; an update only formats the node
+texts and colours into the template and assigns the widget's ``value`` (a few hundred
+microseconds; no matplotlib, no glyph rendering in the kernel).  :class:`VerificationExplorer`
+is the drawing without widgets (used by tests, benchmarks and the classroom dashboard);
+its ``svg`` attribute is the current SVG text.
 """
 
 from __future__ import annotations
 
-import io
+import re
+import textwrap
 from typing import Any, Callable
-
-from matplotlib.patches import FancyArrowPatch
+from xml.sax.saxutils import escape
 
 from ..checks.verification import ATOL, GRADIENT_KEYS, RTOL
 from ..coerce import as_scalar, close
 from ..feedback import GradingError, fmt
 from ..oracles import two_layer
 from ..sandbox import call_student
-from ._env import PALETTE, grading, new_figure
+from ._env import PALETTE, grading
 
 __all__ = ["gradient_table", "verification_explorer", "VerificationExplorer", "SLIDER_RANGES"]
 
@@ -88,17 +93,17 @@ def gradient_table(forward_pass: Callable, backward_pass: Callable, verify_with_
 
 # --- the explorer ----------------------------------------------------------------------
 
-# Graph layout in data coordinates (axes span 0..12 by 0..6).  Every box holds four
-# lines padded to _WIDTH monospace characters, so all boxes have the same size and the
-# arrows can end at fixed points on their edges (no per-draw clipping: that doubled the
-# render time).
+# Layout in SVG user units at font_scale 1 (everything is multiplied by font_scale).
+_VIEW_W, _VIEW_H = 968, 400
+_BOX_W, _BOX_H = 132, 84
+_ROW_DY = (-27, -9, 9, 27)  # line centres inside a box, relative to its centre
+_CHAIN_Y, _PARAM_Y = 148, 318
 _NODES = {
-    "x": (0.75, 4.2), "z1": (2.95, 4.2), "a1": (5.0, 4.2), "z2": (7.05, 4.2),
-    "y_pred": (9.1, 4.2), "L": (11.2, 4.2),
-    "W1": (2.1, 1.5), "b1": (3.8, 1.5), "W2": (6.2, 1.5), "b2": (7.9, 1.5), "y": (11.2, 1.5),
+    "x": (76, _CHAIN_Y), "z1": (239, _CHAIN_Y), "a1": (402, _CHAIN_Y), "z2": (565, _CHAIN_Y),
+    "y_pred": (728, _CHAIN_Y), "L": (891, _CHAIN_Y),
+    "W1": (170, _PARAM_Y), "b1": (310, _PARAM_Y), "W2": (496, _PARAM_Y), "b2": (636, _PARAM_Y),
+    "y": (891, _PARAM_Y),
 }
-_WIDTH = 16
-_HALF_W, _HALF_H = 0.8, 0.56  # half box size in data units (measured at font_scale 1)
 _EDGES = [("x", "z1"), ("W1", "z1"), ("b1", "z1"), ("z1", "a1"), ("a1", "z2"), ("W2", "z2"),
           ("b2", "z2"), ("z2", "y_pred"), ("y_pred", "L"), ("y", "L")]
 # Node -> (forward-value key, gradient key) in the student's / reference numbers.
@@ -107,20 +112,132 @@ _NODE_KEYS = {
     "W2": ("W2", "dW2"), "b2": ("b2", "db2"), "z1": ("z1", "dz1"), "a1": ("a1", "da1"),
     "z2": ("z2", "dz2"), "y_pred": ("y_pred", "dy_pred"), "L": ("loss", None),
 }
-_OK_FACE, _BAD_FACE, _INPUT_FACE = "#E8F1F8", "#FBE3C8", "#F2F2F2"
+_INPUTS = ("x", "y", "W1", "b1", "W2", "b2")
+_STATE_WORDS = {"ok": "agrees with the reference", "bad": "differs from the reference",
+                "missing": "your code gave no number", "input": "input"}
+_MARKS = {"ok": "✓ ", "bad": "✗ ", "missing": "? ", "input": ""}
+# State -> (box fill, box stroke, stroke width, dash pattern, header colour).
+_STYLES = {
+    "ok": ("#E8F1F8", PALETTE["blue"], 1.5, "none", PALETTE["blue"]),
+    "bad": ("#FBE3C8", PALETTE["vermillion"], 3.0, "none", PALETTE["vermillion"]),
+    "missing": ("#E6E6E6", "#8C8C8C", 1.5, "6 4", "#595959"),
+    "input": ("#F7F7F7", "#8C8C8C", 1.2, "none", "#262626"),
+}
+_TITLE = "Forward values and gradients dL/d(node): yours | float64 reference"
+_LEGEND = ("value: forward value   ∂L: your gradient dL/d(node)   ref: float64 reference "
+           "(agrees with tf.GradientTape)   ✓ agrees   ✗ differs   ? missing")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: str) -> str:
+    """``value`` made safe as XML character data (escaped, no control characters)."""
+    return escape(_CONTROL.sub("", value.replace("\n", " ").replace("\r", " ").replace("\t", " ")))
 
 
 def _number(value: float | None) -> str:
-    return ("—" if value is None else f"{value:.4g}").rjust(_WIDTH - 6)
+    return "—" if value is None else f"{value:.4g}"
+
+
+class _Template:
+    """Static SVG text with named slots; ``render(slots)`` fills them and joins once."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._slots: list[tuple[int, str]] = []  # (index in _parts, slot name)
+
+    def static(self, text: str) -> None:
+        self._parts.append(text)
+
+    def slot(self, name: str) -> None:
+        self._slots.append((len(self._parts), name))
+        self._parts.append("")
+
+    def render(self, values: dict[str, str]) -> str:
+        parts = self._parts.copy()
+        for index, name in self._slots:
+            parts[index] = values[name]
+        return "".join(parts)
+
+
+def _build_template(font_scale: float) -> _Template:
+    """The SVG layout at ``font_scale``: boxes, arrows and static labels, computed once."""
+    s = float(font_scale)
+
+    def n(value: float) -> str:
+        return f"{value * s:.1f}".rstrip("0").rstrip(".")
+
+    t = _Template()
+    t.static(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n(_VIEW_W)} {n(_VIEW_H)}" '
+        f'width="100%" height="{n(_VIEW_H)}" preserveAspectRatio="xMinYMin meet" role="img" '
+        f'aria-label="Computation graph x, z1, a1, z2, y_pred, L with parameters W1, b1, W2, b2 and label y: '
+        f'forward values, your gradients and the float64 reference" '
+        f'style="display:block;max-width:{n(_VIEW_W)}px;font-family:sans-serif">'
+        f'<title>{_text(_TITLE)}</title>'
+        f'<rect width="100%" height="100%" fill="#FFFFFF"/>'
+        f'<text x="{n(8)}" y="{n(22)}" font-size="{n(15)}" font-weight="bold" fill="#000000">'
+        f'{_text(_TITLE)}</text>'
+    )
+    for line, y in ((1, 44), (2, 61)):
+        t.static(f'<text x="{n(8)}" y="{n(y)}" font-size="{n(12.5)}" fill="{PALETTE["vermillion"]}">')
+        t.slot(f"status{line}")
+        t.static("</text>")
+    # Arrows: a line and an arrowhead polygon each (no <marker>: ids would clash between
+    # several explorers on one page).
+    hw, hh = _BOX_W / 2, _BOX_H / 2
+    arrows = []
+    for source, target in _EDGES:
+        (sx, sy), (tx, ty) = _NODES[source], _NODES[target]
+        if sy == ty:  # along the chain: right edge to left edge
+            x0, y0, x1, y1 = sx + hw, sy, tx - hw - 1, ty
+        else:  # parameter or label below: top edge up to the target's bottom edge
+            x0, y0, x1, y1 = sx, sy - hh, tx + 0.35 * (sx - tx), ty + hh + 1
+        dx, dy = x1 - x0, y1 - y0
+        length = (dx * dx + dy * dy) ** 0.5
+        ux, uy = dx / length, dy / length
+        bx, by = x1 - 10 * ux, y1 - 10 * uy  # arrowhead base centre, 10 units long
+        arrows.append(f'<line x1="{n(x0)}" y1="{n(y0)}" x2="{n(bx)}" y2="{n(by)}"/>'
+                      f'<polygon points="{n(x1)},{n(y1)} {n(bx - 4.5 * uy)},{n(by + 4.5 * ux)} '
+                      f'{n(bx + 4.5 * uy)},{n(by - 4.5 * ux)}" stroke="none"/>')
+    t.static(f'<g stroke="#595959" fill="#595959" stroke-width="{n(1.3)}" aria-hidden="true">'
+             + "".join(arrows) + "</g>")
+    for name, (cx, cy) in _NODES.items():
+        t.static('<g class="node" data-node="' + name + '"')
+        t.slot(f"{name}:data")
+        t.static("><title>")
+        t.slot(f"{name}:title")
+        t.static(f'</title><rect x="{n(cx - hw)}" y="{n(cy - hh)}" width="{n(_BOX_W)}" '
+                 f'height="{n(_BOX_H)}" rx="{n(8)}"')
+        t.slot(f"{name}:style")
+        t.static(f'/><text x="{n(cx)}" y="{n(cy + _ROW_DY[0] + 4.5)}" text-anchor="middle" '
+                 f'font-size="{n(13)}" font-weight="bold"')
+        t.slot(f"{name}:head_fill")
+        t.static(">")
+        t.slot(f"{name}:head")
+        t.static("</text>")
+        t.static(f'<g font-family="monospace" font-size="{n(12)}" fill="#1A1A1A">')
+        for row in (1, 2, 3):
+            y = n(cy + _ROW_DY[row] + 4.2)
+            t.static(f'<text x="{n(cx - hw + 8)}" y="{y}">')
+            t.slot(f"{name}:label{row}")
+            t.static(f'</text><text x="{n(cx + hw - 8)}" y="{y}" text-anchor="end">')
+            t.slot(f"{name}:number{row}")
+            t.static("</text>")
+        t.static("</g></g>")
+    t.static(f'<text x="{n(_VIEW_W / 2)}" y="{n(_VIEW_H - 14)}" text-anchor="middle" '
+             f'font-size="{n(12)}" fill="#4D4D4D">{_text(_LEGEND)}</text></svg>')
+    return t
 
 
 class VerificationExplorer:
-    """The computation-graph figure, driven by the student's four functions.
+    """The computation-graph drawing (an SVG string), driven by the student's four functions.
 
     ``update(**values)`` takes any of x, y, W1, b1, W2, b2 (others keep their value),
-    recomputes the student's and the reference numbers, updates the texts and colours in
-    place and calls ``redraw`` (``figure.canvas.draw_idle`` unless replaced).  It returns
-    ``{"mismatches": [node names marked ✗], "message": status text}``.
+    recomputes the student's and the reference numbers, formats them into the SVG
+    template (``self.svg``), records each node's state in ``self.states`` ("ok", "bad",
+    "missing" or "input") and calls ``redraw()`` (a no-op unless replaced; the widget
+    sets it to copy ``svg`` into its ``HTML`` view).  It returns ``{"mismatches": [node
+    names marked ✗], "missing": [nodes without a number], "message": status text}``.
     """
 
     def __init__(self, sigmoid: Callable, forward_pass: Callable, binary_cross_entropy: Callable,
@@ -128,37 +245,22 @@ class VerificationExplorer:
                  values: dict[str, float] | None = None):
         self.functions = (sigmoid, forward_pass, binary_cross_entropy, backward_pass)
         self.values = dict(DEFAULT_VALUES, **(values or {}))
-        self.figure = new_figure(9.6 * font_scale, 4.4 * font_scale, font_scale=font_scale)
-        self.redraw: Callable[[], None] = self.figure.canvas.draw_idle
-        axes = self.figure.add_axes((0.0, 0.0, 1.0, 0.9))
-        axes.set_xlim(0, 12)
-        axes.set_ylim(0, 6)
-        axes.set_axis_off()
-        size = 8.5 * font_scale
-        self.texts = {}
-        for name, (cx, cy) in _NODES.items():
-            self.texts[name] = axes.text(
-                cx, cy, name, ha="center", va="center", fontsize=size, family="monospace",
-                bbox={"boxstyle": "round,pad=0.45", "facecolor": _OK_FACE,
-                      "edgecolor": PALETTE["blue"], "linewidth": 1.5},
-            )
-        for source, target in _EDGES:
-            (sx, sy), (tx, ty) = _NODES[source], _NODES[target]
-            if sy == ty:  # along the chain: right edge to left edge
-                start, end = (sx + _HALF_W, sy), (tx - _HALF_W - 0.05, ty)
-            else:  # parameter or label below: top edge up to the bottom edge
-                start, end = (sx, sy + _HALF_H), (tx + 0.35 * (sx - tx), ty - _HALF_H - 0.05)
-            axes.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12 * font_scale,
-                                           color="0.35", lw=1.2, zorder=1))
-        self.title = self.figure.text(
-            0.01, 0.97, "Forward values and gradients dL/d(node): yours | float64 reference",
-            ha="left", va="top", fontsize=10 * font_scale, weight="bold")
-        self.status = self.figure.text(0.01, 0.915, "", ha="left", va="top",
-                                       fontsize=8.5 * font_scale, color=PALETTE["vermillion"])
-        axes.text(6.0, 0.25, "value: forward value   ∂L: your gradient dL/d(node)   ref: float64 "
-                  "reference gradient (agrees with tf.GradientTape)   ✗ = yours differs",
-                  ha="center", va="center", fontsize=7.5 * font_scale, color="0.3")
+        self.font_scale = float(font_scale)
+        self.redraw: Callable[[], None] = lambda: None
+        self.svg = ""
+        self.states: dict[str, str] = {}
+        self.message = ""
+        self._template = _build_template(self.font_scale)
+        self._styles = {
+            state: (f' fill="{fill}" stroke="{stroke}" stroke-width="{width * self.font_scale:g}"'
+                    f' stroke-dasharray="{dash if dash == "none" else " ".join(f"{float(d) * self.font_scale:g}" for d in dash.split())}"',
+                    f' fill="{head}"')
+            for state, (fill, stroke, width, dash, head) in _STYLES.items()
+        }
         self.update()
+
+    def _repr_svg_(self) -> str:
+        return self.svg
 
     # -- numbers ---------------------------------------------------------------------
     def _student(self, p: dict[str, float]) -> tuple[dict[str, float | None], list[str]]:
@@ -204,57 +306,76 @@ class VerificationExplorer:
         return out, problems
 
     def update(self, **values: float) -> dict[str, Any]:
-        """Set slider values, recompute, restyle the boxes in place and redraw."""
+        """Set slider values, recompute, format the SVG (``self.svg``) and call ``redraw``."""
         for name, value in values.items():
             if name not in DEFAULT_VALUES:
                 raise TypeError(f"unknown explorer value {name!r}")
             self.values[name] = float(value)
         p = dict(self.values)
         reference = {k: float(v[0]) for k, v in two_layer.central_difference(**p).items()}
-        reference.update({k: p[k] for k in ("x", "y", "W1", "b1", "W2", "b2")})
+        reference.update({k: p[k] for k in _INPUTS})
         student, problems = self._student(p)
-        student.update({k: p[k] for k in ("x", "y", "W1", "b1", "W2", "b2")})
-        mismatches = []
+        student.update({k: p[k] for k in _INPUTS})
+        slots: dict[str, str] = {}
+        states: dict[str, str] = {}
+        mismatches, missing = [], []
         for name, (value_key, grad_key) in _NODE_KEYS.items():
-            text = self.texts[name]
             mine_v, ref_v = student.get(value_key), reference[value_key]
-            lines = [name if name != "y" else "y (label)", f"value {_number(mine_v)}", "", ""]
-            bad = mine_v is None or not close(mine_v, ref_v, RTOL, ATOL * (1 + abs(ref_v)))
+            rows = [("value", _number(mine_v)), ("", ""), ("", "")]
+            absent = mine_v is None
+            bad = not absent and not close(mine_v, ref_v, RTOL, ATOL * (1 + abs(ref_v)))
             if grad_key is not None:
                 mine_g, ref_g = student.get(grad_key), reference[grad_key]
-                g_bad = mine_g is None or not close(mine_g, ref_g, RTOL, ATOL * (1 + abs(p["W2"])) * (1 + abs(p["x"])))
-                lines[2:] = [f"∂L    {_number(mine_g)}", f"ref   {_number(ref_g)}"]
-                bad = bad or g_bad
-            elif name != "x" and name != "y":
-                lines[2] = f"ref   {_number(ref_v)}"
-            if name in ("x", "y"):
-                face, edge = _INPUT_FACE, "0.5"
-            elif bad:
-                face, edge = _BAD_FACE, PALETTE["vermillion"]
-                lines[0] = f"✗ {lines[0]}"
-                mismatches.append(name)
+                absent = absent or mine_g is None
+                bad = bad or (mine_g is not None and not close(
+                    mine_g, ref_g, RTOL, ATOL * (1 + abs(p["W2"])) * (1 + abs(p["x"]))))
+                rows[1:] = [("∂L", _number(mine_g)), ("ref", _number(ref_g))]
+                detail = f"value {_number(mine_v)}, your dL/d{name} {_number(mine_g)}, reference {_number(ref_g)}"
+            elif name not in ("x", "y"):
+                rows[1] = ("ref", _number(ref_v))
+                detail = f"your loss {_number(mine_v)}, reference {_number(ref_v)}"
             else:
-                face, edge = _OK_FACE, PALETTE["blue"]
-                lines[0] = f"✓ {lines[0]}"
-            text.set_text("\n".join(line.center(_WIDTH) if i == 0 else line.ljust(_WIDTH)
-                                     for i, line in enumerate(lines)))
-            patch = text.get_bbox_patch()
-            patch.set_facecolor(face)
-            patch.set_edgecolor(edge)
+                detail = f"value {_number(mine_v)}"
+            if name in ("x", "y"):
+                state = "input"
+            elif bad:
+                state = "bad"
+                mismatches.append(name)
+            elif absent:
+                state = "missing"
+                missing.append(name)
+            else:
+                state = "ok"
+            states[name] = state
+            label = "y (label)" if name == "y" else name
+            box_style, head_fill = self._styles[state]
+            slots[f"{name}:data"] = f' data-state="{state}"'
+            slots[f"{name}:title"] = _text(f"{label}: {_STATE_WORDS[state]}; {detail}")
+            slots[f"{name}:style"] = box_style
+            slots[f"{name}:head_fill"] = head_fill
+            slots[f"{name}:head"] = _text(_MARKS[state] + label)
+            for row, (row_label, number) in enumerate(rows, start=1):
+                slots[f"{name}:label{row}"] = row_label
+                slots[f"{name}:number{row}"] = _text(number)
         message = problems[0] if problems else ""
         if len(message) > 150:
             message = message[:147] + "..."
-        self.status.set_text(message)
+        lines = textwrap.wrap(" ".join(message.split()), 100)[:2] if message else []
+        slots["status1"] = _text(lines[0]) if lines else ""
+        slots["status2"] = _text(lines[1]) if len(lines) > 1 else ""
+        self.states, self.message = states, message
+        self.svg = self._template.render(slots)
         self.redraw()
-        return {"mismatches": mismatches, "message": message}
+        return {"mismatches": mismatches, "missing": missing, "message": message}
 
 
 def verification_explorer(sigmoid: Callable, forward_pass: Callable, binary_cross_entropy: Callable,
                           backward_pass: Callable, *, font_scale: float = 1.0):
     """Sliders for x, y, W1, b1, W2, b2 driving :class:`VerificationExplorer`.
 
-    Returns an ``ipywidgets.VBox`` (sliders above the figure) carrying ``.explorer`` and
-    ``.update`` (= ``explorer.update``), or ``None`` while nbgrader grades.
+    Returns an ``ipywidgets.VBox`` (sliders above an ``HTML`` widget holding the SVG)
+    carrying ``.explorer``, ``.update`` (= ``explorer.update``) and ``.sliders``, or
+    ``None`` while nbgrader grades.
     """
     if grading():
         return None
@@ -262,23 +383,12 @@ def verification_explorer(sigmoid: Callable, forward_pass: Callable, binary_cros
 
     explorer = VerificationExplorer(sigmoid, forward_pass, binary_cross_entropy, backward_pass,
                                     font_scale=font_scale)
-    figure = explorer.figure
-    canvas = figure.canvas
-    if isinstance(canvas, widgets.DOMWidget):  # ipympl: the canvas is the view
-        view = canvas
-    else:  # any other backend: render the same figure into an image widget
-        import matplotlib.pyplot as plt
+    view = widgets.HTML(value=explorer.svg, layout=widgets.Layout(width="100%"))
 
-        plt.close(figure)  # unregister it, or the inline backend shows a second, static copy
-        view = widgets.Image(format="png", layout=widgets.Layout(width="min(900px, 100%)"))
+    def redraw() -> None:
+        view.value = explorer.svg
 
-        def redraw() -> None:
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=80)
-            view.value = buffer.getvalue()
-
-        explorer.redraw = redraw
-        redraw()
+    explorer.redraw = redraw
 
     sliders: dict[str, Any] = {}
     for name in ("x", "W1", "b1", "W2", "b2"):
@@ -301,5 +411,5 @@ def verification_explorer(sigmoid: Callable, forward_pass: Callable, binary_cros
         widgets.VBox([sliders["W2"], sliders["b2"]]),
     ])
     box = widgets.VBox([controls, view])
-    box.explorer, box.update, box.sliders = explorer, explorer.update, sliders
+    box.explorer, box.update, box.sliders, box.view = explorer, explorer.update, sliders, view
     return box
