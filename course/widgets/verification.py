@@ -124,8 +124,8 @@ _STYLES = {
     "input": ("#F7F7F7", "#8C8C8C", 1.2, "none", "#262626"),
 }
 _TITLE = "Forward values and gradients dL/d(node): yours | float64 reference"
-_LEGEND = ("value: forward value   ∂L: your gradient dL/d(node)   ref: float64 reference "
-           "(agrees with tf.GradientTape)   ✓ agrees   ✗ differs   ? missing")
+_LEGEND = ("value: forward value · ∂L: your gradient dL/d(node) · ref: float64 reference "
+           "(agrees with tf.GradientTape) · ✓ agrees · ✗ differs · ? missing")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 

@@ -133,7 +133,7 @@ def browser_latency(presses: int = 25) -> dict:
     return results
 
 
-# The output's visible state: every canvas's pixels (sampled) and every image's source.
+# The output's visible state: canvases' pixels (sampled), images' sources, HTML widgets' markup.
 _SIGNATURE_JS = """
 window.signature = () => {
   const parts = [];
@@ -141,6 +141,7 @@ window.signature = () => {
     try { const d = c.toDataURL(); parts.push(d.length + ':' + d.slice(-64)); } catch (e) { parts.push('x'); }
   }
   for (const img of document.querySelectorAll('.jp-OutputArea-output img')) parts.push(img.src.length + img.src.slice(-64));
+  for (const html of document.querySelectorAll('.jp-OutputArea-output .widget-html-content')) parts.push(html.innerHTML);
   return parts.join('|');
 };
 """
