@@ -32,7 +32,8 @@ def _describe(value: object) -> str:
         return "None"
     if isinstance(value, (str, bytes)):
         return f"the text {value!r:.40}"
-    return f"a {type(value).__name__}"
+    kind = type(value).__name__
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
 
 
 def as_array(value: object, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
