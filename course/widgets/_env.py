@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 
-__all__ = ["grading", "new_figure", "PALETTE"]
+__all__ = ["grading", "new_figure", "figure_view", "figure_png", "PALETTE"]
 
 # Okabe–Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = {
@@ -43,3 +44,34 @@ def new_figure(width: float, height: float, *, font_scale: float = 1.0):
         if hasattr(canvas, attribute):
             setattr(canvas, attribute, value)
     return figure
+
+
+def figure_png(figure, dpi: int = 90) -> bytes:
+    """``figure`` rendered as PNG bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def figure_view(figure, layout):
+    """``(view, redraw)`` for showing ``figure`` in a widget layout.
+
+    With ipympl the canvas is itself the widget and ``redraw`` is its ``draw_idle``.
+    With any other backend (Agg in tests, inline) the figure is rendered into an
+    ``ipywidgets.Image`` with ``layout``, ``redraw`` re-renders it, and the figure is
+    closed in pyplot so the inline backend does not show a second, static copy.
+    """
+    import ipywidgets as widgets
+
+    canvas = figure.canvas
+    if isinstance(canvas, widgets.DOMWidget):
+        return canvas, canvas.draw_idle
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    view = widgets.Image(format="png", layout=layout)
+
+    def redraw() -> None:
+        view.value = figure_png(figure)
+
+    return view, redraw

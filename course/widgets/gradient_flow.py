@@ -22,15 +22,14 @@ input :data:`course.networks.DEMO_X`, target :data:`course.networks.DEMO_Y`.
 
 from __future__ import annotations
 
-import io
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
 from ..coerce import as_array
 from ..feedback import GradingError
 from ..networks import DEMO_X, DEMO_Y, init_scale
-from ._env import PALETTE, grading, new_figure
+from ._env import PALETTE, figure_png, figure_view, grading, new_figure
 
 __all__ = [
     "plot_gradient_flow",
@@ -145,11 +144,9 @@ def plot_gradient_flow(sigmoid_norms, relu_norms, *, font_scale: float = 1.0) ->
     the picture).  Returns None.
     """
     figure = gradient_flow_figure(sigmoid_norms, relu_norms, font_scale=font_scale)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
     from IPython.display import Image, display
 
-    display(Image(data=buffer.getvalue(), format="png"))
+    display(Image(data=figure_png(figure, dpi=100), format="png"))
 
 
 # --------------------------------------------------------------------------- explorer
@@ -280,9 +277,7 @@ class GradientFlowExplorer:
 
     def png(self) -> bytes:
         """The current figure as PNG bytes (the fallback display without ipympl)."""
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=90)
-        return buffer.getvalue()
+        return figure_png(self.figure)
 
 
 def gradient_flow_explorer(analyze: Callable | None = None, *, font_scale: float = 1.0):
@@ -313,24 +308,12 @@ def gradient_flow_explorer(analyze: Callable | None = None, *, font_scale: float
                              style=style, layout=layout, continuous_update=False)
     status = widgets.HTML(value="")
 
-    canvas = explorer.figure.canvas
-    if isinstance(canvas, widgets.DOMWidget):  # ipympl: the canvas is itself a widget
-        view = canvas
-        refresh = None
-    else:  # inline / Agg: show the rendered PNG in a fixed-size Image widget
-        import matplotlib.pyplot as plt
-
-        plt.close(explorer.figure)  # keep pyplot from showing it a second time
-        explorer._draw = lambda: None  # savefig below renders; no separate draw needed
-        view = widgets.Image(format="png", layout=widgets.Layout(width="774px", height="342px"))
-
-        def refresh() -> None:
-            view.value = explorer.png()
+    # Each update ends with explorer._draw(): ipympl's draw_idle, or a PNG render into
+    # a fixed-size image widget without ipympl.
+    view, explorer._draw = figure_view(explorer.figure, widgets.Layout(width="774px", height="342px"))
 
     def on_change(_change=None) -> None:
         message = explorer.update(depth.value, activation.value, scale.value, seed.value)
-        if refresh is not None:
-            refresh()
         status.value = f"<span style='color:{PALETTE['vermillion']}'>{message}</span>" if message else ""
 
     for control in (depth, activation, scale, seed):

@@ -9,22 +9,14 @@ the explorer works — more slowly — without ipympl too.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
-from ._env import PALETTE, grading, new_figure
+from ..oracles.two_layer import sigmoid_reference as _sigmoid
+from ._env import PALETTE, figure_view, grading, new_figure
 
 __all__ = ["sigmoid_explorer", "Z_LIMIT"]
 
 Z_LIMIT = 10.0  # the slider covers [-Z_LIMIT, Z_LIMIT]; σ' there is ~4.5e-5
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    """Overflow-free σ for float arrays of any shape (returns the same shape)."""
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _readout(z: float) -> str:
@@ -74,19 +66,8 @@ def sigmoid_explorer(z: float = 0.6, *, font_scale: float = 1.0):
                                  layout=widgets.Layout(width="min(640px, 100%)"))
     readout = widgets.HTML(_readout(z))
 
-    canvas = figure.canvas
-    if isinstance(canvas, widgets.DOMWidget):  # ipympl: the canvas is the view
-        view = canvas
-        redraw = canvas.draw_idle
-    else:  # any other backend: render the same figure into an image widget
-        view = widgets.Image(format="png", layout=widgets.Layout(width="min(640px, 100%)"))
-
-        def redraw() -> None:
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=90)
-            view.value = buffer.getvalue()
-
-        redraw()
+    view, redraw = figure_view(figure, widgets.Layout(width="min(640px, 100%)"))
+    redraw()
 
     def update(change: dict) -> None:
         z_now = float(change["new"])
