@@ -20,7 +20,6 @@ __all__ = ["as_array", "as_scalar", "close", "first_mismatch"]
 # any student cell runs), so a student who rebinds np.array or math.isfinite later
 # does not change how we read their answers.
 _np_array = np.array
-_ndarray = np.ndarray
 _float64 = np.float64
 _isfinite = math.isfinite
 _abs = abs
@@ -53,8 +52,6 @@ def as_array(value: object, name: str, shape: tuple[int, ...] | None = None) -> 
         raise GradingError(
             f"{name} should be a number (or an array of numbers), but it is {_describe(value)}."
         ) from error
-    if type(array) is not _ndarray:  # pragma: no cover - np.array(subok=False) guarantees it
-        array = _np_array(array.tolist(), dtype=_float64)
     if shape is not None and array.shape != tuple(shape):
         expected_size = 1
         for dim in shape:

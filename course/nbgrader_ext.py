@@ -15,6 +15,7 @@ from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from .cells import grade_id, is_autograder_test
 from .integrity import scan_source
 
 __all__ = ["FlagTampering", "LimitOutputSize", "NOTE_MARKER"]
@@ -53,11 +54,6 @@ def _instructor_sources(resources: dict) -> set[str]:
         return set()
 
 
-def _is_test_cell(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
 class FlagTampering(NbGraderPreprocessor):
     """Zero the tests that follow student code which patches, exits or reads files."""
 
@@ -65,15 +61,15 @@ class FlagTampering(NbGraderPreprocessor):
         instructor = _instructor_sources(resources)
         first_flagged, reports = None, []
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or _is_test_cell(cell) or cell.source in instructor:
+            if cell.cell_type != "code" or is_autograder_test(cell) or cell.source in instructor:
                 continue
             findings = scan_source(cell.source)
             if not findings:
                 continue
             if first_flagged is None:
                 first_flagged = index
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {index + 1}")
-            reports.extend(f"`{grade_id}` {finding}" for finding in findings)
+            name = grade_id(cell) or f"cell {index + 1}"
+            reports.extend(f"`{name}` {finding}" for finding in findings)
             if any(finding.kind == "files" for finding in findings):
                 cell.outputs = []
         if first_flagged is None:
@@ -82,7 +78,7 @@ class FlagTampering(NbGraderPreprocessor):
         summary = ("Integrity check: your code changes how it is graded, stops the kernel, "
                    "or reads files; tests after it score 0.")
         for cell in nb.cells[first_flagged + 1:]:
-            if _is_test_cell(cell):
+            if is_autograder_test(cell):
                 cell.outputs = [new_output("error", ename="IntegrityError", evalue=summary,
                                            traceback=["\u2717 " + summary])]
         note = new_markdown_cell(

@@ -21,13 +21,11 @@ from typing import Any, Callable, Iterable
 
 from .feedback import GradingError
 
-__all__ = ["call_student", "StudentCall", "referenced_names", "DEFAULT_TIME_LIMIT"]
+__all__ = ["call_student", "StudentCall", "referenced_names", "any_referenced", "DEFAULT_TIME_LIMIT"]
 
 DEFAULT_TIME_LIMIT = 20.0  # seconds for one call; the nbgrader cell timeout is larger
 
 # Captured before student cells run (see course.coerce for why).
-_os_exit = os._exit
-_sys_exit = sys.exit
 _catch_warnings = warnings.catch_warnings
 _simplefilter = warnings.simplefilter
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -49,6 +52,27 @@ def make_course_copy(destination: Path, *, with_release: bool = False,
     if with_release and RELEASE_DIR.exists():
         shutil.copytree(RELEASE_DIR, destination / "release" / ASSIGNMENT)
     return destination
+
+
+HIDDEN_TESTS = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+
+
+def hidden_test_lines(*paths: Path) -> set[str]:
+    """Every non-trivial line (over 10 characters) of the hidden tests in ``paths``."""
+    return {line.strip() for path in paths for cell in read(path).cells
+            for region in HIDDEN_TESTS.findall(cell.source)
+            for line in region.splitlines() if len(line.strip()) > 10}
+
+
+def visible_text(page: Path) -> str:
+    """The text an HTML page shows: tags dropped (code is split into <span>s), entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+
+
+def folder_checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file below ``folder``, by relative path (to prove nothing changed)."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
+from course.cells import grade_id, is_autograder_test, nbgrader_meta
 from course.feedback import GradingError
-from course.networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params
+from course.networks import init_params
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "source" / "ex01_backprop" / "03_gradient_flow.ipynb"
@@ -28,11 +29,10 @@ def graded_cells() -> tuple[str, dict[str, tuple[str, float]]]:
     nb = nbformat.read(NOTEBOOK, as_version=4)
     setup, tests = None, {}
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade_id") == SETUP_ID:
+        if grade_id(cell) == SETUP_ID:
             setup = cell.source
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            tests[meta["grade_id"]] = (cell.source, float(meta["points"]))
+        if is_autograder_test(cell):
+            tests[grade_id(cell)] = (cell.source, float(nbgrader_meta(cell)["points"]))
     assert setup is not None and tests, "source notebook lost its setup or test cells"
     return setup, tests
 
@@ -44,17 +44,17 @@ def grade(student: dict) -> tuple[dict[str, float], dict[str, str]]:
     exec(compile(setup, "<setup>", "exec"), namespace)  # noqa: S102 - our own notebook
     namespace.update(student)
     scores, feedback = {}, {}
-    for grade_id, (source, points) in tests.items():
+    for test_id, (source, points) in tests.items():
         out = io.StringIO()
         try:
             with contextlib.redirect_stdout(out):
-                exec(compile(source, f"<{grade_id}>", "exec"), namespace)  # noqa: S102
+                exec(compile(source, f"<{test_id}>", "exec"), namespace)  # noqa: S102
         except GradingError as error:
-            scores[grade_id], feedback[grade_id] = 0.0, str(error)
+            scores[test_id], feedback[test_id] = 0.0, str(error)
         except Exception as error:  # a check that crashes is a grader defect: make it visible
-            scores[grade_id], feedback[grade_id] = 0.0, f"CRASH {type(error).__name__}: {error}"
+            scores[test_id], feedback[test_id] = 0.0, f"CRASH {type(error).__name__}: {error}"
         else:
-            scores[grade_id], feedback[grade_id] = points, out.getvalue()
+            scores[test_id], feedback[test_id] = points, out.getvalue()
     return scores, feedback
 
 

@@ -18,6 +18,8 @@ from typing import Callable, Mapping
 
 import nbformat
 
+from course.cells import is_autograder_test, nbgrader_meta
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "source" / "ex01_backprop" / "01_paper_calculation.ipynb"
 
@@ -99,8 +101,7 @@ class Outcome:
         return str(self.error) if self.error is not None else self.stdout
 
 
-def _meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
+_meta = nbgrader_meta
 
 
 @functools.lru_cache(maxsize=1)
@@ -117,7 +118,7 @@ def hidden_test_sources() -> dict[str, tuple[str, float]]:
     tests = {}
     for cell in notebook_cells():
         m = _meta(cell)
-        if cell.cell_type == "code" and m.get("grade") and not m.get("solution"):
+        if is_autograder_test(cell):
             tests[m["grade_id"].removeprefix("test_")] = (cell.source, float(m["points"]))
     return tests
 

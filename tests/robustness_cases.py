@@ -9,12 +9,13 @@ phrase their feedback page must contain.
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass, field
 from typing import Callable
 
 import nbformat
 from nbformat.v4 import new_code_cell
+
+from course.cells import by_grade_id
 
 Notebook = nbformat.NotebookNode
 
@@ -30,10 +31,7 @@ class Case:
     why: str = ""
 
 
-def cell(notebook: Notebook, grade_id: str):
-    matches = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
-    assert len(matches) == 1, grade_id
-    return matches[0]
+cell = by_grade_id
 
 
 def index(notebook: Notebook, grade_id: str) -> int:

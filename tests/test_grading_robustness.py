@@ -8,15 +8,13 @@ notebook 2 the cases that attack the TensorFlow comparison.
 
 from __future__ import annotations
 
-import hashlib
-import html
-import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, make_course_copy, read
+from conftest import ASSIGNMENT, folder_checksums, hidden_test_lines, make_course_copy, read, visible_text
+from course.cells import grade_id, is_code_answer
 from course.instructor.autograde import autograde
 from course.instructor.nbgrader_cli import grade_table, nbgrader
 from course.instructor.synthetic import autograded_points, blank_submission, full_submission
@@ -26,29 +24,10 @@ pytestmark = pytest.mark.nbgrader
 PAPER, VERIFICATION = "01_paper_calculation", "02_code_verification"
 
 
-def _checksums(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _visible_text(page: Path) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
-
-
-def _grade_ids(path: Path, *, answers: bool) -> tuple[str, ...]:
-    ids = []
-    for cell in read(path).cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade_id") and \
-                (meta.get("solution") if answers else meta.get("grade") and not meta.get("solution")):
-            ids.append(meta["grade_id"])
-    return tuple(ids)
-
-
 def cases_for(notebook: str, source: Path) -> list[Case]:
     if notebook == PAPER:
-        return paper_cases(f"{PAPER}.ipynb", _grade_ids(source, answers=True))
-    tests = tuple(t for t in _grade_ids(source, answers=False) if t.startswith("test_backward_"))
+        return paper_cases(f"{PAPER}.ipynb", tuple(grade_id(c) for c in read(source).cells if is_code_answer(c)))
+    tests = tuple(t for t in autograded_points(source) if t.startswith("test_backward_"))
     return verification_cases(f"{VERIFICATION}.ipynb", tests)
 
 
@@ -66,7 +45,7 @@ def _grade(base: Path, notebook: str) -> dict:
         (folder / "timestamp.txt").write_text("2026-11-25 09:00:00.000000 UTC")
         for name, content in case.build(full, blank).items():
             (folder / name).write_bytes(content)
-    before = _checksums(root / "submitted")
+    before = folder_checksums(root / "submitted")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NBGRADER_CELL_TIMEOUT", "10")   # the endless loop costs 10 s, not 2 min
         autograde(root, ASSIGNMENT, jobs=2)
@@ -98,7 +77,7 @@ def test_batch_grades_every_student_and_honest_full_marks(batches, notebook):
 
 @pytest.mark.parametrize("notebook", [PAPER, VERIFICATION])
 def test_submitted_is_byte_identical(batches, notebook):
-    assert _checksums(batches[notebook]["root"] / "submitted") == batches[notebook]["before"]
+    assert folder_checksums(batches[notebook]["root"] / "submitted") == batches[notebook]["before"]
 
 
 @pytest.mark.parametrize("notebook, index, student", _case_ids(), ids=[c[2] for c in _case_ids()])
@@ -111,7 +90,7 @@ def test_case_gets_its_outcome(batches, notebook, index, student):
     assert got == pytest.approx(expected), f"{case.student} ({case.why}): {got} points, expected {expected}"
     pages = sorted((batch["root"] / "feedback" / case.student / ASSIGNMENT).glob("*.html"))
     assert pages, f"{case.student} has no feedback page"
-    text = _visible_text(pages[0])
+    text = visible_text(pages[0])
     for phrase in case.feedback:
         assert phrase in text, f"{case.student}: feedback lacks {phrase!r}"
 
@@ -119,13 +98,10 @@ def test_case_gets_its_outcome(batches, notebook, index, student):
 @pytest.mark.parametrize("notebook", [PAPER, VERIFICATION])
 def test_no_feedback_leaks_hidden_tests(batches, notebook):
     batch = batches[notebook]
-    hidden = set()
-    for cell in read(batch["source"]).cells:
-        for region in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S):
-            hidden.update(line.strip() for line in region.splitlines() if len(line.strip()) > 10)
+    hidden = hidden_test_lines(batch["source"])
     assert hidden
     for page in sorted((batch["root"] / "feedback").rglob("*.html")):
-        text = _visible_text(page)
+        text = visible_text(page)
         assert "BEGIN HIDDEN TESTS" not in text, page
         for line in hidden:
             assert line not in text, f"{page} leaks {line!r}"

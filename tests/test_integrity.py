@@ -7,6 +7,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import read, source_notebooks
+from course.cells import grade_id, is_code_answer
 from course.integrity import scan_source
 from course.nbgrader_ext import NOTE_MARKER, FlagTampering
 
@@ -53,8 +54,8 @@ def test_honest_code_is_not_flagged(source):
 @pytest.mark.parametrize("path", source_notebooks(), ids=lambda p: p.stem)
 def test_reference_solutions_are_not_flagged(path):
     for cell in read(path).cells:
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            assert scan_source(cell.source) == [], cell.metadata["nbgrader"]["grade_id"]
+        if is_code_answer(cell):
+            assert scan_source(cell.source) == [], grade_id(cell)
 
 
 def _test_cell(grade_id: str):

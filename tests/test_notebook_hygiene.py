@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from course.cells import grade_id, is_autograder_test, is_code_answer, nbgrader_meta
 from conftest import NOTEBOOK_NAMES, RELEASE_DIR, SOURCE_DIR, read, release_notebooks, source_notebooks
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -14,8 +15,7 @@ IDS = [f"{p.parent.parent.name}/{p.stem}" for p in ALL]
 SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 
 
-def meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
+meta = nbgrader_meta
 
 
 def test_every_notebook_present():
@@ -62,7 +62,7 @@ def test_grade_ids_unique_and_points_sane(path):
 
 
 def test_grade_ids_unique_across_the_assignment():
-    ids = [meta(c)["grade_id"] for p in source_notebooks() for c in read(p).cells if meta(c).get("grade_id")]
+    ids = [grade_id(c) for p in source_notebooks() for c in read(p).cells if grade_id(c)]
     duplicates = {i for i in ids if ids.count(i) > 1}
     assert not duplicates
 
@@ -70,14 +70,12 @@ def test_grade_ids_unique_across_the_assignment():
 @pytest.mark.parametrize("path", source_notebooks(), ids=lambda p: p.stem)
 def test_every_autograded_answer_has_a_test(path):
     cells = read(path).cells
-    answers = [i for i, c in enumerate(cells)
-               if c.cell_type == "code" and meta(c).get("solution") and not meta(c).get("grade")]
+    answers = [i for i, c in enumerate(cells) if is_code_answer(c)]
     assert answers, "no autograded answer cells"
-    tests = [i for i, c in enumerate(cells) if c.cell_type == "code" and meta(c).get("grade")
-             and not meta(c).get("solution")]
+    tests = [i for i, c in enumerate(cells) if is_autograder_test(c)]
     for index in answers:
         # Each answer is tested by a test cell that comes after it in the notebook.
-        assert any(t > index for t in tests), f"answer cell {meta(cells[index])['grade_id']} has no test"
+        assert any(t > index for t in tests), f"answer cell {grade_id(cells[index])} has no test"
 
 
 @pytest.mark.parametrize("path", source_notebooks(), ids=lambda p: p.stem)

@@ -10,8 +10,7 @@ import pytest
 from conftest import ASSIGNMENT, make_course_copy
 from course.instructor.autograde import autograde
 from course.instructor.nbgrader_cli import grade_table, nbgrader
-from course.instructor.synthetic import (blank_submission, full_submission, partly_wrong_submission,
-                                         write_submission)
+from course.instructor.synthetic import write_class
 
 pytestmark = pytest.mark.nbgrader
 NOTEBOOK = "01_paper_calculation"
@@ -20,12 +19,8 @@ NOTEBOOK = "01_paper_calculation"
 def _grade_class(base, jobs: int):
     root = make_course_copy(base / f"jobs{jobs}", notebooks=(NOTEBOOK,))
     nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
-    source = root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    release = root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    makers = {"full": lambda: full_submission(source, release), "blank": lambda: blank_submission(release),
-              "slip": lambda: partly_wrong_submission(source, release)}
-    for i, kind in enumerate(["full", "slip", "blank", "full", "slip"]):
-        write_submission(root / "submitted", f"s{i}_{kind}", ASSIGNMENT, {NOTEBOOK: makers[kind]()})
+    kinds = ["full", "partly_wrong", "blank", "full", "partly_wrong"]
+    write_class(root, ASSIGNMENT, {f"s{i}_{kind}": kind for i, kind in enumerate(kinds)})
     autograde(root, ASSIGNMENT, jobs=jobs)
     db = root / "gradebook.db"
     rows = grade_table(f"sqlite:///{db}", ASSIGNMENT)
@@ -48,4 +43,4 @@ def test_parallel_grades_equal_serial_grades(tmp_path):
         [(r.student, r.code_score, r.max_score) for r in serial]
     assert parallel_cells == serial_cells and len(serial_cells) > 5 * 14
     scores = {r.student: r.code_score for r in serial}
-    assert scores["s0_full"] > scores["s1_slip"] > scores["s2_blank"] == 0
+    assert scores["s0_full"] > scores["s1_partly_wrong"] > scores["s2_blank"] == 0

@@ -7,13 +7,11 @@ generate_feedback → export; scores are read through nbgrader's Gradebook API.
 from __future__ import annotations
 
 import csv
-import html
-import re
 
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, SOURCE_DIR, make_course_copy, read
+from conftest import ASSIGNMENT, SOURCE_DIR, hidden_test_lines, make_course_copy, read, visible_text
 from course.instructor.nbgrader_cli import grade_table, nbgrader, nbgrader_env
 from course.instructor.synthetic import (
     SLIPS, autograded_points, blank_submission, full_submission, partly_wrong_submission,
@@ -100,17 +98,13 @@ def test_solution_test_cells_write_nothing_to_stderr(course):
 
 
 def test_feedback_is_written_and_hides_hidden_tests(course):
-    hidden_lines = set()
-    for path in sorted(SOURCE_DIR.glob("*.ipynb")):
-        for cell in read(path).cells:
-            for region in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S):
-                hidden_lines.update(line.strip() for line in region.splitlines() if len(line.strip()) > 10)
+    hidden_lines = hidden_test_lines(*sorted(SOURCE_DIR.glob("*.ipynb")))
+    assert hidden_lines
     for student in STUDENTS:
         pages = sorted((course / "feedback" / student / ASSIGNMENT).glob("*.html"))
         assert [p.stem for p in pages] == sorted(available_points()), student
         for page in pages:
-            # Code is syntax-highlighted into <span>s: compare against the visible text.
-            text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+            text = visible_text(page)
             for marker in ("BEGIN HIDDEN TESTS", "BEGIN MARK SCHEME", "BEGIN SOLUTION"):
                 assert marker not in text, f"{student}/{page.name} shows {marker}"
             for line in hidden_lines:

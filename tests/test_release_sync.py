@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import ASSIGNMENT, RELEASE_DIR, make_course_copy, read, source_notebooks
+from conftest import ASSIGNMENT, RELEASE_DIR, make_course_copy, read
 from course.instructor.nbgrader_cli import nbgrader
 
 pytestmark = pytest.mark.nbgrader

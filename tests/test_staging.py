@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
+from conftest import folder_checksums
 from course.instructor.autograde import merge_gradebooks
 from course.instructor.staging import STAGING, stage_submissions
 
@@ -17,11 +17,6 @@ ASSIGNMENT = "hw"
 
 def _notebook(*grade_ids: str) -> nbformat.NotebookNode:
     return new_notebook(cells=[new_code_cell(f"# {g}", metadata={"nbgrader": {"grade_id": g}}) for g in grade_ids])
-
-
-def _checksums(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _course(tmp_path: Path) -> Path:
@@ -49,9 +44,9 @@ def _course(tmp_path: Path) -> Path:
 
 def test_staging_repairs_copies_and_never_modifies_submitted(tmp_path):
     root = _course(tmp_path)
-    before = _checksums(root / "submitted")
+    before = folder_checksums(root / "submitted")
     notes = stage_submissions(root, ASSIGNMENT)
-    assert _checksums(root / "submitted") == before
+    assert folder_checksums(root / "submitted") == before
 
     staged = root / STAGING
     assert notes["good"] == []

@@ -5,33 +5,19 @@ are read through nbgrader's Gradebook API.  Also checks that no test cell wrote 
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 
 from conftest import make_course_copy
+from course.cells import grade_id, is_autograder_test
+from course.instructor.nbgrader_cli import nbgrader
 from verification_helpers import SOLUTION_IDS, total_points
 
 ASSIGNMENT = "ex01_backprop"
 NOTEBOOK = "02_code_verification"
 MUTATION = ("dz1 = da1 * a1 * (1 - a1)", "dz1 = da1")
-
-
-def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    bin_dir = str(Path(sys.executable).parent)
-    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
-    env["PYTHONPATH"] = str(course)
-    env.pop("NBGRADER_EXECUTION", None)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
 
 
 def _submit(course: Path, student: str, mutation: tuple[str, str] | None) -> None:
@@ -50,10 +36,10 @@ def test_nbgrader_validate_generate_and_autograde(tmp_path):
     course = make_course_copy(tmp_path / "course", notebooks=(NOTEBOOK,))
     source = course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 
-    validated = _nbgrader(course, "validate", str(source))
+    validated = nbgrader(course, "validate", str(source))
     assert "Success! Your notebook passes all the tests." in validated.stdout, validated.stdout
 
-    _nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     release = nbformat.read(course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     released_text = "\n".join(c.source for c in release.cells)
     assert "BEGIN HIDDEN TESTS" not in released_text and "check_gradient(" not in released_text
@@ -61,7 +47,7 @@ def test_nbgrader_validate_generate_and_autograde(tmp_path):
 
     _submit(course, "reference", None)
     _submit(course, "mutant", MUTATION)
-    _nbgrader(course, "autograde", ASSIGNMENT, "--force")
+    nbgrader(course, "autograde", ASSIGNMENT, "--force")
 
     from nbgrader.api import Gradebook
 
@@ -83,10 +69,9 @@ def test_nbgrader_validate_generate_and_autograde(tmp_path):
         graded = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
                                as_version=4)
         for cell in graded.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            if is_autograder_test(cell):
                 streams = [o for o in cell.outputs if o.get("name") == "stderr"]
-                assert not streams, (student, meta["grade_id"], streams)
+                assert not streams, (student, grade_id(cell), streams)
         if student == "mutant":
             failing = next(c for c in graded.cells
                            if c.metadata.get("nbgrader", {}).get("grade_id") == "test_backward_dz1")

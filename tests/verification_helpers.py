@@ -17,14 +17,16 @@ from pathlib import Path
 
 import nbformat
 
+from course.cells import is_autograder_test, nbgrader_meta
+from course.instructor.synthetic import strip_solution_delimiters
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "source" / "ex01_backprop" / "02_code_verification.ipynb"
 SOLUTION_IDS = ("sigmoid_solution", "forward_pass_solution", "bce_solution", "backward_pass_solution")
 GIVEN_IDS = ("verification_setup", "verify_with_tensorflow")
 
 
-def _meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
+_meta = nbgrader_meta
 
 
 @lru_cache(maxsize=1)
@@ -40,23 +42,17 @@ def test_cells() -> list[tuple[str, float, str]]:
     """(grade_id, points, full source including hidden tests) of each autograded test cell."""
     return [(_meta(c)["grade_id"], float(_meta(c)["points"]), c.source)
             for c in notebook().cells
-            if c.cell_type == "code" and _meta(c).get("grade") and not _meta(c).get("solution")]
+            if is_autograder_test(c)]
 
 
 def total_points() -> float:
     return sum(points for _, points, _ in test_cells())
 
 
-def strip_markers(source: str) -> str:
-    """Reference solution text without the nbgrader solution delimiters."""
-    return "\n".join(line for line in source.splitlines()
-                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
-
-
 def reference_source() -> str:
     """The four reference functions, as written in the notebook's solution cells."""
     cells = cells_by_id()
-    return "\n\n".join(strip_markers(cells[grade_id].source) for grade_id in SOLUTION_IDS)
+    return "\n\n".join(strip_solution_delimiters(cells[grade_id].source) for grade_id in SOLUTION_IDS)
 
 
 def mutate(*replacements: tuple[str, str]) -> str:

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -27,15 +26,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .nbgrader_cli import format_table, grade_table, nbgrader, nbgrader_env
+from .nbgrader_cli import format_table, grade_table, gradebook_url, nbgrader, nbgrader_env
 from .staging import STAGING, replace_with_blank, stage_submissions
 
-__all__ = ["GradingRun", "submitted_students", "autograde", "merge_gradebooks"]
-
-
-def submitted_students(root: Path, assignment: str) -> list[str]:
-    """Students with a submission of ``assignment`` in ``root/submitted``, sorted."""
-    return sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}") if p.is_dir())
+__all__ = ["GradingRun", "autograde", "merge_gradebooks"]
 
 
 def _sqlite_path(db_url: str) -> Path:
@@ -104,8 +98,7 @@ def _fully_graded(root: Path, assignment: str, student: str) -> bool:
 
 def _grade_in_parallel(root: Path, assignment: str, students: list[str], jobs: int,
                        flags: tuple[str, ...], env: dict[str, str]) -> None:
-    db_url = os.environ.get("NBGRADER_DB_URL", f"sqlite:///{root / 'gradebook.db'}")
-    database = _sqlite_path(db_url)
+    database = _sqlite_path(gradebook_url(root))
     if not database.exists():
         raise SystemExit(f"no gradebook at {database}: run `make release` first")
     groups = [students[i::jobs] for i in range(min(jobs, len(students)))]
@@ -133,21 +126,22 @@ def _isolate_crashes(root: Path, assignment: str, student: str, flags: tuple[str
     """Regrade a student nbgrader gave up on, one notebook at a time.
 
     A notebook that still cannot be graded (it kills the kernel, say) is replaced in
-    the staging area by the blank release notebook with a note, and the student is
-    graded again; returns the notes written.
+    the staging area by the blank release notebook with a note and graded again;
+    returns the notes written.
     """
     notes = []
     staged = root / STAGING / student / assignment
     for release_notebook in sorted((root / "release" / assignment).glob("*.ipynb")):
-        nbgrader(root, "autograde", assignment, "--force", f"--student={student}",
-                 f"--notebook={release_notebook.stem}", *flags, env=env, check=False)
+        grade_one = ("autograde", assignment, "--force", f"--student={student}",
+                     f"--notebook={release_notebook.stem}", *flags)
+        nbgrader(root, *grade_one, env=env, check=False)
         if not (root / "autograded" / student / assignment / release_notebook.name).exists():
             text = (f"`{release_notebook.name}` could not be graded: it stopped the grading kernel (a crash, "
                     "`os._exit`, memory exhausted) or nbgrader failed on it, so it was graded as blank; "
                     "your file is kept for your instructor.")
             replace_with_blank(staged / release_notebook.name, release_notebook, text)
             notes.append(text)
-    nbgrader(root, "autograde", assignment, "--force", f"--student={student}", *flags, env=env, check=False)
+            nbgrader(root, *grade_one, env=env, check=False)
     return notes
 
 
@@ -181,8 +175,7 @@ def main() -> None:
     args = parser.parse_args()
     root = args.root.resolve()
     run = autograde(root, args.assignment, args.jobs)
-    db_url = os.environ.get("NBGRADER_DB_URL", f"sqlite:///{root / 'gradebook.db'}")
-    print(format_table(grade_table(db_url, args.assignment)))
+    print(format_table(grade_table(gradebook_url(root), args.assignment)))
     for student, notes in run.notes.items():
         for note in notes:
             print(f"note for {student}: {note}")

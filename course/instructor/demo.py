@@ -8,30 +8,12 @@ course root: ``python -m course.instructor.demo ex01_backprop``.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
 from .autograde import autograde
-from .nbgrader_cli import format_table, grade_table, nbgrader
-from .synthetic import blank_submission, full_submission, partly_wrong_submission, write_submission
-
-STUDENTS = ("demo_full", "demo_blank", "demo_partly_wrong")
-
-
-def write_synthetic_class(root: Path, assignment: str) -> None:
-    """Write the three synthetic students' submissions into ``root/submitted``."""
-    source = root / "source" / assignment
-    release = root / "release" / assignment
-    makers = {
-        "demo_full": lambda nb: full_submission(source / nb, release / nb),
-        "demo_blank": lambda nb: blank_submission(release / nb),
-        "demo_partly_wrong": lambda nb: partly_wrong_submission(source / nb, release / nb),
-    }
-    names = sorted(path.name for path in source.glob("*.ipynb"))
-    for student, make in makers.items():
-        write_submission(root / "submitted", student, assignment,
-                         {Path(name).stem: make(name) for name in names})
+from .nbgrader_cli import format_table, grade_table, gradebook_url, nbgrader
+from .synthetic import write_class
 
 
 def run_demo(root: Path, assignment: str) -> str:
@@ -40,16 +22,15 @@ def run_demo(root: Path, assignment: str) -> str:
     start = time.perf_counter()
     nbgrader(root, "generate_assignment", assignment, "--force")
     timings["generate"] = time.perf_counter() - start
-    write_synthetic_class(root, assignment)
-    start = time.perf_counter()
+    write_class(root, assignment, {"demo_full": "full", "demo_blank": "blank",
+                                   "demo_partly_wrong": "partly_wrong"})
     run = autograde(root, assignment)
     timings["autograde"] = run.seconds
     start = time.perf_counter()
     nbgrader(root, "generate_feedback", assignment, "--force")
     nbgrader(root, "export")
     timings["feedback+export"] = time.perf_counter() - start
-    db_url = os.environ.get("NBGRADER_DB_URL", f"sqlite:///{root / 'gradebook.db'}")
-    table = format_table(grade_table(db_url, assignment))
+    table = format_table(grade_table(gradebook_url(root), assignment))
     summary = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in timings.items())
     return f"{table}\n\n({summary}; feedback in feedback/, grades in grades.csv)"
 

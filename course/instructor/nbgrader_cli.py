@@ -8,7 +8,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["nbgrader", "nbgrader_env", "grade_table", "StudentScore"]
+__all__ = ["nbgrader", "nbgrader_env", "gradebook_url", "grade_table", "StudentScore"]
+
+
+def gradebook_url(root: Path) -> str:
+    """The gradebook's database URL, as nbgrader_config.py chooses it for ``root``."""
+    return os.environ.get("NBGRADER_DB_URL", f"sqlite:///{root / 'gradebook.db'}")
 
 
 def nbgrader_env(root: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -25,6 +30,8 @@ def nbgrader_env(root: Path, extra: dict[str, str] | None = None) -> dict[str, s
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     env.setdefault("MPLBACKEND", "agg")
+    # nbgrader sets this itself for the kernels it runs; inherited, it would leak.
+    env.pop("NBGRADER_EXECUTION", None)
     if extra:
         env.update(extra)
     return env

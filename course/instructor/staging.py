@@ -27,6 +27,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell
 
+from ..cells import grade_id, nbgrader_meta
+
 __all__ = ["STAGING", "stage_submissions", "replace_with_blank", "restore_graded_cells", "grading_note"]
 
 STAGING = Path(".grading") / "submitted"
@@ -45,7 +47,7 @@ def _blank_with_note(release_notebook: Path, text: str) -> nbformat.NotebookNode
 
 
 def _grade_ids(notebook: nbformat.NotebookNode) -> set[str]:
-    return {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells} - {None}
+    return {grade_id(cell) for cell in notebook.cells} - {None}
 
 
 def _read(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
@@ -66,69 +68,65 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     return notebook, ""
 
 
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def restore_graded_cells(notebook: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[str]:
     """Restore stripped metadata and re-insert deleted graded cells, in place.
 
     Returns the grade_ids restored or re-inserted (empty when nothing was wrong).
     """
-    release_cells = [c for c in release.cells if _meta(c).get("grade_id")]
-    order = [_meta(c)["grade_id"] for c in release_cells]
+    release_cells = [c for c in release.cells if grade_id(c)]
+    order = [grade_id(c) for c in release_cells]
     changed: list[str] = []
 
     # 0. A duplicated graded cell: the first copy stays graded, later copies become
     #    ordinary cells (nbgrader's DeduplicateIds leaves metadata it then trips over).
     seen: set[str] = set()
     for cell in notebook.cells:
-        grade_id = _meta(cell).get("grade_id")
-        if grade_id is None and "nbgrader" in cell.get("metadata", {}):
+        gid = grade_id(cell)
+        if gid is None and "nbgrader" in cell.get("metadata", {}):
             del cell.metadata["nbgrader"]
-        elif grade_id in seen:
+        elif gid in seen:
             del cell.metadata["nbgrader"]
-            changed.append(f"{grade_id} (copy)")
-        elif grade_id is not None:
-            seen.add(grade_id)
-    present = {_meta(c).get("grade_id") for c in notebook.cells} - {None}
+            changed.append(f"{gid} (copy)")
+        elif gid is not None:
+            seen.add(gid)
+    present = _grade_ids(notebook)
 
     # 1. Cells the student cannot edit are recognised by their source.
-    fixed = {c.source: c for c in release_cells if not _meta(c).get("solution")}
+    fixed = {c.source: c for c in release_cells if not nbgrader_meta(c).get("solution")}
     for cell in notebook.cells:
         match = fixed.get(cell.source)
-        if not _meta(cell) and match is not None and cell.cell_type == match.cell_type \
-                and _meta(match)["grade_id"] not in present:
+        if not nbgrader_meta(cell) and match is not None and cell.cell_type == match.cell_type \
+                and grade_id(match) not in present:
             cell.metadata["nbgrader"] = copy.deepcopy(match.metadata["nbgrader"])
-            present.add(_meta(match)["grade_id"])
-            changed.append(_meta(match)["grade_id"])
+            present.add(grade_id(match))
+            changed.append(grade_id(match))
     # 2. An answer cell is the unmarked cell just above the cell that follows it in the release.
     for position, release_cell in enumerate(release_cells[:-1]):
-        grade_id = _meta(release_cell)["grade_id"]
-        if not _meta(release_cell).get("solution") or grade_id in present:
+        gid = grade_id(release_cell)
+        if not nbgrader_meta(release_cell).get("solution") or gid in present:
             continue
-        follower = _meta(release_cells[position + 1])["grade_id"]
-        indices = [i for i, c in enumerate(notebook.cells) if _meta(c).get("grade_id") == follower]
+        follower = grade_id(release_cells[position + 1])
+        indices = [i for i, c in enumerate(notebook.cells) if grade_id(c) == follower]
         if indices and indices[0] > 0:
             candidate = notebook.cells[indices[0] - 1]
-            if not _meta(candidate) and candidate.cell_type == release_cell.cell_type:
+            if not nbgrader_meta(candidate) and candidate.cell_type == release_cell.cell_type:
                 candidate.metadata["nbgrader"] = copy.deepcopy(release_cell.metadata["nbgrader"])
-                present.add(grade_id)
-                changed.append(grade_id)
+                present.add(gid)
+                changed.append(gid)
     # 3. Whatever is still missing goes back, unanswered, after its release predecessor.
     for position, release_cell in enumerate(release_cells):
-        grade_id = order[position]
-        if grade_id in present:
+        gid = order[position]
+        if gid in present:
             continue
         insert_at = 0
         for previous in reversed(order[:position]):
-            indices = [i for i, c in enumerate(notebook.cells) if _meta(c).get("grade_id") == previous]
+            indices = [i for i, c in enumerate(notebook.cells) if grade_id(c) == previous]
             if indices:
                 insert_at = indices[0] + 1
                 break
         notebook.cells.insert(insert_at, copy.deepcopy(release_cell))
-        present.add(grade_id)
-        changed.append(grade_id)
+        present.add(gid)
+        changed.append(gid)
     return changed
 
 

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from nbgrader.utils import is_solution
+
+from ..cells import by_grade_id, grade_id, is_autograder_test, nbgrader_meta
 
 __all__ = ["Slip", "SLIPS", "full_submission", "blank_submission", "partly_wrong_submission",
-           "write_submission", "autograded_points", "solution_namespace"]
+           "write_submission", "write_class", "strip_solution_delimiters", "autograded_points", "solution_namespace"]
 
 _DELIMITERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -49,11 +52,8 @@ SLIPS: dict[str, tuple[Slip, ...]] = {
 }
 
 
-def _grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def _strip_delimiters(source: str) -> str:
+def strip_solution_delimiters(source: str) -> str:
+    """A solution cell's source without its ``### BEGIN/END SOLUTION`` lines."""
     return "\n".join(line for line in source.splitlines() if not line.strip().startswith(_DELIMITERS))
 
 
@@ -62,14 +62,12 @@ def full_submission(source_path: Path, release_path: Path) -> nbformat.NotebookN
     source = nbformat.read(source_path, as_version=4)
     release = nbformat.read(release_path, as_version=4)
     solutions = {
-        _grade_id(cell): _strip_delimiters(cell.source)
-        for cell in source.cells
-        if cell.metadata.get("nbgrader", {}).get("solution")
+        grade_id(cell): strip_solution_delimiters(cell.source) for cell in source.cells if is_solution(cell)
     }
     filled = copy.deepcopy(release)
     for cell in filled.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = solutions[_grade_id(cell)]
+        if is_solution(cell):
+            cell.source = solutions[grade_id(cell)]
     return filled
 
 
@@ -82,22 +80,21 @@ def partly_wrong_submission(source_path: Path, release_path: Path) -> nbformat.N
     """The full submission with this notebook's :data:`SLIPS` applied."""
     notebook = full_submission(source_path, release_path)
     for slip in SLIPS.get(source_path.stem, ()):
-        cells = [cell for cell in notebook.cells if _grade_id(cell) == slip.cell_id]
-        if len(cells) != 1 or slip.old not in cells[0].source:
+        try:
+            cell = by_grade_id(notebook, slip.cell_id)
+        except ValueError:
+            cell = None
+        if cell is None or slip.old not in cell.source:
             raise ValueError(f"slip {slip} no longer applies to {source_path.name}: update SLIPS")
-        cells[0].source = cells[0].source.replace(slip.old, slip.new, 1)
+        cell.source = cell.source.replace(slip.old, slip.new, 1)
     return notebook
 
 
 def autograded_points(path: Path) -> dict[str, float]:
     """Points of every autograder test cell in a notebook, by grade_id."""
     notebook = nbformat.read(path, as_version=4)
-    points = {}
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
-            points[meta["grade_id"]] = float(meta.get("points", 0))
-    return points
+    return {grade_id(cell): float(nbgrader_meta(cell).get("points", 0))
+            for cell in notebook.cells if is_autograder_test(cell)}
 
 
 def solution_namespace(source_path: Path, release_path: Path) -> dict:
@@ -109,12 +106,30 @@ def solution_namespace(source_path: Path, release_path: Path) -> dict:
     notebook = full_submission(source_path, release_path)
     namespace: dict = {"__name__": "__main__"}
     for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code" or (meta.get("grade") and not meta.get("solution")):
+        if cell.cell_type != "code" or is_autograder_test(cell):
             continue
         code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
         exec(compile(code, f"<{source_path.stem}>", "exec"), namespace)  # noqa: S102 - our own notebook
     return namespace
+
+
+def write_class(root: Path, assignment: str, students: dict[str, str]) -> None:
+    """Write one submission per student into ``root/submitted``.
+
+    ``students`` maps a student id to the kind of submission: ``"full"``, ``"blank"``
+    or ``"partly_wrong"``; every notebook in ``root/source/<assignment>`` is included.
+    """
+    source, release = root / "source" / assignment, root / "release" / assignment
+    makers = {
+        "full": lambda name: full_submission(source / name, release / name),
+        "blank": lambda name: blank_submission(release / name),
+        "partly_wrong": lambda name: partly_wrong_submission(source / name, release / name),
+    }
+    names = sorted(path.name for path in source.glob("*.ipynb"))
+    # Each kind is built once, however many students share it.
+    built = {kind: {Path(name).stem: makers[kind](name) for name in names} for kind in set(students.values())}
+    for student, kind in students.items():
+        write_submission(root / "submitted", student, assignment, built[kind])
 
 
 def write_submission(submitted_dir: Path, student: str, assignment: str,

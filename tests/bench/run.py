@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import statistics
 import sys
 import tempfile
@@ -35,7 +34,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from conftest import ASSIGNMENT, make_course_copy  # noqa: E402
 from course.instructor.autograde import autograde  # noqa: E402
 from course.instructor.nbgrader_cli import grade_table, nbgrader  # noqa: E402
-from course.instructor.synthetic import full_submission, solution_namespace, write_submission  # noqa: E402
+from course.instructor.synthetic import solution_namespace, write_class  # noqa: E402
 
 TARGETS = {"verification_kernel_median_ms": 30, "gradient_flow_kernel_median_ms": 60,
            "browser_median_ms": 150, "autograde_over_floor": 1.5, "parallel_over_serial": 0.6}
@@ -97,20 +96,13 @@ def kernel_latency(repeats: int = 120) -> dict:
 def browser_latency(presses: int = 25) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, jupyterlab
+    from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, finished_course, jupyterlab
     from tests.browser.test_jupyterlab import open_and_run
 
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-lab-") as scratch:
         base = Path(scratch)
-        root = make_course_copy(base / "course")
-        nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
-        (root / "work").mkdir()
-        for name in ("02_code_verification", "03_gradient_flow"):
-            import nbformat
-            nbformat.write(full_submission(root / "source" / ASSIGNMENT / f"{name}.ipynb",
-                                           root / "release" / ASSIGNMENT / f"{name}.ipynb"),
-                           root / "work" / f"{name}.ipynb")
+        root = finished_course(base)
         with jupyterlab(root, base) as (url, token), sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for name in ("02_code_verification", "03_gradient_flow"):
@@ -173,17 +165,10 @@ def autograde_vs_floor() -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as scratch:
         root = make_course_copy(Path(scratch) / "course")
         nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
-        _write_full_class(root, 1)
+        write_class(root, ASSIGNMENT, {"student00": "full"})
         seconds = autograde(root, ASSIGNMENT).seconds
     return {"floor_s": round(floor, 2), "one_submission_s": round(seconds, 2),
             "ratio": round(seconds / floor, 2)}
-
-
-def _write_full_class(root: Path, count: int) -> None:
-    source, release = root / "source" / ASSIGNMENT, root / "release" / ASSIGNMENT
-    notebooks = {p.stem: full_submission(p, release / p.name) for p in sorted(source.glob("*.ipynb"))}
-    for i in range(count):
-        write_submission(root / "submitted", f"student{i:02d}", ASSIGNMENT, notebooks)
 
 
 def serial_vs_parallel(count: int) -> dict:
@@ -192,7 +177,7 @@ def serial_vs_parallel(count: int) -> dict:
         with tempfile.TemporaryDirectory(prefix=f"bench-jobs{jobs}-") as scratch:
             root = make_course_copy(Path(scratch) / "course")
             nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
-            _write_full_class(root, count)
+            write_class(root, ASSIGNMENT, {f"student{i:02d}": "full" for i in range(count)})
             timings[jobs] = autograde(root, ASSIGNMENT, jobs=jobs).seconds
             tables[jobs] = [(r.student, r.code_score) for r in
                             grade_table(f"sqlite:///{root / 'gradebook.db'}", ASSIGNMENT)]

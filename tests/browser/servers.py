@@ -18,6 +18,27 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-g
                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
 
 
+def finished_course(base: Path) -> Path:
+    """A temporary course under ``base`` whose ``work/`` folder holds finished notebooks.
+
+    The course is generated (so formgrader knows the assignment); ``work/`` holds each
+    release notebook with the instructor's solutions filled in, as a student who finished.
+    """
+    import nbformat
+
+    from conftest import ASSIGNMENT, make_course_copy
+    from course.instructor.nbgrader_cli import nbgrader
+    from course.instructor.synthetic import full_submission
+
+    root = make_course_copy(base / "course")
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    work = root / "work"
+    work.mkdir()
+    for source in sorted((root / "source" / ASSIGNMENT).glob("*.ipynb")):
+        nbformat.write(full_submission(source, root / "release" / ASSIGNMENT / source.name), work / source.name)
+    return root
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

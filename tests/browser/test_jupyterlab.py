@@ -6,17 +6,12 @@ Playwright drives Debian's Chromium.  In CI a missing browser is a failure, not 
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, ROOT, make_course_copy
-from course.instructor.nbgrader_cli import nbgrader
-from course.instructor.synthetic import full_submission
-from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, jupyterlab, press_keys_and_capture
+from conftest import ASSIGNMENT, ROOT
+from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, finished_course, jupyterlab, press_keys_and_capture
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -30,12 +25,7 @@ def test_chromium_is_installed():
 def lab(tmp_path_factory):
     """JupyterLab on a temporary course whose work/ folder holds finished notebooks."""
     base = tmp_path_factory.mktemp("lab")
-    root = make_course_copy(base / "course")
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
-    work = root / "work"
-    work.mkdir()
-    for source in sorted((root / "source" / ASSIGNMENT).glob("*.ipynb")):
-        nbformat.write(full_submission(source, root / "release" / ASSIGNMENT / source.name), work / source.name)
+    root = finished_course(base)
     with jupyterlab(root, base) as (url, token):
         yield url, token, root
 
