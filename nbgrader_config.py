@@ -73,8 +73,11 @@ c.LimitOutput.max_traceback = 30
 # --- feedback -----------------------------------------------------------------------
 # nbgrader restores hidden tests and mark schemes when it grades (formgrader shows
 # them to the grader); strip them again from the HTML feedback the student reads.
+# ShortTestErrors (course/nbgrader_outputs.py) runs while the hidden tests are still in
+# the sources: it needs them to find and remove any hidden test line from the outputs.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "course.nbgrader_outputs.ShortTestErrors",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.ClearMarkScheme",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
@@ -91,6 +94,9 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.LimitOutput",
     "course.nbgrader_ext.LimitOutputSize",
     "course.nbgrader_ext.FlagTampering",
+    # Test-cell errors become short messages and no output shows a hidden test line
+    # (course/nbgrader_outputs.py); outside the kernel, so student code cannot undo it.
+    "course.nbgrader_outputs.ShortTestErrors",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",

@@ -9,12 +9,13 @@ comparisons themselves are done on Python floats with captured functions.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
 
 from .feedback import GradingError, fmt
 
-__all__ = ["as_array", "as_scalar", "close", "first_mismatch"]
+__all__ = ["as_array", "as_scalar", "close", "first_mismatch", "written_precision"]
 
 # Captured at import time (the notebook's first, read-only cell imports course before
 # any student cell runs), so a student who rebinds np.array or math.isfinite later
@@ -64,12 +65,23 @@ def as_array(value: object, name: str, shape: tuple[int, ...] | None = None) -> 
     return array
 
 
+def _looks_like_decimal_comma(value: object) -> bool:
+    """``0,6457`` typed for 0.6457: a tuple of numbers whose first item is a whole number."""
+    return (type(value) is tuple and 2 <= len(value) <= 3
+            and all(type(item) in (int, float) for item in value) and type(value[0]) is int)
+
+
 def as_scalar(value: object, name: str) -> float:
     """Return ``value`` as a finite Python float, or raise :class:`GradingError`.
 
     Python floats and ints, NumPy scalars, 0-d and one-element arrays (e.g. (1, 1))
     and one-element tensors are accepted; NaN and infinity are not.
     """
+    if _looks_like_decimal_comma(value):
+        raise GradingError(
+            f"{name} is the tuple {value!r}, not one number: it looks like a decimal comma. "
+            "Python reads 3,14 as the two numbers 3 and 14; write a decimal point: 3.14."
+        )
     array = as_array(value, name)
     if array.size != 1:
         raise GradingError(f"{name} should be a single number, but it has shape {array.shape}.")
@@ -95,3 +107,16 @@ def first_mismatch(
         if not close(g, e, rtol, atol):
             return index, g, e
     return None
+
+
+def written_precision(number: float) -> tuple[float, int]:
+    """(half a unit in the last digit, significant figures) of ``number`` as written.
+
+    Read from the shortest repr, so ``-0.03`` gives (0.005, 1) and a computed float
+    such as 0.6456563062 has a negligible half unit.  The half unit is widened by a
+    hair so that an exact tie (-0.025 written as -0.03) counts as rounding.  Lets a
+    check tell "right, but rounded to too few figures" from a wrong answer.
+    """
+    digits = Decimal(repr(_float(number))).as_tuple()
+    significant = len("".join(map(str, digits.digits)).lstrip("0")) or 1
+    return 0.5 * 10.0 ** digits.exponent * (1 + 1e-9), significant

@@ -8,9 +8,12 @@ test source, no wall of frames — and a passing check prints one short line to 
 
 from __future__ import annotations
 
+import ast
+import re
 import sys
+from typing import Mapping
 
-__all__ = ["GradingError", "passed", "fail", "fmt"]
+__all__ = ["GradingError", "passed", "fail", "fmt", "error_summary", "missing_answer"]
 
 
 class GradingError(AssertionError):
@@ -39,3 +42,45 @@ def fmt(value: float) -> str:
     if value != value:  # NaN
         return "nan"
     return f"{value:.6g}"
+
+
+def error_summary(error: BaseException) -> str:
+    """``"ValueError: shapes (3,) and (4,) not aligned"``: the type and the first line of
+    the message (at most 200 characters), or the type alone when the message is empty
+    (``raise ValueError()``), never a dangling colon."""
+    kind = type(error).__name__
+    text = str(error).strip()
+    if not text:
+        return "NotImplementedError (not written yet)" if isinstance(error, NotImplementedError) else kind
+    return f"{kind}: {text.splitlines()[0][:200]}"
+
+
+def _assigns(source: str, name: str) -> bool:
+    """Whether a cell's source assigns ``name`` (comments do not count)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # the cell did not even run: look at its lines
+        return re.search(rf"^\s*{re.escape(name)}\s*=(?!=)", source, re.M) is not None
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+        if any(isinstance(t, ast.Name) and t.id == name for target in targets for t in ast.walk(target)):
+            return True
+    return False
+
+
+def missing_answer(name: str, namespace: Mapping[str, object]) -> str:
+    """Why answer variable ``name`` is not defined, read from the kernel's input history.
+
+    ``namespace`` is the notebook's ``globals()``; IPython keeps every executed cell's
+    source in its ``In`` list.  A student who wrote ``name = …`` in a cell that then
+    raised is told to fix that error, not to replace ``raise NotImplementedError()``,
+    which they already did.
+    """
+    history = namespace.get("In")
+    inputs = [source for source in history if isinstance(source, str)] if isinstance(history, list) else []
+    if any(_assigns(source, name) for source in inputs):
+        return (f"{name} is not defined: the cell that sets it stopped with an error before {name} "
+                f"was assigned. Fix the error shown under that cell and run it again.")
+    return (f"{name} is not defined: in its answer cell replace `raise NotImplementedError()` "
+            f"with `{name} = <your number>` and run that cell.")

@@ -19,7 +19,7 @@ import types
 import warnings
 from typing import Any, Callable, Iterable
 
-from .feedback import GradingError
+from .feedback import GradingError, error_summary
 
 __all__ = ["call_student", "StudentCall", "referenced_names", "any_referenced", "DEFAULT_TIME_LIMIT"]
 
@@ -108,8 +108,7 @@ def call_student(
     except NotImplementedError:
         raise GradingError(f"{what} is not implemented yet (it raises NotImplementedError).") from None
     except Exception as error:  # noqa: BLE001 - any student error becomes feedback
-        message = str(error).splitlines()[0][:200] if str(error) else ""
-        raise GradingError(f"{what} raised {type(error).__name__}: {message}") from None
+        raise GradingError(f"{what} raised {error_summary(error)}") from None
     finally:
         os._exit, sys.exit = saved_exits
     return StudentCall(value, list(raised), captured_stderr.getvalue())

@@ -235,6 +235,10 @@ def _sigmoid_derivative_of_z(z, a, activation):
     return z * (1 - z) if activation == "sigmoid" else derivative(z, a, activation)
 
 
+def _tanh_derivative_without_square(z, a, activation):
+    return 1.0 - a if activation == "tanh" else derivative(z, a, activation)
+
+
 def _forward_output_uses_hidden_activation(x, params, activation="sigmoid"):
     a = np.asarray(x, dtype=float)
     zs, acts = [], [a]
@@ -278,6 +282,7 @@ MUTANTS = {
         forward_loop, make_backward(), post=lambda n, zs, acts: np.array([np.linalg.norm(a) for a in acts[1:]]))),
     "hard_coded_norms": student(analyze=lambda x, y, layer_sizes, activation="sigmoid", seed=0: _HARD_CODED.copy()),
     "sigmoid_derivative_of_z": student(backward=make_backward(deriv=_sigmoid_derivative_of_z)),
+    "tanh_derivative_without_square": student(backward=make_backward(deriv=_tanh_derivative_without_square)),
     "output_uses_hidden_activation": student(forward=_forward_output_uses_hidden_activation,
                                              analyze=make_analyze(_forward_output_uses_hidden_activation,
                                                                   make_backward())),

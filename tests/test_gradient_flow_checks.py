@@ -29,24 +29,22 @@ ALL_TESTS = {
     "test_gradient_after_10_layers": 1,
 }
 
-# mutant -> (tests it must lose, words its feedback must contain)
+# mutant -> (tests it must lose, words its feedback must contain).  One slip costs one
+# step: a wrong deep_backward loses its backward tests only, because the analysis tests
+# judge analyze_gradient_flow against the student's own deep_forward/deep_backward too.
+BACKWARD_TESTS = {"test_deep_backward_sigmoid", "test_deep_backward_relu", "test_deep_backward_tanh"}
 MUTANT_EXPECTATIONS = {
-    "missing_transpose": ({"test_deep_backward_sigmoid", "test_deep_backward_relu", "test_deep_backward_tanh",
-                           "test_analyze_gradient_flow", "test_vanishing_phenomenon"}, ["transpose"]),
-    "relu_output_as_derivative": ({"test_deep_backward_relu", "test_analyze_gradient_flow",
-                                   "test_vanishing_phenomenon"}, ["ReLU derivative"]),
-    "dead_relu_derivative": ({"test_deep_backward_relu", "test_analyze_gradient_flow",
-                              "test_vanishing_phenomenon"}, ["dead"]),
-    "layers_reversed": ({"test_deep_backward_sigmoid", "test_deep_backward_relu", "test_deep_backward_tanh",
-                         "test_analyze_gradient_flow", "test_vanishing_phenomenon"}, ["reverse"]),
+    "missing_transpose": (BACKWARD_TESTS, ["transpose"]),
+    "relu_output_as_derivative": ({"test_deep_backward_relu"}, ["ReLU derivative"]),
+    "dead_relu_derivative": ({"test_deep_backward_relu"}, ["dead"]),
+    "layers_reversed": (BACKWARD_TESTS, ["reverse"]),
     "norms_reversed_only": ({"test_analyze_gradient_flow", "test_vanishing_phenomenon"}, ["reversed"]),
     "norms_of_activations": ({"test_analyze_gradient_flow", "test_vanishing_phenomenon"}, ["activations"]),
     "hard_coded_norms": ({"test_analyze_gradient_flow", "test_vanishing_phenomenon"}, ["hard-coded"]),
-    "sigmoid_derivative_of_z": ({"test_deep_backward_sigmoid", "test_analyze_gradient_flow",
-                                 "test_vanishing_phenomenon"}, ["a * (1 - a)"]),
-    "output_uses_hidden_activation": ({"test_deep_forward", "test_analyze_gradient_flow"}, ["output layer"]),
-    "tape_in_backward": ({"test_deep_backward_sigmoid", "test_deep_backward_relu", "test_deep_backward_tanh"},
-                         ["by hand"]),
+    "sigmoid_derivative_of_z": ({"test_deep_backward_sigmoid"}, ["a * (1 - a)"]),
+    "tanh_derivative_without_square": ({"test_deep_backward_tanh"}, ["1 - a**2"]),
+    "output_uses_hidden_activation": ({"test_deep_forward"}, ["output layer"]),
+    "tape_in_backward": (BACKWARD_TESTS, ["by hand"]),
     "q2_added_not_multiplied": ({"test_gradient_after_10_layers"}, ["multiply"]),
     "not_implemented": (set(ALL_TESTS), ["not implemented"]),
 }
@@ -75,6 +73,27 @@ def test_mutant_loses_exactly_the_targeted_points(name):
     assert not any(text.startswith("CRASH") for text in feedback.values()), feedback
     for word in words:
         assert any(word in feedback[k] for k in targeted), (name, word, {k: feedback[k] for k in targeted})
+
+
+@pytest.mark.parametrize("mutant, activation", [("sigmoid_derivative_of_z", "sigmoid"),
+                                                 ("relu_output_as_derivative", "relu"),
+                                                 ("tanh_derivative_without_square", "tanh")])
+def test_one_activation_slip_costs_only_its_own_test(mutant, activation):
+    """Issue 10: a slip in one activation's derivative loses that activation's backward
+    test and nothing else; the analysis tests accept norms consistent with it."""
+    scores, feedback = corpus.grade(corpus.MUTANTS[mutant])
+    lost = {k for k, v in scores.items() if v < ALL_TESTS[k]}
+    assert lost == {f"test_deep_backward_{activation}"}, {k: feedback[k] for k in lost}
+    assert "your own deep_forward and deep_backward" in feedback["test_analyze_gradient_flow"]
+
+
+def test_analysis_is_still_judged_when_the_backward_pass_is_wrong():
+    """Error carried forward is not a free pass: a wrong analysis on top of a wrong
+    backward pass still fails."""
+    wrong_backward = corpus.make_backward(deriv=corpus._tanh_derivative_without_square)
+    analyze = corpus.make_analyze(corpus.forward_loop, wrong_backward, post=lambda n, *_: n * 2)
+    scores, feedback = corpus.grade(corpus.student(backward=wrong_backward, analyze=analyze))
+    assert scores["test_analyze_gradient_flow"] == 0, feedback["test_analyze_gradient_flow"]
 
 
 def test_feedback_names_the_first_wrong_layer():
@@ -210,10 +229,26 @@ def test_relu_cases_have_no_exact_kinks():
                                        (None, False), (0.25 ** 9, False)])
 def test_gradient_after_10_layers(value, ok):
     if ok:
-        checks.check_gradient_after_10_layers(value, hidden=True)
+        checks.check_gradient_after_10_layers({"gradient_after_10_layers": value}, hidden=True)
     else:
         with pytest.raises(GradingError):
-            checks.check_gradient_after_10_layers(value, hidden=True)
+            checks.check_gradient_after_10_layers({"gradient_after_10_layers": value}, hidden=True)
+
+
+@pytest.mark.parametrize("value, words", [(9.5e-7, "only 2 significant figures"), (1e-6, "only 1 significant"),
+                                          (9.6e-7, "is not the largest factor"), (2.5, "multiply")])
+def test_gradient_after_10_layers_messages_are_true(value, words):
+    """Rounding is named only when the answer is the right value rounded (issue 10)."""
+    with pytest.raises(GradingError, match=words):
+        checks.check_gradient_after_10_layers({"gradient_after_10_layers": value}, hidden=True)
+
+
+def test_gradient_after_10_layers_missing_after_an_error():
+    history = ["import numpy as np", "gradient_after_10_layers = 0.25 ** 10 * undefined_name"]
+    with pytest.raises(GradingError) as failure:
+        checks.check_gradient_after_10_layers({"In": history})
+    assert "stopped with an error" in str(failure.value)
+    assert "NotImplementedError" not in str(failure.value)
 
 
 # ------------------------------------------------------------------------------ plots

@@ -209,6 +209,68 @@ def test_dL_dW2_with_z1_mentions_both_readings():
     assert "used z1 instead of a1" in message and "weight W2" in message
 
 
+# ---- true messages (issue 10): rounding, decimal commas, errors in answer cells -------------
+
+def test_rounding_every_step_is_named_as_rounding_not_as_a_misconception():
+    # Every step rounded to 2 decimals: dL_dW1 = round(-0.05 * 0.5, 2) = -0.03, which is
+    # also -0.05 * z1; the student's rounding explains it, the misconception must not be named.
+    answers = student_chain(round_to=lambda v: round(v, 2))
+    assert answers["dL_dW1"] == -0.03
+    outcomes = grade(answers)
+    assert lost(outcomes) == {"a1", "dL_dW2", "dL_da1", "dL_dz1", "dL_dW1"}
+    for name in lost(outcomes):
+        message = outcomes[name].message
+        assert "significant figure" in message and "It looks like" not in message, message
+    assert "multiplied by z1" not in outcomes["dL_dW1"].message
+
+
+@pytest.mark.parametrize("written, figures", [(0.65, "2 significant figures"), (0.6, "1 significant figure:")])
+def test_close_but_short_of_3_significant_figures_says_exactly_that(written, figures):
+    outcomes = grade(_with(student_chain(), a1=written))
+    assert lost(outcomes) == {"a1"}
+    assert f"only {figures}" in outcomes["a1"].message and "at least 3" in outcomes["a1"].message
+
+
+def test_a_misconception_is_still_named_when_rounding_cannot_explain_it():
+    # Forgot the bias: z1 = 0.4, one figure, but 0.6 rounded to one figure is 0.6, not 0.4.
+    outcomes = grade(_with(student_chain(), z1=0.4))
+    assert "forgot to add the bias" in outcomes["z1"].message
+    assert "significant" not in outcomes["z1"].message
+
+
+def test_decimal_comma_is_called_a_decimal_comma():
+    outcomes = grade(_with(student_chain(), a1=(0, 6457)))  # what `a1 = 0,6457` gives
+    assert lost(outcomes) == {"a1"}
+    assert "decimal comma" in outcomes["a1"].message and "shape" not in outcomes["a1"].message
+
+
+def test_an_answer_cell_that_raised_is_not_told_to_replace_the_stub():
+    # The student replaced the stub with a formula that raised (a typo): IPython's input
+    # history (In) holds the cell that tried to assign dL_dz2.
+    answers = {k: v for k, v in student_chain().items() if k != "dL_dz2"}
+    answers["In"] = ["", "dL_dz2 = dL_dy_pred * y_pred * (1 - y_pred_typo)"]
+    message = grade(answers)["dL_dz2"].message
+    assert "stopped with an error" in message and "NotImplementedError" not in message, message
+    # A stub that was only run (never replaced) still gets the instruction.
+    answers["In"] = ["", "# write: dL_dz2 = <your number>\n# YOUR CODE HERE\nraise NotImplementedError()"]
+    assert "replace `raise NotImplementedError()`" in grade(answers)["dL_dz2"].message
+
+
+def test_a_function_that_raises_without_a_message_reads_properly():
+    from course.sandbox import call_student
+
+    def empty():
+        raise ZeroDivisionError()
+
+    with pytest.raises(GradingError) as failure:
+        call_student(empty, what="f()")
+    assert str(failure.value) == "f() raised ZeroDivisionError"
+    from course.feedback import error_summary
+
+    assert error_summary(NotImplementedError()) == "NotImplementedError (not written yet)"
+    assert not error_summary(ValueError("")).endswith(":")
+
+
 # ---- tolerance: 3 significant figures pass, 1 % off does not --------------------------
 
 @pytest.mark.parametrize("step", QUANTITIES)

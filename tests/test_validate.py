@@ -66,6 +66,9 @@ VARIANTS = {
     "gradient_flow_tanh_slip": (
         "03_gradient_flow", _replace("deep_backward_code", "return 1.0 - a ** 2", "return 1.0 - a"),
         {"test_deep_backward_tanh"}),
+    "gradient_flow_missing_transpose": (
+        "03_gradient_flow", _replace("deep_backward_code", "dL_da = W.T @ delta", "dL_da = W @ delta"),
+        {"test_deep_backward_sigmoid", "test_deep_backward_relu", "test_deep_backward_tanh"}),
 }
 
 FAILED_CELL = re.compile(r"The following cell failed:\n\n(.*?)\n\nThe error was:\n\n(.*?)(?=\n={20,}|\Z)", re.S)
@@ -98,7 +101,8 @@ def validated(tmp_path_factory):
                                  for cell in notebook.cells if is_autograder_test(cell)}
     env = nbgrader_env(course, {"PYTHONUNBUFFERED": "1"})
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "nbgrader"), "validate",
+        # Wide lines: Validate cuts longer ones with "...", and cells are matched by source.
+        [str(Path(sys.executable).parent / "nbgrader"), "validate", "--Validator.width=1000",
          *(str(folder / f"{variant}.ipynb") for variant in VARIANTS)],
         cwd=course, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
     reports = _reports(result.stdout)
@@ -127,3 +131,10 @@ def test_validate_fails_exactly_the_broken_answers(validated, variant):
         assert "Success! Your notebook passes all the tests." in report, report
     # Nothing Validate says may be read as partial credit or a stray value.
     assert "Partial credit" not in report and "Cell output is" not in report, report
+
+
+def test_validate_says_what_is_wrong(validated):
+    reports, _ = validated
+    assert "decimal comma" in reports["paper_decimal_comma"]
+    assert "replace `raise NotImplementedError()`" in reports["paper_dz2_missing"]
+    assert "sigmoid derivative at layer 1" in reports["verification_wrong_dz1"]

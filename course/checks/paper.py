@@ -42,8 +42,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
 
-from ..coerce import as_scalar, close
-from ..feedback import GradingError, fmt, passed
+from ..coerce import as_scalar, close, written_precision
+from ..feedback import GradingError, fmt, missing_answer, passed
 
 __all__ = [
     "GIVEN", "QUANTITIES", "RTOL", "ATOL", "SIGMOID_HINTS", "HINT_RADIUS",
@@ -281,10 +281,7 @@ _CORRECT = correct_values()
 def _read(namespace: Mapping[str, object], name: str) -> float:
     """The student's answer ``name`` as a finite float, or a GradingError saying why not."""
     if name not in namespace:
-        raise GradingError(
-            f"{name} is not defined: in its answer cell replace `raise NotImplementedError()` "
-            f"with `{name} = <your number>` and run that cell."
-        )
+        raise GradingError(missing_answer(name, namespace))
     return as_scalar(namespace[name], name)
 
 
@@ -342,9 +339,21 @@ def _judge(name: str, got: float, namespace: Mapping[str, object]) -> tuple[bool
         _, note = min(matches, key=lambda match: match[0])  # the reading closest to the answer
         return True, f"{name} = {fmt(got)} is right" + (f" (using {note})." if note else ".")
 
+    # The student's own rounding comes first: an answer that is the right value rounded
+    # to the figures the student wrote is short of precision, not a misconception
+    # (-0.025 rounded to -0.03 is not "you multiplied by z1", although -0.05 × 0.6 = -0.03).
+    half_unit, figures = written_precision(got)
+    if got != 0 and any(abs(got - expected) <= half_unit
+                        for values in combos for expected, _ in _evaluate(rule.accepted, values)):
+        return False, (
+            f"{name} = {fmt(got)} is close, but it has only {figures} significant figure"
+            f"{'s' if figures != 1 else ''}: the tests need at least 3 (e.g. 0.123, not 0.1). "
+            f"Keep more digits in every step.\n" + _checked_against(rule, theirs))
+
     causes: list[str] = []
     for description, formula in rule.misconceptions:
-        if any(close(got, wrong, RTOL, ATOL) for values in combos for wrong, _ in _evaluate(formula, values)):
+        if any(close(got, wrong, RTOL, ATOL) or abs(got - wrong) <= half_unit
+               for values in combos for wrong, _ in _evaluate(formula, values)):
             causes.append(description)
     if not causes:
         flipped = any(close(-got, expected, RTOL, ATOL)
