@@ -31,7 +31,7 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENT, ROOT, SOURCE_DIR, hidden_test_lines
-from course.instructor.nbgrader_cli import StudentScore, grade_table
+from course.instructor.nbgrader_cli import StudentScore, format_table, grade_table
 from course.instructor.synthetic import (
     SLIPS, autograded_points, blank_submission, full_submission, partly_wrong_submission,
 )
@@ -74,7 +74,8 @@ class Scenario:
     proxy_alive: bool = True
     accounts_left: list[str] = field(default_factory=list)
     homes_left: list[str] = field(default_factory=list)
-    grades: dict[str, StudentScore] = field(default_factory=dict)
+    grades: dict[str, StudentScore] = field(default_factory=dict)   # read from the gradebook database
+    course_files: list[str] = field(default_factory=list)            # the instructor's course root, at the end
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -147,9 +148,11 @@ def _burst(hub: LocalHub, course: str, scenario: Scenario) -> None:
 
 
 @pytest.fixture(scope="module")
-def gradebook_url(tmp_path_factory) -> str:
-    # TODO(pipeline): the PostgreSQL fixture from tests/postgres.py once it is on main.
-    return ""
+def gradebook_url(postgres_server) -> str:
+    """A fresh PostgreSQL database on the session's test server (tests/postgres.py)."""
+    url = postgres_server.create_database("hub_gradebook")
+    yield url
+    postgres_server.drop_database(url)
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +167,7 @@ def scenario(gradebook_url) -> Scenario:
         clock = now
 
     with local_hub(students=len(KINDS) + BURST, others=1, hub_env=DEFAULT_HUB_ENV,
-                   gradebook_url=gradebook_url or None) as hub:
+                   gradebook_url=gradebook_url) as hub:
         course = hub.course_id
         students = hub.students[:len(KINDS)]
         outsider = hub.others[0]
@@ -182,8 +185,7 @@ def scenario(gradebook_url) -> Scenario:
 
         released = {step: instructor.json("POST", f"formgrader/api/assignment/{ASSIGNMENT}/{step}")
                     for step in ("assign", "release")}
-        db_url = gradebook_url or f"sqlite:///{hub.course_root / 'gradebook.db'}"
-        record = Scenario(hub=hub, db_url=db_url, released=released,
+        record = Scenario(hub=hub, db_url=gradebook_url, released=released,
                           kinds={user.account.name: kind for user, kind in zip(pupils, KINDS)})
         lap("release")
 
@@ -244,9 +246,12 @@ def scenario(gradebook_url) -> Scenario:
                 record.burst_collected[account.name] = ""
         lap("collect the burst")
 
-        # Read while the hub is up: a SQLite gradebook lives in the instructor's home.
-        record.grades = {row.student: row for row in grade_table(db_url, ASSIGNMENT)}
+        record.grades = {row.student: row for row in grade_table(gradebook_url, ASSIGNMENT)}
+        record.course_files = sorted(path.name for path in hub.course_root.iterdir())
         uids = {account.uid for account in hub.accounts}
+        artifacts = ROOT / "artifacts" / "hub"
+        artifacts.mkdir(parents=True, exist_ok=True)
+        (artifacts / "jupyterhub.log").write_text(hub.log.read_text())  # the state folder goes with the hub
         proxy_pid = hub.proxy_pid()
     lap("stop hub, remove accounts")
 
@@ -257,17 +262,9 @@ def scenario(gradebook_url) -> Scenario:
     record.accounts_left = sorted(entry.pw_name for entry in pwd.getpwall() if entry.pw_name in names)
     record.homes_left = sorted(str(a.home) for a in hub.accounts if a.home.exists())
     record.seconds = {**seconds, "total": round(sum(seconds.values()), 1)}
-    artifacts = ROOT / "artifacts" / "hub"
-    artifacts.mkdir(parents=True, exist_ok=True)
     (artifacts / "timings.json").write_text(json.dumps(record.seconds, indent=1))
-    shutil_copy_log(hub, artifacts)
+    (artifacts / "grades.txt").write_text(format_table(list(record.grades.values())) + "\n")
     return record
-
-
-def shutil_copy_log(hub: LocalHub, artifacts: Path) -> None:
-    """Keep the hub's log (the state folder is gone with the hub)."""
-    if hub.log.exists():
-        (artifacts / "jupyterhub.log").write_text(hub.log.read_text())
 
 
 # --- expectations, from the source notebooks' points and the synthetic slips -------------------
@@ -299,7 +296,9 @@ def test_autograde_ran_in_the_instructors_terminal(scenario):
     assert scenario.autograde.status == 0, scenario.autograde.output[-3000:]
 
 
-def test_grades_read_from_the_gradebook_are_the_expected_ones(scenario):
+def test_grades_read_from_postgresql_are_the_expected_ones(scenario):
+    assert scenario.db_url.startswith("postgresql+psycopg2://")
+    assert "gradebook.db" not in scenario.course_files, "grading went to a SQLite file, not PostgreSQL"
     assert sorted(scenario.grades) == sorted(scenario.kinds)
     for name, kind in scenario.kinds.items():
         assert scenario.grades[name].code_scores == pytest.approx(expected_code_scores(kind)), (name, kind)
