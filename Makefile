@@ -64,7 +64,7 @@ demo: setup  ## run the whole pipeline on synthetic students and print the grade
 	$(BIN)/python -m course.instructor.demo $(ASSIGNMENT)
 
 present: setup  ## serve the classroom explorer with Voila
-	$(BIN)/voila demos/backprop_explorer.ipynb --port=$(PORT) --theme=light --no-browser
+	$(BIN)/voila demos/backprop_explorer.ipynb --port=$(PORT) --no-browser  # settings: voila.json
 
 bench: setup  ## print performance figures (and write artifacts/bench.json)
 	$(BIN)/python -m tests.bench.run
