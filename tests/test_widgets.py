@@ -72,7 +72,8 @@ def test_gradient_flow_explorer_shows_the_students_numbers_and_failures():
     tooltips = [bar.find(SVG + "title").text for bar in by_class(student.svg, "bar")]
     assert tooltips[0] == f"layer 1: ‖∂L/∂W‖_F = {expected[0]:.3g}"
     broken = gf.GradientFlowExplorer(corpus.MUTANTS["not_implemented"]["analyze_gradient_flow"])
-    assert "NotImplementedError" in broken.update(4, "relu", 1.0, 0)
+    status = broken.update(4, "relu", 1.0, 0)
+    assert "NotImplementedError" in status and not status.endswith(":"), status  # issue 10: no dangling colon
     assert by_class(broken.svg, "bar") == [] and "no gradients to show" in svg_text(broken.svg)
     zeros = gf.GradientFlowExplorer(lambda x, y, sizes, activation="sigmoid", seed=0: [0.0] * (len(sizes) - 1))
     assert "floor" in zeros.update(10, "sigmoid", 1.0, 0)

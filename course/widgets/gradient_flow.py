@@ -33,7 +33,7 @@ from typing import Callable
 import numpy as np
 
 from ..coerce import as_array
-from ..feedback import GradingError
+from ..feedback import GradingError, error_summary
 from ..networks import DEMO_X, DEMO_Y, init_scale
 from . import svg
 from ._env import PALETTE, figure_png, grading
@@ -215,7 +215,7 @@ class GradientFlowExplorer:
             self.status = ""
         except Exception as error:  # noqa: BLE001 - the student's function may raise anything
             norms = None
-            self.status = f"analyze_gradient_flow failed: {type(error).__name__}: {str(error)[:160]}"
+            self.status = f"analyze_gradient_flow failed: {error_summary(error)}"
         self.last_norms = norms
         if norms is not None:
             clipped = int(_display_values(norms, _floor_for(norms))[1].sum())
