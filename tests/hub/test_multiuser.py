@@ -42,7 +42,7 @@ pytestmark = [pytest.mark.hub, pytest.mark.skipif(os.geteuid() != 0, reason="cre
 
 KINDS = ("full", "partly_wrong", "blank")   # one student of each
 BURST = 30                                  # students who submit at the same moment
-AUTOGRADE_JOBS = 1
+AUTOGRADE_JOBS = 2
 NOTEBOOKS = sorted(path.stem for path in SOURCE_DIR.glob("*.ipynb"))
 
 
