@@ -47,7 +47,7 @@ from traitlets import Any, Instance
 
 from .grading_sandbox import (GradingSandbox, Slot, bwrap_command, require_sandbox, sandbox_env,
                               write_accounts, zygote_command)
-from .instructor.staging import grading_note
+from .submissions import grading_note
 
 __all__ = ["SandboxedExecute", "SandboxedKernelManager", "WarmPool", "SANDBOX_NOTE_TAG"]
 
@@ -258,13 +258,21 @@ def _mentions(cell, ename: str) -> bool:
 
 
 class SandboxedExecute(Execute):
-    """nbgrader's ``Execute`` with sandboxed (and, if configured, warm) kernels."""
+    """nbgrader's ``Execute`` with sandboxed (and, if configured, warm) kernels.
+
+    It refuses to be built when the sandbox is on but cannot start, so nbgrader fails
+    that submission with the reason before anything runs (and no retry grades a blank).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._settings, self._limit, self._running = GradingSandbox(parent=self), None, 0
+        require_sandbox(self._settings)
 
     def preprocess(self, nb, resources, km=None):
-        self._settings, self._limit, self._running = GradingSandbox(parent=self), None, 0
+        self._limit, self._running = None, 0
         if not self._settings.enabled:
             return super().preprocess(nb, resources, km)
-        require_sandbox(self._settings)
         try:
             nb, resources = super().preprocess(nb, resources, km)
         except DeadKernelError:
