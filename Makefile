@@ -19,10 +19,10 @@ export PATH := $(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: help setup lab test release autograde feedback export demo present bench lock clean
+.PHONY: help setup lab test test-fast release autograde feedback export demo present bench lock clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
 
 setup: $(STAMP)  ## create $(VENV) with the pinned dependencies and the course package (idempotent)
 
@@ -40,6 +40,12 @@ lab: setup  ## start JupyterLab at the course root (nbgrader menus included)
 
 test: setup  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fast lane: no nbgrader run, browser, kernel or server (markers in pyproject.toml).
+FAST_LANE := not nbgrader and not browser and not server
+
+test-fast: setup  ## unit tests and in-process grader corpora, for the edit-test loop
+	$(BIN)/python -m pytest -m "$(FAST_LANE)" $(PYTEST_ARGS)
 
 release: setup  ## regenerate release/ from source/ and validate it
 	$(BIN)/nbgrader generate_assignment $(ASSIGNMENT) --force --CourseDirectory.ignore='["__pycache__", "*.pyc", ".ipynb_checkpoints"]'

@@ -39,6 +39,7 @@ def test_reference_functions_match_the_chain_rule(params):
     assert float(sigmoid(np.array(1000.0))) == 1.0
 
 
+@pytest.mark.server  # a Jupyter kernel
 def test_dashboard_notebook_runs_without_errors_or_stderr():
     notebook = nbformat.read(DEMO, as_version=4)
     NotebookClient(notebook, timeout=180, kernel_name="python3",

@@ -7,18 +7,17 @@ import sqlite3
 
 import pytest
 
-from conftest import ASSIGNMENT, make_course_copy
+from conftest import ASSIGNMENT, copy_generated_course
 from course.instructor.autograde import autograde
-from course.instructor.nbgrader_cli import grade_table, nbgrader
+from course.instructor.nbgrader_cli import grade_table
 from course.instructor.synthetic import write_class
 
 pytestmark = pytest.mark.nbgrader
 NOTEBOOK = "01_paper_calculation"
 
 
-def _grade_class(base, jobs: int):
-    root = make_course_copy(base / f"jobs{jobs}", notebooks=(NOTEBOOK,))
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+def _grade_class(generated_course, base, jobs: int):
+    root = copy_generated_course(generated_course, base / f"jobs{jobs}", notebooks=(NOTEBOOK,))
     kinds = ["full", "partly_wrong", "blank", "full", "partly_wrong"]
     write_class(root, ASSIGNMENT, {f"s{i}_{kind}": kind for i, kind in enumerate(kinds)})
     autograde(root, ASSIGNMENT, jobs=jobs)
@@ -35,9 +34,9 @@ def _grade_class(base, jobs: int):
     return rows, per_cell, integrity, submissions
 
 
-def test_parallel_grades_equal_serial_grades(tmp_path):
-    serial, serial_cells, _, _ = _grade_class(tmp_path, jobs=1)
-    parallel, parallel_cells, integrity, submissions = _grade_class(tmp_path, jobs=2)
+def test_parallel_grades_equal_serial_grades(generated_course, tmp_path):
+    serial, serial_cells, _, _ = _grade_class(generated_course, tmp_path, jobs=1)
+    parallel, parallel_cells, integrity, submissions = _grade_class(generated_course, tmp_path, jobs=2)
     assert integrity == "ok" and submissions == 5
     assert [(r.student, r.code_score, r.max_score) for r in parallel] == \
         [(r.student, r.code_score, r.max_score) for r in serial]
