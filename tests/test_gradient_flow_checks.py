@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import statistics
-import time
 
 import numpy as np
 import pytest
@@ -273,21 +271,6 @@ def test_explorer_widget_and_grading_switch(monkeypatch):
     box.controls["activation"].value = "relu"
     assert box.explorer.last_norms.size == 10
     assert box.children[2].value != first  # the picture changed in place
-
-
-def test_explorer_update_is_fast():
-    from course.widgets import gradient_flow as gf
-
-    explorer = gf.GradientFlowExplorer()
-    explorer.update(10, "sigmoid", 1.0, 0)  # warm-up (TensorFlow's first call)
-    times = []
-    for seed in range(9):
-        start = time.perf_counter()
-        explorer.update(10, gf.ACTIVATIONS[seed % 3], 1.0, seed)
-        times.append(time.perf_counter() - start)
-    median = statistics.median(times)
-    print(f"explorer update median {median * 1e3:.1f} ms (target <= 60 ms)")
-    assert median < 0.2  # generous: 2 shared cores; the benchmark suite owns the 60 ms target
 
 
 def test_patched_numpy_does_not_make_a_wrong_answer_pass(monkeypatch):
