@@ -60,10 +60,9 @@ def _timed(function, repeats: int) -> list[float]:
 def kernel_latency(repeats: int = 120) -> dict:
     """Kernel-side cost of one slider event, per explorer, with a finished notebook's code.
 
-    Notebook 2's explorer formats an SVG string (the browser draws it); notebook 3's
-    moves matplotlib artists and renders the PNG its image widget shows, as in the
-    notebook.  ``gradient_flow_oracle`` is notebook 3's explorer on the TensorFlow
-    oracle, as the classroom demo runs it.
+    Both explorers format an SVG string (the browser draws it), as in the notebook.
+    ``gradient_flow_oracle`` is notebook 3's explorer on the TensorFlow oracle, as the
+    classroom demo runs it.
     """
     from course.widgets.gradient_flow import GradientFlowExplorer
     from course.widgets.verification import SLIDER_RANGES, VerificationExplorer
@@ -80,21 +79,16 @@ def kernel_latency(repeats: int = 120) -> dict:
         low, high = SLIDER_RANGES[name]
         verification.update(**{name: rng.uniform(low, high)})
 
-    flow = GradientFlowExplorer(nb3["analyze_gradient_flow"])
-    flow._draw = lambda: None  # as in the notebook without ipympl: the PNG below is the render
-    oracle_flow = GradientFlowExplorer()
-    oracle_flow._draw = lambda: None
-
     def mover(explorer):
         def move_flow(_i):
             explorer.update(depth=rng.randint(2, 10), activation=rng.choice(["sigmoid", "relu", "tanh"]),
                             scale=rng.uniform(0.5, 2.0), seed=rng.randint(0, 20))
-            explorer.png()
         return move_flow
 
     results = {}
-    for name, move in (("verification", move_verification), ("gradient_flow", mover(flow)),
-                       ("gradient_flow_oracle", mover(oracle_flow))):
+    for name, move in (("verification", move_verification),
+                       ("gradient_flow", mover(GradientFlowExplorer(nb3["analyze_gradient_flow"]))),
+                       ("gradient_flow_oracle", mover(GradientFlowExplorer()))):
         _timed(move, 5)  # warm caches (font layout, first TF call)
         results[name] = _summary(_timed(move, repeats))
     return results
