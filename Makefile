@@ -47,7 +47,7 @@ test: setup $(if $(ROOT_FLAG),hub-env)  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The fast lane: no nbgrader run, browser, kernel or server (markers in pyproject.toml).
-FAST_LANE := not nbgrader and not browser and not server
+FAST_LANE := not nbgrader and not browser and not server and not hub
 
 test-fast: setup  ## unit tests and in-process grader corpora, for the edit-test loop
 	$(BIN)/python -m pytest -m "$(FAST_LANE)" $(PYTEST_ARGS)

@@ -136,7 +136,7 @@ def postgres_url(postgres_server) -> str:
 
 # --- lanes ----------------------------------------------------------------------------------
 
-SLOW_MARKERS = ("nbgrader", "browser", "server")
+SLOW_MARKERS = ("nbgrader", "browser", "server", "hub")
 
 # Fixtures that imply a marker: a test using one is marked at collection.
 FIXTURE_MARKERS = {
