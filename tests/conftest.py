@@ -85,21 +85,28 @@ def folder_checksums(folder: Path) -> dict[str, str]:
 
 
 def copy_generated_course(template: Path, destination: Path, *,
-                          notebooks: tuple[str, ...] | None = None) -> Path:
+                          notebooks: tuple[str, ...] | None = None, db_url: str | None = None) -> Path:
     """A private copy of the :func:`generated_course` template to grade in.
 
     ``notebooks`` (stems) keeps only those notebooks in ``source/`` and ``release/``; the
     gradebook still knows all three, and nbgrader scores a notebook nobody submitted as
-    zero without running it, so a one-notebook test pays for one notebook.
+    zero without running it, so a one-notebook test pays for one notebook.  ``db_url``
+    (PostgreSQL, say) replaces the copied SQLite gradebook: the assignment is generated
+    into that database, so it holds what the template's gradebook holds.
     """
-    keep = None if notebooks is None else {f"{stem}.ipynb" for stem in notebooks}
+    shutil.copytree(template, destination)
+    if db_url is not None:
+        from course.instructor.nbgrader_cli import nbgrader, nbgrader_env
 
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        if keep is None or Path(folder).name != ASSIGNMENT:
-            return set()
-        return {name for name in names if name.endswith(".ipynb") and name not in keep}
-
-    shutil.copytree(template, destination, ignore=ignore)
+        (destination / "gradebook.db").unlink()
+        nbgrader(destination, "generate_assignment", ASSIGNMENT, "--force",
+                 env=nbgrader_env(destination, {"NBGRADER_DB_URL": db_url}))
+    if notebooks is not None:
+        keep = {f"{stem}.ipynb" for stem in notebooks}
+        for folder in ("source", "release"):
+            for path in (destination / folder / ASSIGNMENT).glob("*.ipynb"):
+                if path.name not in keep:
+                    path.unlink()
     return destination
 
 
