@@ -14,6 +14,7 @@ list equal to the package's modules):
 - ``course.cells``        – what role a notebook cell plays for nbgrader (its metadata);
 - ``course.integrity``    – a static scan of student code for attempts to subvert grading;
 - ``course.nbgrader_ext`` – the course's nbgrader preprocessors (integrity, output size);
+- ``course.submissions``  – defences against broken submissions inside nbgrader's autograde;
 - ``course.instructor``   – instructor tooling: nbgrader steps, staging, parallel
   autograde, synthetic students (never runs in a student's kernel).
 """
