@@ -172,13 +172,26 @@ def pytest_collection_modifyitems(config, items):
 _current_item: list = [None]
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
+def _watching(item):
+    """Watch the processes ``item`` starts while it is set up (fixtures included) and runs.
+
+    Not at teardown: a session fixture's server stops in whichever test ran last.
+    """
     _current_item[0] = item
     try:
         yield
     finally:
         _current_item[0] = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    yield from _watching(item)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield from _watching(item)
 
 
 def _needed_marker(args) -> str | None:

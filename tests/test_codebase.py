@@ -82,3 +82,40 @@ def test_ci_workflow_runs_the_ci_entry_point():
     commands = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
     assert "bash .ci/run" in commands and "make test-fast" in commands
     assert (ROOT / ".ci" / "run").stat().st_mode & 0o111, ".ci/run is executable"
+
+
+# --- the fast lane's guard (tests/conftest.py) ------------------------------------------------
+
+@pytest.mark.parametrize("command, marker", [
+    (["/venv/bin/nbgrader", "autograde", "ex01_backprop"], "nbgrader"),
+    ([sys.executable, "-m", "course.instructor.autograde", "ex01_backprop"], "nbgrader"),
+    ([sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"], "server"),
+    (["runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/initdb", "-D", "data"], "server"),
+    ("/usr/bin/chromium --headless", "browser"),
+    (["git", "ls-files"], None),
+    ([str(BIN / "ruff"), "check", "."], None),
+])
+def test_guard_knows_which_commands_need_a_marker(command, marker):
+    import conftest
+
+    assert conftest._needed_marker(command) == marker
+
+
+def test_guard_fails_an_unmarked_test_before_the_process_starts(request):
+    import conftest
+
+    class Unmarked:
+        nodeid = "tests/test_new.py::test_forgot_its_marker"
+
+        def get_closest_marker(self, name):
+            return None
+
+    assert conftest._current_item[0] is request.node  # the guard is watching this test
+    try:
+        conftest._current_item[0] = Unmarked()
+        with pytest.raises(pytest.fail.Exception, match=r"test_forgot_its_marker starts .* @pytest.mark.nbgrader"):
+            subprocess.Popen([str(BIN / "nbgrader"), "--version"])
+    finally:
+        conftest._current_item[0] = request.node
+    with pytest.raises(pytest.fail.Exception, match=r"mark it @pytest.mark.server"):  # this test is unmarked too
+        subprocess.Popen([sys.executable, "-m", "ipykernel_launcher"])
