@@ -75,6 +75,7 @@ c.Autograde.pre_convert_hook = add_missing_notebooks
 c.Autograde.exporter_class = "course.submissions.SubmissionExporter"
 c.Autograde.sanitize_preprocessors = [
     "course.submissions.RepairGradedCells",
+    "course.values_grading.StashShownValues",  # per-student values (below); before ClearOutput
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
@@ -131,12 +132,6 @@ c.PerStudentValues.salt = os.environ.get("COURSE_VALUES_SALT", "")
 # Pin a student's values (e.g. the ones they worked from by mistake), then regrade:
 #   c.PerStudentValues.overrides = {"alice": {"x": 0.5, "y": 1, "W1": 0.8, "b1": 0.2, "W2": 0.6, "b2": 0.1}}
 c.PerStudentValues.overrides = {}
-# Before outputs are cleared, keep the values the submitted notebook recorded it showed.
-c.Autograde.sanitize_preprocessors = [
-    "course.values_grading.StashShownValues",
-    "nbgrader.preprocessors.ClearOutput",
-    "nbgrader.preprocessors.DeduplicateIds",
-    "nbgrader.preprocessors.OverwriteKernelspec",
-    "nbgrader.preprocessors.OverwriteCells",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+# The grader's two preprocessors are in the lists above: StashShownValues keeps the values
+# a submission recorded it showed (before ClearOutput), GradeWithOwnValues writes the
+# student's values into the notebook (before Execute).
