@@ -15,6 +15,9 @@ list equal to the package's modules):
 - ``course.integrity``    – a static scan of student code for attempts to subvert grading;
 - ``course.nbgrader_ext`` – the course's nbgrader preprocessors (integrity, output size);
 - ``course.submissions``  – defences against broken submissions inside nbgrader's autograde;
+- ``course.values``       – notebook 1's given values, per student when the course turns it on;
+- ``course.values_display`` – notebook 1's tables of given values and hints;
+- ``course.values_grading`` – the nbgrader preprocessors that grade with the student's own values;
 - ``course.instructor``   – instructor tooling: nbgrader steps, staging, parallel
   autograde, synthetic students (never runs in a student's kernel).
 """
