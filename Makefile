@@ -55,8 +55,8 @@ feedback: setup  ## write HTML feedback for every graded student into feedback/
 export: setup  ## write grades.csv from the gradebook
 	$(BIN)/nbgrader export
 
-demo: setup  ## run the whole pipeline on synthetic students and print the grade table
-	$(BIN)/python -m course.instructor.demo $(ASSIGNMENT)
+demo: setup  ## the whole pipeline on synthetic students in a scratch course (KEEP=dir keeps it)
+	$(BIN)/python -m course.instructor.demo $(ASSIGNMENT) $(if $(KEEP),--keep $(KEEP))
 
 present: setup  ## serve the classroom explorer with Voila
 	$(BIN)/voila demos/backprop_explorer.ipynb --port=$(PORT) --no-browser  # settings: voila.json
