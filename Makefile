@@ -22,7 +22,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 .PHONY: help setup lab test release autograde feedback export demo present bench lock clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' -e 's|$$(VENV)|$(VENV)|g' | expand -t 12
 
 setup: $(STAMP)  ## create $(VENV) with the pinned dependencies and the course package (idempotent)
 
@@ -36,7 +36,8 @@ $(STAMP): requirements.txt requirements.lock pyproject.toml
 	@echo "environment ready in $(VENV)"
 
 lab: setup  ## start JupyterLab at the course root (nbgrader menus included)
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) $(ROOT_FLAG)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/etc/jupyter$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH)) \
+	  $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) $(ROOT_FLAG)
 
 test: setup  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

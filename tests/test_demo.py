@@ -14,8 +14,8 @@ import pytest
 
 from conftest import ASSIGNMENT, ROOT, SOURCE_DIR
 
-WATCHED = ("release", "gradebook.db", "grades.csv", "submitted", "autograded", "feedback", ".exchange",
-           ".grading", "nbgrader_config.py", "source")
+WATCHED = ("release", "gradebook.db", "grades.csv", "submitted", "autograded", "feedback", ".grading",
+           "nbgrader_config.py", "source")
 
 
 def course_state() -> dict:
