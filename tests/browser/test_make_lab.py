@@ -102,7 +102,7 @@ def test_make_lab_has_no_popup_no_formgrader_warning_and_stops_cleanly(course):
             console = ConsoleLog(page, f"http://127.0.0.1:{port}/")
             page.goto(f"http://127.0.0.1:{port}/lab/tree/source/ex01_backprop/01_paper_calculation.ipynb"
                       f"?token={token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
             terminal.read(10)  # the news question used to pop up a few seconds after start
             page.screenshot(path=str(ARTIFACTS / "make-lab.png"))
             assert page.get_by_text("Jupyter news").count() == 0, "the news pop-up covers the notebook"
@@ -110,7 +110,7 @@ def test_make_lab_has_no_popup_no_formgrader_warning_and_stops_cleanly(course):
 
             formgrader = browser.new_page(viewport={"width": 1400, "height": 900})
             formgrader.goto(f"http://127.0.0.1:{port}/formgrader?token={token}")
-            formgrader.wait_for_selector("text=ex01_backprop", timeout=60_000)
+            formgrader.wait_for_selector("text=ex01_backprop", timeout=180_000)
             formgrader.screenshot(path=str(ARTIFACTS / "make-lab-formgrader.png"))
             text = formgrader.inner_text("body")
             assert "exchange directory" not in text and "could not be created" not in text, text[:1500]
