@@ -42,7 +42,15 @@ c.CourseDirectory.root = str(ROOT)
 # postgresql:// is read as psycopg2 too, see course/instructor/nbgrader_cli.py).
 c.CourseDirectory.db_url = gradebook_url(ROOT)
 
-c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", str(ROOT / ".exchange"))
+EXCHANGE = os.environ.get("NBGRADER_EXCHANGE")
+if EXCHANGE is None:
+    # A laptop course keeps its exchange inside the course.  nbgrader never creates the
+    # exchange root, and formgrader greets the instructor with a warning (and no release
+    # or collect buttons) while it is missing.  A shared exchange (NBGRADER_EXCHANGE) is
+    # the administrator's to create, with the permissions nbgrader documents.
+    EXCHANGE = str(ROOT / ".exchange")
+    os.makedirs(EXCHANGE, exist_ok=True)
+c.Exchange.root = EXCHANGE
 c.Exchange.path_includes_course = True
 
 # --- generating the student version -----------------------------------------------
