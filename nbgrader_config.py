@@ -8,6 +8,12 @@ a JupyterHub comes from the environment:
                            PostgreSQL: postgresql+psycopg2://user@host:port/db)
     NBGRADER_EXCHANGE      exchange root directory     (default: <root>/.exchange)
     NBGRADER_CELL_TIMEOUT  seconds per cell when grading (default: 120)
+    COURSE_SANDBOX         0 grades without the sandbox (student code then runs with your rights)
+    COURSE_SANDBOX_MEMORY_MB, COURSE_SANDBOX_PROCESSES, COURSE_SANDBOX_CPU_SECONDS
+                           limits of one grading kernel (default: 4096 MiB, 128, 900 s)
+    COURSE_WARM_KERNELS    grading kernels started ahead with TensorFlow imported (default: 1)
+    COURSE_PER_STUDENT_VALUES  1: every student gets their own notebook-1 values (default: off)
+    COURSE_VALUES_SALT     the instructor's salt for those values (default: empty)
 """
 
 import os
@@ -22,7 +28,8 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 
-from course.instructor.nbgrader_cli import gradebook_url  # noqa: E402
+from course.instructor.nbgrader_cli import course_id, gradebook_url  # noqa: E402
+from course.submissions import add_missing_notebooks  # noqa: E402
 
 # The grading kernel inherits this process's environment: silence TensorFlow's C++
 # logging before any kernel starts, because nbgrader zeroes a test cell that writes
@@ -33,13 +40,21 @@ os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
 os.environ.setdefault("MPLBACKEND", "agg")
 
 # --- the course ------------------------------------------------------------------
-c.CourseDirectory.course_id = os.environ.get("NBGRADER_COURSE_ID", "backprop-by-hand")
+c.CourseDirectory.course_id = course_id()
 c.CourseDirectory.root = str(ROOT)
 # SQLite by default; PostgreSQL as postgresql+psycopg2://user@host:port/db (a bare
 # postgresql:// is read as psycopg2 too, see course/instructor/nbgrader_cli.py).
 c.CourseDirectory.db_url = gradebook_url(ROOT)
 
-c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", str(ROOT / ".exchange"))
+EXCHANGE = os.environ.get("NBGRADER_EXCHANGE")
+if EXCHANGE is None:
+    # A laptop course keeps its exchange inside the course.  nbgrader never creates the
+    # exchange root, and formgrader greets the instructor with a warning (and no release
+    # or collect buttons) while it is missing.  A shared exchange (NBGRADER_EXCHANGE) is
+    # the administrator's to create, with the permissions nbgrader documents.
+    EXCHANGE = str(ROOT / ".exchange")
+    os.makedirs(EXCHANGE, exist_ok=True)
+c.Exchange.root = EXCHANGE
 c.Exchange.path_includes_course = True
 
 # --- generating the student version -----------------------------------------------
@@ -53,10 +68,42 @@ c.Execute.timeout = int(os.environ.get("NBGRADER_CELL_TIMEOUT", "120"))
 c.Execute.interrupt_on_timeout = True
 c.Execute.kernel_name = "python3"
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+# nbgrader fails a notebook whose outputs arrive later than this after a cell finished
+# (it must: a missing error output would read as a passed test); nbclient's 4 s are too
+# short on a busy grading machine.
+c.Execute.iopub_timeout = 30
+
+# The grading kernel runs in a bubblewrap sandbox (course/grading_sandbox.py): it sees
+# its own notebook folder and the read-only environment, nothing else of the course,
+# and no network.  Kernels are taken from a pool started ahead with the heavy modules
+# imported (course/grading_kernel.py); each grades one notebook.
+c.GradingSandbox.enabled = os.environ.get("COURSE_SANDBOX", "1").strip().lower() not in ("0", "off", "false", "no")
+c.GradingSandbox.memory_mb = int(os.environ.get("COURSE_SANDBOX_MEMORY_MB", "4096"))
+c.GradingSandbox.processes = int(os.environ.get("COURSE_SANDBOX_PROCESSES", "128"))
+c.GradingSandbox.cpu_seconds = int(os.environ.get("COURSE_SANDBOX_CPU_SECONDS", "900"))
+c.GradingSandbox.warm_kernels = int(os.environ.get("COURSE_WARM_KERNELS", "1"))
 
 # A student who deleted a graded cell gets it back (scored as unanswered) instead of
 # the notebook failing to grade.
 c.OverwriteCells.add_missing_cells = True
+
+# --- broken submissions (course/submissions.py) ----------------------------------
+# Every grading path (nbgrader autograde, formgrader's Autograde button, make autograde)
+# runs nbgrader's Autograde converter, so the defences live in it: a notebook that is
+# not valid JSON, missing, renamed, or that kills the kernel is graded (as the blank
+# release notebook where nothing else can be graded) with a note the student reads in
+# the feedback; stripped, duplicated or deleted graded cells are restored first.
+c.Autograde.pre_convert_hook = add_missing_notebooks
+c.Autograde.exporter_class = "course.submissions.SubmissionExporter"
+c.Autograde.sanitize_preprocessors = [
+    "course.submissions.RepairGradedCells",
+    "course.values_grading.StashShownValues",  # per-student values (below); before ClearOutput
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # Last line of defence against log noise that would zero a test cell.
 c.IgnorePattern.enabled = True
@@ -69,6 +116,7 @@ c.IgnorePattern.pattern = (
 # Long outputs (a print in a loop) are cut, so one submission cannot bloat the batch.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 30
+c.LimitOutputSize.max_chars = 20_000  # and one very long line (course/nbgrader_ext.py)
 
 # --- feedback -----------------------------------------------------------------------
 # nbgrader restores hidden tests and mark schemes when it grades (formgrader shows
@@ -88,7 +136,8 @@ c.GenerateFeedback.preprocessors = [
 # for patching, exits and file reads (course/nbgrader_ext.py); flagged notebooks lose
 # the points of the tests that follow the flagged cell.
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
+    "course.values_grading.GradeWithOwnValues",  # per-student values (below); before Execute
+    "course.grading_kernel.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -101,3 +150,17 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+
+# --- per-student values (notebook 1) -----------------------------------------------------
+# Off: everyone gets the exercise's values.  On: each student gets values derived from
+# the course id, the assignment, their id and the salt (course/values.py); the grader
+# writes the graded student's values into the notebook before it runs
+# (course/values_grading.py).  `python -m course.instructor.values STUDENT_ID` prints them.
+c.PerStudentValues.enabled = os.environ.get("COURSE_PER_STUDENT_VALUES", "0") == "1"
+c.PerStudentValues.salt = os.environ.get("COURSE_VALUES_SALT", "")
+# Pin a student's values (e.g. the ones they worked from by mistake), then regrade:
+#   c.PerStudentValues.overrides = {"alice": {"x": 0.5, "y": 1, "W1": 0.8, "b1": 0.2, "W2": 0.6, "b2": 0.1}}
+c.PerStudentValues.overrides = {}
+# The grader's two preprocessors are in the lists above: StashShownValues keeps the values
+# a submission recorded it showed (before ClearOutput), GradeWithOwnValues writes the
+# student's values into the notebook (before Execute).

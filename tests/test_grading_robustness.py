@@ -13,12 +13,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, folder_checksums, hidden_test_lines, make_course_copy, read, visible_text
+from conftest import ASSIGNMENT, copy_generated_course, folder_checksums, hidden_test_lines, read, visible_text
 from course.cells import grade_id, is_code_answer
 from course.instructor.autograde import autograde
 from course.instructor.nbgrader_cli import grade_table, nbgrader
 from course.instructor.synthetic import autograded_points, blank_submission, full_submission
-from robustness_cases import Case, paper_cases, verification_cases
+from robustness_cases import Case, paper_cases, verification_cases, write_submissions
 
 pytestmark = pytest.mark.nbgrader
 PAPER, VERIFICATION = "01_paper_calculation", "02_code_verification"
@@ -31,20 +31,14 @@ def cases_for(notebook: str, source: Path) -> list[Case]:
     return verification_cases(f"{VERIFICATION}.ipynb", tests)
 
 
-def _grade(base: Path, notebook: str) -> dict:
-    root = make_course_copy(base / "course", notebooks=(notebook,))
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+def _grade(generated_course: Path, base: Path, notebook: str) -> dict:
+    root = copy_generated_course(generated_course, base / "course", notebooks=(notebook,))
     source = root / "source" / ASSIGNMENT / f"{notebook}.ipynb"
     release = root / "release" / ASSIGNMENT / f"{notebook}.ipynb"
     full, blank = full_submission(source, release), blank_submission(release)
     cases = cases_for(notebook, source)
     honest = Case("honest", lambda f, b: {f"{notebook}.ipynb": nbformat.writes(f).encode()}, ())
-    for case in [*cases, honest]:
-        folder = root / "submitted" / case.student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        (folder / "timestamp.txt").write_text("2026-11-25 09:00:00.000000 UTC")
-        for name, content in case.build(full, blank).items():
-            (folder / name).write_bytes(content)
+    write_submissions(root / "submitted", ASSIGNMENT, [*cases, honest], full, blank)
     before = folder_checksums(root / "submitted")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NBGRADER_CELL_TIMEOUT", "10")   # the endless loop costs 10 s, not 2 min
@@ -56,8 +50,9 @@ def _grade(base: Path, notebook: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def batches(tmp_path_factory):
-    return {notebook: _grade(tmp_path_factory.mktemp(notebook), notebook) for notebook in (PAPER, VERIFICATION)}
+def batches(generated_course, tmp_path_factory):
+    return {notebook: _grade(generated_course, tmp_path_factory.mktemp(notebook), notebook)
+            for notebook in (PAPER, VERIFICATION)}
 
 
 def _case_ids():
