@@ -4,17 +4,25 @@ The repository root is the course root.  Everything that differs between a lapto
 a JupyterHub comes from the environment:
 
     NBGRADER_COURSE_ID     course id                   (default: backprop-by-hand)
-    NBGRADER_DB_URL        gradebook database URL      (default: sqlite:///<root>/gradebook.db)
+    NBGRADER_DB_URL        gradebook database URL      (default: sqlite:///<root>/gradebook.db;
+                           PostgreSQL: postgresql+psycopg2://user@host:port/db)
     NBGRADER_EXCHANGE      exchange root directory     (default: <root>/.exchange)
     NBGRADER_CELL_TIMEOUT  seconds per cell when grading (default: 120)
 """
 
 import os
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
 ROOT = Path(__file__).resolve().parent
+# nbgrader loads this file from any working directory: the course package is importable
+# from ROOT even where it is not installed.
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))
+
+from course.instructor.nbgrader_cli import gradebook_url  # noqa: E402
 
 # The grading kernel inherits this process's environment: silence TensorFlow's C++
 # logging before any kernel starts, because nbgrader zeroes a test cell that writes
@@ -27,7 +35,9 @@ os.environ.setdefault("MPLBACKEND", "agg")
 # --- the course ------------------------------------------------------------------
 c.CourseDirectory.course_id = os.environ.get("NBGRADER_COURSE_ID", "backprop-by-hand")
 c.CourseDirectory.root = str(ROOT)
-c.CourseDirectory.db_url = os.environ.get("NBGRADER_DB_URL", f"sqlite:///{ROOT / 'gradebook.db'}")
+# SQLite by default; PostgreSQL as postgresql+psycopg2://user@host:port/db (a bare
+# postgresql:// is read as psycopg2 too, see course/instructor/nbgrader_cli.py).
+c.CourseDirectory.db_url = gradebook_url(ROOT)
 
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", str(ROOT / ".exchange"))
 c.Exchange.path_includes_course = True

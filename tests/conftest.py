@@ -79,3 +79,20 @@ def folder_checksums(folder: Path) -> dict[str, str]:
 def course_copy(tmp_path: Path) -> Path:
     """A temporary, self-contained copy of the course with all source notebooks."""
     return make_course_copy(tmp_path / "course")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the test session (tests/postgres.py); stopped and deleted after."""
+    from tests.postgres import postgres_server as start
+
+    with start() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """``postgresql+psycopg2://…`` URL of an empty database of its own, dropped after the test."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)

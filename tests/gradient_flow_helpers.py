@@ -8,8 +8,6 @@ of the names the notebook defines.
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import nbformat
@@ -18,6 +16,7 @@ import numpy as np
 from course.cells import grade_id, is_autograder_test, nbgrader_meta
 from course.feedback import GradingError
 from course.networks import init_params
+from notebook_grader import grade_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "source" / "ex01_backprop" / "03_gradient_flow.ipynb"
@@ -38,23 +37,22 @@ def graded_cells() -> tuple[str, dict[str, tuple[str, float]]]:
 
 
 def grade(student: dict) -> tuple[dict[str, float], dict[str, str]]:
-    """Run every graded test cell against ``student``; returns (points per test, feedback)."""
+    """Run every graded test cell against ``student``, scored as nbgrader scores.
+
+    Returns (points per test, feedback per test); a check that crashes (anything but
+    a GradingError) is a grader defect, so its feedback starts with ``CRASH``.
+    """
     setup, tests = graded_cells()
     namespace: dict = {"__name__": "__main__"}
     exec(compile(setup, "<setup>", "exec"), namespace)  # noqa: S102 - our own notebook
     namespace.update(student)
+    outcomes = grade_cells(namespace, [(test_id, source, points) for test_id, (source, points) in tests.items()])
     scores, feedback = {}, {}
-    for test_id, (source, points) in tests.items():
-        out = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(out):
-                exec(compile(source, f"<{test_id}>", "exec"), namespace)  # noqa: S102
-        except GradingError as error:
-            scores[test_id], feedback[test_id] = 0.0, str(error)
-        except Exception as error:  # a check that crashes is a grader defect: make it visible
-            scores[test_id], feedback[test_id] = 0.0, f"CRASH {type(error).__name__}: {error}"
-        else:
-            scores[test_id], feedback[test_id] = points, out.getvalue()
+    for test_id, outcome in outcomes.items():
+        scores[test_id] = outcome.points
+        crashed = outcome.error is not None and not isinstance(outcome.error, GradingError)
+        feedback[test_id] = (f"CRASH {type(outcome.error).__name__}: {outcome.error}" if crashed
+                             else outcome.message)
     return scores, feedback
 
 

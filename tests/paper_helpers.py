@@ -8,17 +8,15 @@ grades exactly what nbgrader would run.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
 import nbformat
 
 from course.cells import is_autograder_test, nbgrader_meta
+from notebook_grader import CellOutcome, grade_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "source" / "ex01_backprop" / "01_paper_calculation.ipynb"
@@ -86,19 +84,8 @@ def hint_path(round_4dp: bool = False) -> dict[str, float]:
 
 # ---- running the notebook's own test cells in-process -------------------------------
 
-@dataclass
-class Outcome:
-    """One test cell's result: nbgrader gives ``points`` unless the cell raised."""
-
-    points: float
-    max_points: float
-    stdout: str
-    stderr: str
-    error: BaseException | None
-
-    @property
-    def message(self) -> str:
-        return str(self.error) if self.error is not None else self.stdout
+# One test cell's result; scored by nbgrader's own functions (tests/notebook_grader.py).
+Outcome = CellOutcome
 
 
 _meta = nbgrader_meta
@@ -139,23 +126,13 @@ def grade_in_process(answers: Mapping[str, object]) -> dict[str, Outcome]:
     """Run every test cell of the source notebook against a kernel-like namespace.
 
     ``answers`` are the variables the student's answer cells defined (a missing name is
-    an answer cell left as released, raising NotImplementedError).  Like nbgrader, a
-    cell earns its points unless it raises or writes to stderr.
+    an answer cell left as released, raising NotImplementedError).  Scored as nbgrader
+    scores: a cell that raises or writes to stderr gets zero.
     """
     namespace = base_namespace()
     namespace.update(answers)
-    outcomes = {}
-    for name, (source, points) in hidden_test_sources().items():
-        out, err = io.StringIO(), io.StringIO()
-        error = None
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                exec(compile(source, f"test_{name}", "exec"), namespace)
-            except BaseException as raised:  # noqa: BLE001 - recorded, judged by the tests
-                error = raised
-        failed = error is not None or err.getvalue() != ""
-        outcomes[name] = Outcome(0.0 if failed else points, points, out.getvalue(), err.getvalue(), error)
-    return outcomes
+    cells = [(name, source, points) for name, (source, points) in hidden_test_sources().items()]
+    return grade_cells(namespace, cells)
 
 
 def lost(outcomes: Mapping[str, Outcome]) -> set[str]:

@@ -88,7 +88,11 @@ def test_nbgrader_config_settings():
 
 @pytest.mark.parametrize("variable, value, expected", [
     ("NBGRADER_EXCHANGE", "/srv/exchange", ("Exchange", "root", "/srv/exchange")),
-    ("NBGRADER_DB_URL", "postgresql://grader@db/course", ("CourseDirectory", "db_url", "postgresql://grader@db/course")),
+    ("NBGRADER_DB_URL", "postgresql+psycopg2://grader@db/course",
+     ("CourseDirectory", "db_url", "postgresql+psycopg2://grader@db/course")),
+    # SQLAlchemy 2 would read a bare postgresql:// as psycopg 3, which is not installed.
+    ("NBGRADER_DB_URL", "postgresql://grader@db/course",
+     ("CourseDirectory", "db_url", "postgresql+psycopg2://grader@db/course")),
     ("NBGRADER_COURSE_ID", "bp-2027", ("CourseDirectory", "course_id", "bp-2027")),
 ])
 def test_nbgrader_config_reads_environment(monkeypatch, variable, value, expected):

@@ -20,6 +20,8 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from course.checks import verification  # noqa: E402
+from course.feedback import GradingError  # noqa: E402
 from verification_helpers import grade, has_hidden_source, mutate, reference_source, total_points  # noqa: E402
 
 GRADIENT_TESTS = {f"test_backward_{k}" for k in ("dy_pred", "dz2", "dW2", "db2", "da1", "dz1", "dW1", "db1")}
@@ -135,6 +137,9 @@ CORRECT = {
     "float32 throughout": FLOAT32,
     "(1,1) matrices, logaddexp sigmoid": MATRIX_1x1,
     "python math, eps in backward, recomputed forward": PYTHON_MATH,
+    # scipy is installed for students (issue 10): its expit is a common sigmoid.
+    "scipy.special.expit sigmoid": "from scipy.special import expit\n" + mutate(
+        ("    z = np.clip(z, -500.0, 500.0)\n    return 1.0 / (1.0 + np.exp(-z))", "    return expit(z)")),
 }
 
 # --- mutants: name -> (source, the graded tests it must lose) -------------------------
@@ -243,7 +248,7 @@ FEEDBACK_WORDS = {
     "TensorFlow GradientTape inside backward_pass": "chain rule",
     "GradientTape disguised (run-time tripwire only)": "chain rule",
     "hard-coded worked-example values": "",
-    "tampering: fake GradientTape, np.allclose patched, zero gradients": "expected",
+    "tampering: fake GradientTape, np.allclose patched, zero gradients": "GradientTape",
 }
 
 _SCORES: dict[str, float] = {}
@@ -270,11 +275,33 @@ def test_mutant_loses_exactly_its_target(name):
         assert len(message.splitlines()) <= 6, message
 
 
-def test_feedback_shows_expected_and_got_for_one_input():
-    score = grade(MUTANTS["missing x in dW1"][0])
-    message = score.message("test_backward_dW1")
+def test_hidden_feedback_shows_expected_and_got_for_one_input():
+    namespace: dict = {"np": np}
+    exec(MUTANTS["missing x in dW1"][0], namespace)
+    with pytest.raises(GradingError) as failure:
+        verification.check_gradient(namespace["backward_pass"], "dW1", seed=2401)
+    message = str(failure.value)
     assert "expected" in message and "got" in message and "x=" in message
     assert "Likely cause: the factor x is missing" in message
+
+
+def test_visible_backward_check_catches_a_wrong_gradient_without_revealing_it():
+    """Validate judges the value at the worked example (the student's own reference) but
+    never prints the tape's number there: it is also an answer of notebook 1."""
+    score = grade(MUTANTS["missing x in dW1"][0])
+    message = score.message("test_backward_dW1")
+    assert "worked example" in message and "Likely cause: the factor x is missing" in message
+    assert "-0.026" not in message  # dL/dW1 = -0.0261 there, worked out by hand in notebook 1
+
+
+def test_visible_backward_check_carries_an_error_forward():
+    """A dW1 consistent with the student's own wrong dz1 passes the visible part, as it
+    passes the hidden one, so Validate does not fail a cell the grade gives credit for."""
+    namespace: dict = {"np": np}
+    exec(MUTANTS["missing sigmoid derivative, layer 1"][0], namespace)
+    verification.check_backward_basics(namespace["backward_pass"], "dW1")
+    with pytest.raises(GradingError):
+        verification.check_backward_basics(namespace["backward_pass"], "dz1")
 
 
 def test_corpus_score_table(capsys):

@@ -19,6 +19,7 @@ import nbformat
 
 from course.cells import is_autograder_test, nbgrader_meta
 from course.instructor.synthetic import strip_solution_delimiters
+from notebook_grader import CellOutcome, grade_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "source" / "ex01_backprop" / "02_code_verification.ipynb"
@@ -78,14 +79,14 @@ def _given_namespace_items() -> tuple:
 class Score:
     points: float
     total: float
-    results: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    outcomes: dict[str, CellOutcome] = field(default_factory=dict)
 
     @property
     def lost(self) -> set[str]:
-        return {grade_id for grade_id, (ok, _) in self.results.items() if not ok}
+        return {grade_id for grade_id, outcome in self.outcomes.items() if not outcome.passed}
 
     def message(self, grade_id: str) -> str:
-        return self.results[grade_id][1]
+        return self.outcomes[grade_id].message
 
 
 # Module attributes a tampering submission may rebind; restored after each grading run.
@@ -108,24 +109,17 @@ def grade(student_source: str, *, fresh_oracle: bool = False) -> Score:
         from course.checks import verification
 
         verification._REFERENCE_CACHE.clear()
-    results: dict[str, tuple[bool, str]] = {}
-    points = 0.0
     try:
         exec(compile(student_source, "<student>", "exec"), namespace)
-        for grade_id, cell_points, source in test_cells():
-            out = io.StringIO()
-            try:
-                with contextlib.redirect_stdout(out):
-                    exec(compile(source, f"<{grade_id}>", "exec"), namespace)
-            except AssertionError as error:
-                results[grade_id] = (False, str(error))
-                continue
-            results[grade_id] = (True, out.getvalue())
-            points += cell_points
+        outcomes = grade_cells(namespace, [(grade_id, source, points) for grade_id, points, source in test_cells()])
     finally:
         for module, attribute, original in saved:
             setattr(module, attribute, original)
-    return Score(points, total_points(), results)
+    # A check that crashes (anything but a failed assertion) is a grader defect.
+    crashes = {g: repr(o.error) for g, o in outcomes.items()
+               if o.error is not None and not isinstance(o.error, AssertionError)}
+    assert not crashes, f"test cells crashed: {crashes}"
+    return Score(sum(o.points for o in outcomes.values()), total_points(), outcomes)
 
 
 def has_hidden_source(text: str) -> bool:

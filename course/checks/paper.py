@@ -295,11 +295,14 @@ def _read_or_none(namespace: Mapping[str, object], name: str) -> float | None:
         return None
 
 
-def check_number(name: str, namespace: Mapping[str, object]) -> float:
-    """Visible test: ``namespace[name]`` is a single finite number.  Returns it."""
+def check_number(name: str, namespace: Mapping[str, object]) -> None:
+    """Visible test: ``namespace[name]`` is a single finite number.
+
+    Returns None on purpose: a test cell whose last expression has a value gets an
+    ``execute_result`` output, which nbgrader's Validate reads as a partial score.
+    """
     value = _read(namespace, name)
     passed(f"{name} is a number ({fmt(value)}); its value is checked by hidden tests.")
-    return value
 
 
 def _evaluate(formula: Formula, values: Mapping[str, float]) -> list[tuple[float, str]]:

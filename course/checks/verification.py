@@ -397,12 +397,40 @@ def _gradient_value(result: dict, key: str, what: str) -> float:
 
 
 def check_backward_basics(backward_pass: Callable, key: str) -> None:
-    """Visible: on the exercise's values, ``key`` is present and a finite number."""
+    """Visible: on the exercise's values, ``key`` is a finite number that matches the tape.
+
+    The worked example is the student's own reference (``verify_with_tensorflow`` runs on
+    it), so Validate may judge the value there.  A value that follows from the student's
+    own upstream gradient by the chain rule also passes, as in the hidden test, so
+    Validate never fails a cell the hidden test gives credit for.  The expected number is
+    not printed: at these values it is also an answer of notebook 1.
+    """
     params = {k: np.array([v]) for k, v in EXERCISE_VALUES.items()}
-    ref = two_layer.forward_reference(**{k: params[k] for k in ("x", "W1", "b1", "W2", "b2")})
+    ref = _worked_example_reference()
     result = _call_backward(backward_pass, params, ref, 0)
-    _gradient_value(result, key, "backward_pass(exercise values)")
-    passed(f"backward_pass returns a number for '{key}' ({_LATEX[key]})")
+    got = np.array([_gradient_value(result, key, "backward_pass(exercise values)")])
+    atols = [_gradient_atol(key, params, 0)]
+    if _matches_everywhere(got, ref[key], atols) is None or \
+            _follows_from_own_upstream(key, got, [result], params, ref, require_varying=False):
+        passed(f"backward_pass's '{key}' ({_LATEX[key]}) matches TensorFlow at the worked example "
+               "(the hidden tests check many more inputs)")
+        return
+    raise GradingError(
+        f"{_LATEX[key]} (key '{key}') at the worked example {_describe_inputs(params, 0)} does not "
+        f"match TensorFlow's GradientTape: you returned {fmt(_float(got[0]))}.\n"
+        + _likely_cause(key, got, ref, params, atols)
+        + "\nverify_with_tensorflow(**EXERCISE_VALUES) shows the tape's dW1, db1, dW2 and db2 there."
+    )
+
+
+def _worked_example_reference() -> dict:
+    """The tape's values at :data:`EXERCISE_VALUES` (arrays of shape (1,)), computed once."""
+    if "worked" not in _WORKED_EXAMPLE:
+        _WORKED_EXAMPLE["worked"] = _tf_reference(**{k: np.array([v]) for k, v in EXERCISE_VALUES.items()})
+    return _WORKED_EXAMPLE["worked"]
+
+
+_WORKED_EXAMPLE: dict[str, dict] = {}
 
 
 def _hypotheses(key: str, r: dict, p: dict) -> list[tuple[str, np.ndarray]]:
@@ -462,13 +490,41 @@ def _matches_everywhere(got: np.ndarray, expected: np.ndarray, atols: list[float
     return None
 
 
-def _upstream_usable(values: np.ndarray | None, truth: np.ndarray, atols: list[float]) -> bool:
-    """A student's upstream gradient can carry an error forward if it is wrong but real."""
-    if values is None or not np.isfinite(values).all():
+def _follows_from_own_upstream(key: str, got: np.ndarray, results: list, params: dict, ref: dict,
+                               *, require_varying: bool) -> bool:
+    """``got`` equals the tape's local derivative times the student's own (wrong) upstream.
+
+    ``results`` are the student's dicts, one per parameter set.  With ``require_varying``
+    a constant upstream (hard-coded, zeros) never carries an error forward; the visible
+    test has one parameter set, where "constant" means nothing, and the hidden test
+    decides.
+    """
+    if key not in _UPSTREAM:
         return False
-    if float(np.max(values) - np.min(values)) == 0.0:  # constants (hard-coded, zeros) never count
+    up_key, local_key = _UPSTREAM[key]
+    try:
+        upstream = np.array([as_scalar(res.get(up_key), up_key) for res in results])
+    except GradingError:
         return False
-    return _matches_everywhere(values, truth, atols) is not None
+    n = _len(results)
+    up_atols = [_gradient_atol(up_key, params, i) for i in range(n)]
+    if not np.isfinite(upstream).all() or _matches_everywhere(upstream, ref[up_key], up_atols) is None:
+        return False
+    if require_varying and float(np.max(upstream) - np.min(upstream)) == 0.0:
+        return False
+    atols = [_gradient_atol(key, params, i) for i in range(n)]
+    return _matches_everywhere(got, upstream * ref[local_key], atols) is None
+
+
+def _likely_cause(key: str, got: np.ndarray, ref: dict, params: dict, atols: list[float]) -> str:
+    """"Likely cause: …" when a known mistake explains (nearly) every failing set, else the rule."""
+    n = _len(got)
+    failing = [j for j in range(n) if not close(_float(got[j]), _float(ref[key][j]), RTOL, atols[j])]
+    for reason, values in _hypotheses(key, ref, params):
+        hits = sum(close(_float(got[j]), _float(values[j]), RTOL, atols[j]) for j in failing)
+        if failing and hits >= 0.9 * _len(failing):
+            return f"Likely cause: {reason}."
+    return f"The chain rule here: {_FORMULA[key]}."
 
 
 def check_gradient(backward_pass: Callable, key: str, seed: int) -> None:
@@ -494,31 +550,16 @@ def check_gradient(backward_pass: Callable, key: str, seed: int) -> None:
         return
 
     # Error carried forward: right chain rule applied to the student's own upstream value.
-    if key in _UPSTREAM:
-        up_key, local_key = _UPSTREAM[key]
-        try:
-            upstream = np.array([as_scalar(res.get(up_key), up_key) for res in results])
-        except GradingError:
-            upstream = None
-        up_atols = [_gradient_atol(up_key, params, i) for i in range(n)]
-        if _upstream_usable(upstream, ref[up_key], up_atols):
-            chained = upstream * ref[local_key]
-            if _matches_everywhere(got, chained, atols) is None:
-                passed(f"{key} ({_LATEX[key]}) follows correctly from your own {up_key} by the "
-                       f"chain rule ({up_key} itself is marked wrong in its own test)")
-                return
+    if _follows_from_own_upstream(key, got, results, params, ref, require_varying=True):
+        up_key = _UPSTREAM[key][0]
+        passed(f"{key} ({_LATEX[key]}) follows correctly from your own {up_key} by the "
+               f"chain rule ({up_key} itself is marked wrong in its own test)")
+        return
 
     i = bad_tf if bad_tf is not None else bad_cd
     expected = _float(ref[key][i])
-    diagnosis = ""
     failing = [j for j in range(n) if not close(_float(got[j]), _float(ref[key][j]), RTOL, atols[j])]
-    for reason, values in _hypotheses(key, ref, params):
-        hits = sum(close(_float(got[j]), _float(values[j]), RTOL, atols[j]) for j in failing)
-        if failing and hits >= 0.9 * _len(failing):
-            diagnosis = f"\nLikely cause: {reason}."
-            break
-    if not diagnosis:
-        diagnosis = f"\nThe chain rule here: {_FORMULA[key]}."
+    diagnosis = "\n" + _likely_cause(key, got, ref, params, atols)
     oracle = "tf.GradientTape" if bad_tf is not None else "the central difference"
     raise GradingError(
         f"{_LATEX[key]} (key '{key}') is wrong for {_describe_inputs(params, i)} "

@@ -8,12 +8,30 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["nbgrader", "nbgrader_env", "gradebook_url", "grade_table", "StudentScore"]
+__all__ = ["nbgrader", "nbgrader_env", "gradebook_url", "normalise_db_url", "grade_table", "StudentScore"]
+
+
+def normalise_db_url(url: str) -> str:
+    """``url`` with a bare PostgreSQL scheme pinned to the psycopg2 driver.
+
+    SQLAlchemy 2 reads ``postgresql://`` as psycopg 3, which this course does not
+    install; ``postgres://`` (Heroku style) it rejects.  Both mean the server the
+    instructor named, so both become ``postgresql+psycopg2://``; an explicit driver
+    (``postgresql+psycopg://``) and every other database are left as given.
+    """
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg2://" + url[len(bare):]
+    return url
 
 
 def gradebook_url(root: Path) -> str:
-    """The gradebook's database URL, as nbgrader_config.py chooses it for ``root``."""
-    return os.environ.get("NBGRADER_DB_URL", f"sqlite:///{root / 'gradebook.db'}")
+    """The gradebook's database URL: ``$NBGRADER_DB_URL`` (normalised) or ``root/gradebook.db``.
+
+    nbgrader_config.py calls this too, so every nbgrader command and every tool of
+    the course agree on the database.
+    """
+    return normalise_db_url(os.environ.get("NBGRADER_DB_URL") or f"sqlite:///{root / 'gradebook.db'}")
 
 
 def nbgrader_env(root: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
