@@ -7,6 +7,10 @@ ASSIGNMENT ?= ex01_backprop
 JOBS       ?= 1
 PORT       ?= 8888
 PYTEST_ARGS ?=
+# The environment JupyterHub and every user's server run (world-readable, from the system Python).
+HUB_ENV    ?= /opt/backprop-by-hand/hub-env
+HUB_PYTHON ?= /usr/bin/python3
+HUB_PORT   ?= 8000
 
 BIN   := $(abspath $(VENV))/bin
 # Jupyter refuses to run as root unless told (containers, CI).
@@ -19,10 +23,10 @@ export PATH := $(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: help setup lab test release autograde feedback export demo present bench lock clean
+.PHONY: help setup lab test release autograde feedback export demo present bench hub hub-env lock clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
 
 setup: $(STAMP)  ## create $(VENV) with the pinned dependencies and the course package (idempotent)
 
@@ -38,7 +42,8 @@ $(STAMP): requirements.txt requirements.lock pyproject.toml
 lab: setup  ## start JupyterLab at the course root (nbgrader menus included)
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) $(ROOT_FLAG)
 
-test: setup  ## run the whole test suite
+# As root, the suite includes the JupyterHub test, which needs the shared hub environment.
+test: setup $(if $(ROOT_FLAG),hub-env)  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 release: setup  ## regenerate release/ from source/ and validate it
@@ -59,10 +64,16 @@ demo: setup  ## run the whole pipeline on synthetic students and print the grade
 	$(BIN)/python -m course.instructor.demo $(ASSIGNMENT)
 
 present: setup  ## serve the classroom explorer with Voila
-	$(BIN)/voila demos/backprop_explorer.ipynb --port=$(PORT) --theme=light --no-browser
+	$(BIN)/voila demos/backprop_explorer.ipynb --port=$(PORT) --no-browser  # settings: voila.json
 
 bench: setup  ## print performance figures (and write artifacts/bench.json)
 	$(BIN)/python -m tests.bench.run
+
+hub-env:  ## build the shared environment for JupyterHub and its users in $(HUB_ENV) (cached)
+	HUB_ENV=$(HUB_ENV) HUB_PYTHON=$(HUB_PYTHON) bash deploy/build_hub_env.sh
+
+hub: hub-env  ## (root) a local JupyterHub on 127.0.0.1:$(HUB_PORT) with demo instructor and student accounts
+	$(HUB_ENV)/bin/python deploy/localhub.py --port $(HUB_PORT) --hub-env $(HUB_ENV)
 
 lock: ## re-pin requirements.lock from a fresh install of requirements.txt
 	rm -rf $(VENV).lock && $(PYTHON) -m venv $(VENV).lock

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 
-from course.instructor.nbgrader_cli import gradebook_url  # noqa: E402
+from course.instructor.nbgrader_cli import course_id, gradebook_url  # noqa: E402
+from course.submissions import add_missing_notebooks  # noqa: E402
 
 # The grading kernel inherits this process's environment: silence TensorFlow's C++
 # logging before any kernel starts, because nbgrader zeroes a test cell that writes
@@ -33,7 +34,7 @@ os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
 os.environ.setdefault("MPLBACKEND", "agg")
 
 # --- the course ------------------------------------------------------------------
-c.CourseDirectory.course_id = os.environ.get("NBGRADER_COURSE_ID", "backprop-by-hand")
+c.CourseDirectory.course_id = course_id()
 c.CourseDirectory.root = str(ROOT)
 # SQLite by default; PostgreSQL as postgresql+psycopg2://user@host:port/db (a bare
 # postgresql:// is read as psycopg2 too, see course/instructor/nbgrader_cli.py).
@@ -53,10 +54,31 @@ c.Execute.timeout = int(os.environ.get("NBGRADER_CELL_TIMEOUT", "120"))
 c.Execute.interrupt_on_timeout = True
 c.Execute.kernel_name = "python3"
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+# nbgrader fails a notebook whose outputs arrive later than this after a cell finished
+# (it must: a missing error output would read as a passed test); nbclient's 4 s are too
+# short on a busy grading machine.
+c.Execute.iopub_timeout = 30
 
 # A student who deleted a graded cell gets it back (scored as unanswered) instead of
 # the notebook failing to grade.
 c.OverwriteCells.add_missing_cells = True
+
+# --- broken submissions (course/submissions.py) ----------------------------------
+# Every grading path (nbgrader autograde, formgrader's Autograde button, make autograde)
+# runs nbgrader's Autograde converter, so the defences live in it: a notebook that is
+# not valid JSON, missing, renamed, or that kills the kernel is graded (as the blank
+# release notebook where nothing else can be graded) with a note the student reads in
+# the feedback; stripped, duplicated or deleted graded cells are restored first.
+c.Autograde.pre_convert_hook = add_missing_notebooks
+c.Autograde.exporter_class = "course.submissions.SubmissionExporter"
+c.Autograde.sanitize_preprocessors = [
+    "course.submissions.RepairGradedCells",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # Last line of defence against log noise that would zero a test cell.
 c.IgnorePattern.enabled = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import nbformat
@@ -152,7 +153,8 @@ def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
         Case("b_invalid_json", invalid_json, None, ("could not be read", "not valid JSON"), "truncated file"),
         Case("b_renamed", lambda full, blank: as_file(full, name.replace(".ipynb", "-Copy1.ipynb")),
              (), ("was renamed",), "saved under another name"),
-        Case("b_missing", lambda full, blank: {}, None, ("missing from your submission",), "no notebook at all"),
+        Case("b_missing", lambda full, blank: {"Untitled.ipynb": nbformat.writes(nbformat.v4.new_notebook()).encode()},
+             None, ("missing from your submission",), "the notebook missing, an unrelated Untitled.ipynb instead"),
         Case("b_deleted_cells", lambda full, blank: as_file(edited(full, delete), name),
              ("test_dL_dz2",), ("were restored",), "an answer and its test deleted: restored, unanswered"),
         Case("b_duplicated_cell", lambda full, blank: as_file(edited(full, duplicate), name),
@@ -218,6 +220,16 @@ REBOUND_CHECK = HARD_CODED_BACKWARD + """
 def check_gradient(*args, **kwargs):
     print("\u2713 looks right")
 """
+
+
+def write_submissions(submitted: Path, assignment: str, cases: list[Case], full: Notebook, blank: Notebook) -> None:
+    """Write each case's files as its student's submission in ``submitted/`` (with a timestamp)."""
+    for case in cases:
+        folder = submitted / case.student / assignment
+        folder.mkdir(parents=True)
+        (folder / "timestamp.txt").write_text("2026-11-25 09:00:00.000000 UTC")
+        for name, content in case.build(full, blank).items():
+            (folder / name).write_bytes(content)
 
 
 def verification_cases(name: str, gradient_tests: tuple[str, ...]) -> list[Case]:

@@ -18,7 +18,7 @@ from course.cells import grade_id, is_code_answer
 from course.instructor.autograde import autograde
 from course.instructor.nbgrader_cli import grade_table, nbgrader
 from course.instructor.synthetic import autograded_points, blank_submission, full_submission
-from robustness_cases import Case, paper_cases, verification_cases
+from robustness_cases import Case, paper_cases, verification_cases, write_submissions
 
 pytestmark = pytest.mark.nbgrader
 PAPER, VERIFICATION = "01_paper_calculation", "02_code_verification"
@@ -39,12 +39,7 @@ def _grade(base: Path, notebook: str) -> dict:
     full, blank = full_submission(source, release), blank_submission(release)
     cases = cases_for(notebook, source)
     honest = Case("honest", lambda f, b: {f"{notebook}.ipynb": nbformat.writes(f).encode()}, ())
-    for case in [*cases, honest]:
-        folder = root / "submitted" / case.student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        (folder / "timestamp.txt").write_text("2026-11-25 09:00:00.000000 UTC")
-        for name, content in case.build(full, blank).items():
-            (folder / name).write_bytes(content)
+    write_submissions(root / "submitted", ASSIGNMENT, [*cases, honest], full, blank)
     before = folder_checksums(root / "submitted")
     with pytest.MonkeyPatch.context() as patch:
         if notebook == PAPER:  # the endless loop costs 10 s, not 2 min (no TensorFlow import to wait for)

@@ -307,32 +307,3 @@ def test_an_answer_whose_eq_is_always_true_is_judged_by_its_value():
 
     outcomes = grade(_with(student_chain(), dL_dz2=AlwaysEqual(5.0)))
     assert lost(outcomes) == {"dL_dz2"}
-
-
-# ---- the sigmoid explorer -------------------------------------------------------------
-
-def test_sigmoid_explorer_moves_its_markers(monkeypatch):
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    from course.widgets.sigmoid import Z_LIMIT, sigmoid_explorer
-
-    explorer = sigmoid_explorer()
-    lines = explorer.figure.axes[0].lines
-    artists_before = len(lines)
-    for z in (-Z_LIMIT, 0.0, 0.6, Z_LIMIT):
-        explorer.slider.value = z
-        s = sigmoid(z)
-        marker_ys = sorted(float(line.get_ydata()[0]) for line in lines if len(line.get_xdata()) == 1
-                           and float(line.get_xdata()[0]) == z and line.get_marker() in ("o", "s"))
-        assert marker_ys == pytest.approx(sorted([s, s * (1 - s)]))
-        assert f"{s:.4f}" in explorer.readout.value
-    assert len(lines) == artists_before  # updated in place, never redrawn from scratch
-    max_marker = [line for line in lines if line.get_marker() == "D"]
-    assert max_marker and float(max_marker[0].get_ydata()[0]) == 0.25
-    assert explorer.figure.axes[0].get_xlabel() and explorer.figure.axes[0].get_ylabel()
-
-
-def test_sigmoid_explorer_is_silent_under_nbgrader(monkeypatch):
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    from course.widgets.sigmoid import sigmoid_explorer
-
-    assert sigmoid_explorer() is None

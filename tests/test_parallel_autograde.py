@@ -1,11 +1,13 @@
 """`make autograde JOBS=n`: a class graded across processes gets exactly the serial grades,
-in one intact gradebook (per-worker gradebooks merged)."""
+in one intact gradebook: SQLite (per-worker copies merged) and PostgreSQL (workers write
+straight into the server), compared with the same class graded serially into SQLite."""
 
 from __future__ import annotations
 
-import sqlite3
+import csv
 
 import pytest
+import sqlalchemy
 
 from conftest import ASSIGNMENT, make_course_copy
 from course.instructor.autograde import autograde
@@ -14,33 +16,74 @@ from course.instructor.synthetic import write_class
 
 pytestmark = pytest.mark.nbgrader
 NOTEBOOK = "01_paper_calculation"
+KINDS = ["full", "partly_wrong", "blank", "full", "partly_wrong"]
+
+PER_CELL = sqlalchemy.text(
+    "SELECT sa.student_id, bc.name, g.auto_score FROM grade g "
+    "JOIN submitted_notebook sn ON g.notebook_id = sn.id "
+    "JOIN submitted_assignment sa ON sn.assignment_id = sa.id "
+    "JOIN base_cell bc ON g.cell_id = bc.id")
+COUNTS = {table: sqlalchemy.text(f"SELECT COUNT(*) FROM {table}")
+          for table in ("student", "submitted_assignment", "submitted_notebook", "grade")}
 
 
-def _grade_class(base, jobs: int):
+def _grade_class(base, jobs: int, db_url: str | None = None) -> dict:
+    """Generate, submit five synthetic students, autograde with ``jobs``, feedback and export."""
     root = make_course_copy(base / f"jobs{jobs}", notebooks=(NOTEBOOK,))
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
-    kinds = ["full", "partly_wrong", "blank", "full", "partly_wrong"]
-    write_class(root, ASSIGNMENT, {f"s{i}_{kind}": kind for i, kind in enumerate(kinds)})
-    autograde(root, ASSIGNMENT, jobs=jobs)
-    db = root / "gradebook.db"
-    rows = grade_table(f"sqlite:///{db}", ASSIGNMENT)
-    with sqlite3.connect(db) as connection:
-        integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
-        per_cell = sorted(connection.execute(
-            "SELECT sa.student_id, bc.name, g.auto_score FROM grade g "
-            "JOIN submitted_notebook sn ON g.notebook_id = sn.id "
-            "JOIN submitted_assignment sa ON sn.assignment_id = sa.id "
-            "JOIN base_cell bc ON g.cell_id = bc.id").fetchall())
-        submissions = connection.execute("SELECT COUNT(*) FROM submitted_assignment").fetchone()[0]
-    return rows, per_cell, integrity, submissions
+    db_url = db_url or f"sqlite:///{root / 'gradebook.db'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NBGRADER_DB_URL", db_url)
+        nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+        write_class(root, ASSIGNMENT, {f"s{i}_{kind}": kind for i, kind in enumerate(KINDS)})
+        run = autograde(root, ASSIGNMENT, jobs=jobs)
+        nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
+        nbgrader(root, "export")
+    engine = sqlalchemy.create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            per_cell = sorted(tuple(row) for row in connection.execute(PER_CELL))
+            counts = {table: connection.execute(query).scalar() for table, query in COUNTS.items()}
+    finally:
+        engine.dispose()
+    with open(root / "grades.csv", newline="") as handle:
+        exported = sorted((row["student_id"], float(row["score"])) for row in csv.DictReader(handle))
+    return {"root": root, "run": run, "rows": grade_table(db_url, ASSIGNMENT), "per_cell": per_cell,
+            "counts": counts, "exported": exported}
 
 
-def test_parallel_grades_equal_serial_grades(tmp_path):
-    serial, serial_cells, _, _ = _grade_class(tmp_path, jobs=1)
-    parallel, parallel_cells, integrity, submissions = _grade_class(tmp_path, jobs=2)
-    assert integrity == "ok" and submissions == 5
-    assert [(r.student, r.code_score, r.max_score) for r in parallel] == \
-        [(r.student, r.code_score, r.max_score) for r in serial]
-    assert parallel_cells == serial_cells and len(serial_cells) > 5 * 14
-    scores = {r.student: r.code_score for r in serial}
-    assert scores["s0_full"] > scores["s1_partly_wrong"] > scores["s2_blank"] == 0
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    return _grade_class(tmp_path_factory.mktemp("serial"), jobs=1)
+
+
+def _same_grades(parallel: dict, serial: dict) -> None:
+    assert not parallel["run"].failed and not parallel["run"].log, parallel["run"].log
+    assert [(r.student, r.code_score, r.score, r.max_score) for r in parallel["rows"]] == \
+        [(r.student, r.code_score, r.score, r.max_score) for r in serial["rows"]]
+    assert parallel["per_cell"] == serial["per_cell"]
+    assert parallel["exported"] == serial["exported"]
+    assert parallel["counts"] == serial["counts"]
+    assert parallel["counts"]["submitted_assignment"] == len(KINDS)
+    for student, _ in serial["exported"]:
+        assert (parallel["root"] / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").exists()
+
+
+def test_serial_grades_are_the_expected_ones(serial):
+    assert len(serial["per_cell"]) > len(KINDS) * 14
+    scores = {r.student: r.code_score for r in serial["rows"]}
+    assert scores["s0_full"] == scores["s3_full"] > scores["s1_partly_wrong"] > scores["s2_blank"] == 0
+
+
+def test_parallel_sqlite_grades_equal_serial_grades(serial, tmp_path):
+    parallel = _grade_class(tmp_path, jobs=2)
+    engine = sqlalchemy.create_engine(f"sqlite:///{parallel['root'] / 'gradebook.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(sqlalchemy.text("PRAGMA integrity_check")).scalar() == "ok"
+    engine.dispose()
+    _same_grades(parallel, serial)
+
+
+def test_parallel_postgres_grades_equal_serial_sqlite_grades(serial, tmp_path, postgres_url):
+    parallel = _grade_class(tmp_path, jobs=2, db_url=postgres_url)
+    assert not (parallel["root"] / "gradebook.db").exists(), "everything went to PostgreSQL"
+    _same_grades(parallel, serial)

@@ -1,17 +1,22 @@
-"""``make autograde [JOBS=n]``: grade every submission, serially or across processes.
+"""``make autograde [JOBS=n]``: ``nbgrader autograde`` for every submission, serially or in n processes.
 
-1. Submissions are copied to ``.grading/submitted`` and repaired there
-   (:mod:`course.instructor.staging`); ``submitted/`` is only ever read.
-2. ``nbgrader autograde`` grades the staged copies.  With ``--jobs n`` the students
-   are split into ``n`` groups, each graded by its own process against a private copy
-   of the gradebook (SQLite allows one writer at a time) and writing only its own
-   students' folders in ``autograded/``; the workers' rows are then merged into the
-   course gradebook in one transaction.  nbgrader's row ids are UUIDs, so rows from
-   different workers never collide; a student's previous results are replaced, as
-   ``autograde --force`` would.
-3. A student nbgrader gave up on (a notebook that kills the kernel, say) is regraded
-   notebook by notebook; what still fails is graded as the blank notebook, with a note
-   the student reads in their feedback.  Every student ends with a score.
+Broken submissions need nothing from this module: the defences live in nbgrader's
+own pipeline (``course/submissions.py``, configured in ``nbgrader_config.py``), so
+this is the same grading as ``nbgrader autograde`` and formgrader's button, and
+``submitted/`` is only ever read.
+
+With ``--jobs n`` the students are split into ``n`` groups, each graded by its own
+``nbgrader autograde`` process that writes only its own students' folders in
+``autograded/``.  How the gradebook takes the parallel writes depends on the database:
+
+- a database server (PostgreSQL): the workers write straight into it.  The rows every
+  worker would otherwise create on first use (the course and the students) are made
+  before the workers start, so the workers never race to insert the same row; after
+  that each worker touches only its own students' submissions.
+- SQLite (one writer at a time): each worker grades against a private copy of the
+  gradebook and the workers' rows are merged back in one transaction.  nbgrader's row
+  ids are UUIDs, so rows from different workers never collide; a student's previous
+  results are replaced, as ``autograde --force`` would.
 """
 
 from __future__ import annotations
@@ -26,17 +31,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .nbgrader_cli import format_table, grade_table, gradebook_url, nbgrader, nbgrader_env
-from .staging import STAGING, replace_with_blank, stage_submissions
+import nbformat
 
-__all__ = ["GradingRun", "autograde", "merge_gradebooks"]
+from ..submissions import notes_in
+from .nbgrader_cli import course_id, format_table, grade_table, gradebook_url, nbgrader_env
+
+__all__ = ["GradingRun", "autograde", "merge_gradebooks", "submitted_students"]
 
 
-def _sqlite_path(db_url: str) -> Path:
-    if not db_url.startswith("sqlite:///"):
-        raise ValueError("parallel grading merges SQLite gradebooks; with a database server "
-                         "run `nbgrader autograde` in several processes directly")
-    return Path(db_url[len("sqlite:///"):])
+def _sqlite_path(db_url: str) -> Path | None:
+    return Path(db_url[len("sqlite:///"):]) if db_url.startswith("sqlite:///") else None
 
 
 def _student_rows(table: str) -> str:
@@ -83,88 +87,107 @@ def merge_gradebooks(target: Path, workers: list[tuple[Path, list[str]]]) -> Non
 
 @dataclass
 class GradingRun:
-    """What :func:`autograde` did: wall time, students, and the notes left for students."""
+    """What :func:`autograde` did: wall time, students, notes left for students, failures."""
 
     seconds: float
     students: list[str]
     notes: dict[str, list[str]] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)   # students nbgrader could not grade at all
+    log: str = ""                                      # nbgrader's output when something failed
 
 
-def _fully_graded(root: Path, assignment: str, student: str) -> bool:
-    expected = {p.name for p in (root / "release" / assignment).glob("*.ipynb")}
-    graded = {p.name for p in (root / "autograded" / student / assignment).glob("*.ipynb")}
-    return expected <= graded
+def submitted_students(root: Path, assignment: str) -> list[str]:
+    """Students whose ``submitted/<student>/<assignment>`` folder holds at least one notebook.
 
-
-def _grade_in_parallel(root: Path, assignment: str, students: list[str], jobs: int,
-                       flags: tuple[str, ...], env: dict[str, str]) -> None:
-    database = _sqlite_path(gradebook_url(root))
-    if not database.exists():
-        raise SystemExit(f"no gradebook at {database}: run `make release` first")
-    groups = [students[i::jobs] for i in range(min(jobs, len(students)))]
-    with tempfile.TemporaryDirectory(prefix="autograde-") as scratch:
-        workers, processes = [], []
-        for index, group in enumerate(groups):
-            copy = Path(scratch) / f"worker{index}.db"
-            shutil.copy2(database, copy)
-            others = [s for s in students if s not in group]
-            command = [str(Path(sys.executable).parent / "nbgrader"), "autograde", assignment, "--force",
-                       f"--CourseDirectory.db_url=sqlite:///{copy}",
-                       f"--CourseDirectory.student_id_exclude={','.join(others)}", *flags]
-            log = open(Path(scratch) / f"worker{index}.log", "w")
-            processes.append((subprocess.Popen(command, cwd=root, env=env, stdout=log,
-                                               stderr=subprocess.STDOUT), log))
-            workers.append((copy, group))
-        for process, log in processes:
-            process.wait()  # a failed student is handled after the merge, like in a serial run
-            log.close()
-        merge_gradebooks(database, workers)
-
-
-def _isolate_crashes(root: Path, assignment: str, student: str, flags: tuple[str, ...],
-                     env: dict[str, str]) -> list[str]:
-    """Regrade a student nbgrader gave up on, one notebook at a time.
-
-    A notebook that still cannot be graded (it kills the kernel, say) is replaced in
-    the staging area by the blank release notebook with a note and graded again;
-    returns the notes written.
+    nbgrader does not see a folder without a notebook: for it, and in formgrader and
+    ``nbgrader export`` (score 0), that student made no submission.
     """
-    notes = []
-    staged = root / STAGING / student / assignment
-    for release_notebook in sorted((root / "release" / assignment).glob("*.ipynb")):
-        grade_one = ("autograde", assignment, "--force", f"--student={student}",
-                     f"--notebook={release_notebook.stem}", *flags)
-        nbgrader(root, *grade_one, env=env, check=False)
-        if not (root / "autograded" / student / assignment / release_notebook.name).exists():
-            text = (f"`{release_notebook.name}` could not be graded: it stopped the grading kernel (a crash, "
-                    "`os._exit`, memory exhausted) or nbgrader failed on it, so it was graded as blank; "
-                    "your file is kept for your instructor.")
-            replace_with_blank(staged / release_notebook.name, release_notebook, text)
-            notes.append(text)
-            nbgrader(root, *grade_one, env=env, check=False)
-    return notes
+    return sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}")
+                  if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def _nbgrader_autograde(root: Path, assignment: str, args: list[str], env: dict[str, str],
+                        log: Path) -> subprocess.Popen:
+    command = [str(Path(sys.executable).parent / "nbgrader"), "autograde", assignment, "--force", *args]
+    with open(log, "w") as handle:
+        return subprocess.Popen(command, cwd=root, env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def _prepare_server_gradebook(db_url: str, course: str, assignment: str, students: list[str]) -> None:
+    """Create the rows that concurrent nbgrader processes would each try to insert."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url, course) as gradebook:  # creates the course row
+        try:
+            gradebook.find_assignment(assignment)
+        except MissingEntry:
+            raise SystemExit(f"assignment {assignment!r} is not in the gradebook {db_url}: "
+                             "run `make release` (nbgrader generate_assignment) first") from None
+        for student in students:
+            gradebook.update_or_create_student(student)
+
+
+def _grade(root: Path, assignment: str, groups: list[list[str]], extra: tuple[str, ...],
+           env: dict[str, str], scratch: Path) -> tuple[list[int], str]:
+    """Grade each group of students in its own process; returns exit codes and the failed logs.
+
+    With a SQLite gradebook each process gets a private copy, merged back afterwards.
+    """
+    students = [s for group in groups for s in group]
+    db_url = gradebook_url(root)
+    database = _sqlite_path(db_url)
+    if len(groups) > 1 and database is None:
+        _prepare_server_gradebook(db_url, course_id(), assignment, students)
+    if len(groups) > 1 and database is not None and not database.exists():
+        raise SystemExit(f"no gradebook at {database}: run `make release` first")
+    processes, copies = [], []
+    for index, group in enumerate(groups):
+        args = list(extra)
+        if len(groups) > 1:
+            others = [s for s in students if s not in group]
+            args.append(f"--CourseDirectory.student_id_exclude={','.join(others)}")
+            if database is not None:
+                copy = scratch / f"worker{index}.db"
+                shutil.copy2(database, copy)
+                copies.append((copy, group))
+                args.append(f"--CourseDirectory.db_url=sqlite:///{copy}")
+        processes.append(_nbgrader_autograde(root, assignment, args, env, scratch / f"worker{index}.log"))
+    codes = [process.wait() for process in processes]
+    if copies:
+        merge_gradebooks(database, copies)
+    logs = "\n".join((scratch / f"worker{i}.log").read_text()[-6000:] for i, code in enumerate(codes) if code)
+    return codes, logs
+
+
+def _notes_and_failures(root: Path, assignment: str, students: list[str]) -> tuple[dict, list[str]]:
+    expected = sorted(p.name for p in (root / "release" / assignment).glob("*.ipynb"))
+    notes, failed = {}, []
+    for student in students:
+        folder = root / "autograded" / student / assignment
+        graded = [folder / name for name in expected if (folder / name).exists()]
+        if len(graded) < len(expected):
+            failed.append(student)
+        found = [note for path in graded for note in notes_in(nbformat.read(path, as_version=4))]
+        if found:
+            notes[student] = found
+    return notes, failed
 
 
 def autograde(root: Path, assignment: str, jobs: int = 1, extra_args: tuple[str, ...] = ()) -> GradingRun:
-    """Grade every submission of ``assignment`` under ``root``.
+    """Grade every submission of ``assignment`` under ``root`` with ``jobs`` nbgrader processes.
 
-    Submissions are staged (see :mod:`course.instructor.staging`) so ``submitted/`` is
-    never modified; a student whose notebooks nbgrader cannot grade is regraded with
-    the failing notebook replaced by a blank one, so every student gets a score.
+    Returns the time taken, the students, the grading notes found in the autograded
+    notebooks and the students nbgrader could not grade at all (none, unless the
+    course itself is broken).
     """
     start = time.perf_counter()
-    env = nbgrader_env(root)
-    notes = stage_submissions(root, assignment)
-    students = sorted(notes)
-    flags = (f"--CourseDirectory.submitted_directory={STAGING}", *extra_args)
-    if jobs <= 1 or len(students) <= 1:
-        nbgrader(root, "autograde", assignment, "--force", *flags, env=env, check=False)
-    else:
-        _grade_in_parallel(root, assignment, students, jobs, flags, env)
-    for student in students:
-        if not _fully_graded(root, assignment, student):
-            notes[student].extend(_isolate_crashes(root, assignment, student, flags, env))
-    return GradingRun(time.perf_counter() - start, students, {s: n for s, n in notes.items() if n})
+    students = submitted_students(root, assignment)
+    jobs = max(1, min(jobs, len(students)))
+    groups = [students[i::jobs] for i in range(jobs)]
+    with tempfile.TemporaryDirectory(prefix="autograde-") as scratch:
+        codes, log = _grade(root, assignment, groups, extra_args, nbgrader_env(root), Path(scratch))
+    notes, failed = _notes_and_failures(root, assignment, students)
+    return GradingRun(time.perf_counter() - start, students, notes, failed, log if any(codes) else "")
 
 
 def main() -> None:
@@ -181,6 +204,10 @@ def main() -> None:
             print(f"note for {student}: {note}")
     print(f"\nautograded {len(run.students)} submission(s) with {max(args.jobs, 1)} job(s) "
           f"in {run.seconds:.1f} s")
+    if run.log:
+        print(f"\nnbgrader reported errors:\n{run.log}", file=sys.stderr)
+    if run.failed:
+        raise SystemExit(f"not graded: {', '.join(run.failed)}")
 
 
 if __name__ == "__main__":

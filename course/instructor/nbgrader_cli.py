@@ -8,7 +8,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["nbgrader", "nbgrader_env", "gradebook_url", "normalise_db_url", "grade_table", "StudentScore"]
+__all__ = ["nbgrader", "nbgrader_env", "course_id", "gradebook_url", "normalise_db_url", "grade_table", "StudentScore"]
+
+
+def course_id() -> str:
+    """The nbgrader course id: ``$NBGRADER_COURSE_ID`` or ``backprop-by-hand`` (nbgrader_config.py uses it)."""
+    return os.environ.get("NBGRADER_COURSE_ID") or "backprop-by-hand"
 
 
 def normalise_db_url(url: str) -> str:

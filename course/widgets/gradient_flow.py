@@ -3,7 +3,8 @@
 - :func:`plot_gradient_flow` draws the student's own arrays (the plotting task of the
   notebook).  It draws under nbgrader too: the grader marks the plot in formgrader.
 - :func:`gradient_flow_explorer` is the depth / activation / init-scale / seed explorer.
-  It returns an ipywidgets container (``None`` under nbgrader).
+  It returns an ipywidgets container (``None`` under nbgrader); its picture is an SVG
+  bar chart (:class:`GradientFlowExplorer`) redrawn as text on every change.
 
 Where the explorer's numbers come from — a deliberate trade-off: a numpy backward pass
 in ``course/`` would be the solution to the notebook's task, and a central difference
@@ -15,6 +16,11 @@ contract signature ``analyze(x, y, layer_sizes, activation=..., seed=...)``:
   scale argument and the student builds the weights with ``init_params``);
 - with ``analyze=None`` (classroom demo), the ``tf.GradientTape`` oracle, about 10 ms
   per update for ten layers after TensorFlow's one-off import.
+
+The dashed line is the last layer's norm times ``0.25**k`` for a layer ``k`` layers
+below it: the shrinkage that the sigmoid derivative alone (σ′ ≤ 0.25) causes.  It is
+*not* a bound on the bars — the weights multiply the gradient too, and bars rise above
+the line when they are large — and every label says so (:data:`BOUND_LABEL`).
 
 Layout of the explorer's network: ``layer_sizes = [4] + [16] * (depth - 1) + [1]``,
 input :data:`course.networks.DEMO_X`, target :data:`course.networks.DEMO_Y`.
@@ -29,7 +35,8 @@ import numpy as np
 from ..coerce import as_array
 from ..feedback import GradingError
 from ..networks import DEMO_X, DEMO_Y, init_scale
-from ._env import PALETTE, figure_png, figure_view, grading, new_figure
+from . import svg
+from ._env import PALETTE, figure_png, grading
 
 __all__ = [
     "plot_gradient_flow",
@@ -42,14 +49,22 @@ __all__ = [
     "SCALE_RANGE",
     "SEED_RANGE",
     "ACTIVATIONS",
+    "START",
+    "BOUND_LABEL",
 ]
 
 MIN_DEPTH, MAX_DEPTH = 2, 10
 SCALE_RANGE = (0.1, 4.0)
 SEED_RANGE = (0, 20)
 ACTIVATIONS = ("sigmoid", "relu", "tanh")
+# Where the explorer opens (the classroom page and notebook 3 alike).
+START = {"depth": 10, "activation": "sigmoid", "scale": 1.0, "seed": 0}
 HIDDEN_WIDTH = 16
 DECADES_SHOWN = 16  # values more than 1e16 below the largest are drawn at the floor
+
+# What the dashed line is, in the words of the plot legends (see the module docstring).
+BOUND_LABEL_LINES = ("last layer × 0.25ᵏ: the σ′ ≤ 0.25", "factor alone (weights ignored)")
+BOUND_LABEL = " ".join(BOUND_LABEL_LINES)
 
 COLOURS = {"sigmoid": PALETTE["vermillion"], "relu": PALETTE["blue"], "tanh": PALETTE["green"],
            "bound": PALETTE["black"], "floor": PALETTE["purple"]}
@@ -96,8 +111,8 @@ def gradient_flow_figure(sigmoid_norms, relu_norms, *, font_scale: float = 1.0,
 
     ``sigmoid_norms`` / ``relu_norms``: 1-D sequences (list or array, any float dtype),
     index 0 the layer nearest the input.  Zero or underflowing values are drawn at a
-    floor, hatched, and marked "0".  The dashed line is the 0.25^k reference for the
-    sigmoid network, anchored at its last layer.
+    floor, hatched, and marked "0".  The dashed line is the sigmoid network's last layer
+    times 0.25^k: the σ′ ≤ 0.25 factor alone, not a bound (the weights are ignored).
     """
     from matplotlib.figure import Figure  # no pyplot: nothing is shown twice
 
@@ -126,7 +141,7 @@ def gradient_flow_figure(sigmoid_norms, relu_norms, *, font_scale: float = 1.0,
             bound = sigmoid_bound(sig[-1], sig.size)
             ax.plot(np.arange(1, sig.size + 1), np.maximum(bound, floor), "--o",
                     color=COLOURS["bound"], markersize=4,
-                    label=r"sigmoid bound: last layer $\times\,0.25^k$")
+                    label="sigmoid: " + BOUND_LABEL_LINES[0] + "\n" + BOUND_LABEL_LINES[1])
         ax.set_yscale("log")
         ax.set_xticks(np.arange(1, n + 1))
         ax.set_xlabel("weight layer (1 = nearest the input)")
@@ -156,49 +171,27 @@ def _oracle_analyze(x, y, layer_sizes, activation="sigmoid", seed=0):
     return reference_analyze(x, y, layer_sizes, activation, seed)
 
 
-class GradientFlowExplorer:
-    """The figure and artists of the explorer; :meth:`update` redraws in place.
+# The explorer's drawing in SVG user units at font_scale 1 (everything scales with it).
+_VIEW_W, _VIEW_H = 900, 372
+_PLOT = {"left": 84, "right": 584, "top": 46, "bottom": 300}
+_LEGEND_X = 606
+_F = '<tspan baseline-shift="sub" font-size="75%">F</tspan>'  # the Frobenius norm's subscript
 
-    Usable without a browser (benchmarks, tests): ``GradientFlowExplorer().update(
-    depth=10, activation="relu", scale=4.0, seed=20)``.
+
+class GradientFlowExplorer:
+    """The explorer's bar chart as an SVG string; :meth:`update` recomputes and redraws.
+
+    ``self.svg`` is the current picture (``width="100%"``, fixed height); ``self.redraw``
+    is called after every update (a no-op unless replaced: the widget sets it to copy
+    ``svg`` into its ``HTML`` view).  Usable without a browser (benchmarks, tests):
+    ``GradientFlowExplorer().update(depth=10, activation="relu", scale=4.0, seed=20)``.
     """
 
     def __init__(self, analyze: Callable | None = None, *, font_scale: float = 1.0):
         self.analyze = analyze if analyze is not None else _oracle_analyze
-        self.font_scale = font_scale
-        self.figure = new_figure(8.6, 3.8, font_scale=font_scale)
-        import matplotlib
-        from matplotlib.ticker import NullLocator
-
-        with matplotlib.rc_context({"font.size": 10 * font_scale}):
-            ax = self.figure.add_subplot()
-            positions = np.arange(1, MAX_DEPTH + 1)
-            self.bars = ax.bar(positions, np.ones(MAX_DEPTH), 0.7, color=COLOURS["sigmoid"],
-                               edgecolor="white", label=r"$\|\partial L/\partial W\|_F$")
-            (self.bound_line,) = ax.plot(positions, np.ones(MAX_DEPTH), "--o", color=COLOURS["bound"],
-                                         markersize=4, label=r"last layer $\times\,0.25^k$")
-            self.floor_line = ax.axhline(1e-12, color=COLOURS["floor"], linewidth=1, linestyle=":",
-                                         label="floor (0 / underflow)")
-            ax.set_yscale("log")
-            ax.set_xlim(0.4, MAX_DEPTH + 0.6)
-            ax.set_xticks(positions)
-            ax.set_xlabel("weight layer (1 = nearest the input)")
-            ax.set_ylabel(r"$\|\partial L/\partial W\|_F$ (log scale)")
-            ax.grid(axis="y", which="major", alpha=0.3)
-            ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost ~10 ms per draw
-            self.legend = ax.legend(
-                [self.bars.patches[0], self.bound_line, self.floor_line],
-                [r"$\|\partial L/\partial W\|_F$", self.bound_line.get_label(), self.floor_line.get_label()],
-                loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
-            self.title = ax.set_title(" ")
-            self.ax = ax
-        # Lay out once (room for labels and legend at this font_scale), then freeze the
-        # positions: a layout engine on every slider event would cost a redraw's worth.
-        self.title.set_text("sigmoid, 10 layers: first/last = 1.2e-07")
-        self.legend.texts[0].set_text(r"$\|\partial L/\partial W\|_F$ (sigmoid)")
-        self.ax.set_ylim(1e-7, 10.0)
-        self.figure.canvas.draw()
-        self.figure.tight_layout()
+        self.font_scale = float(font_scale)
+        self.redraw: Callable[[], None] = lambda: None
+        self.svg = ""
         self.status = ""
         self.last_norms: np.ndarray | None = None
 
@@ -214,7 +207,8 @@ class GradientFlowExplorer:
         return np.abs(norms)
 
     def update(self, depth: int = 5, activation: str = "sigmoid", scale: float = 1.0, seed: int = 0) -> str:
-        """Recompute and move the artists; returns the status text (empty when all is well)."""
+        """Recompute, redraw ``self.svg`` and call ``redraw``; returns the status text
+        (empty when all is well)."""
         depth = int(min(max(int(depth), MIN_DEPTH), MAX_DEPTH))
         try:
             norms = self.compute(depth, activation, scale, seed)
@@ -223,61 +217,122 @@ class GradientFlowExplorer:
             norms = None
             self.status = f"analyze_gradient_flow failed: {type(error).__name__}: {str(error)[:160]}"
         self.last_norms = norms
-        colour = COLOURS.get(activation, COLOURS["sigmoid"])
-        if norms is None:
-            for bar in self.bars:
-                bar.set_visible(False)
-            self.bound_line.set_visible(False)
-            self.title.set_text("no gradients to show (see the message below)")
-            self._draw()
-            return self.status
-        finite_positive = norms[np.isfinite(norms) & (norms > 0)]
-        top = float(finite_positive.max()) if finite_positive.size else 1.0
-        floor = _floor_for(norms)
-        bound = sigmoid_bound(norms[-1], depth) if activation == "sigmoid" and norms[-1] > 0 else None
-        lowest = min([floor] + ([float(bound.min())] if bound is not None else []))
-        heights, clipped = _display_values(norms, floor)
-        for index, bar in enumerate(self.bars):
-            if index < depth:
-                bar.set_visible(True)
-                bar.set_height(float(heights[index]))
-                bar.set_facecolor(colour)
-                bar.set_hatch("//" if clipped[index] else None)
-            else:
-                bar.set_visible(False)
-        if bound is not None:
-            self.bound_line.set_data(np.arange(1, depth + 1), np.maximum(bound, 1e-300))
-            self.bound_line.set_visible(True)
-        else:
-            self.bound_line.set_visible(False)
-        self.floor_line.set_ydata([floor, floor])
-        self.floor_line.set_visible(bool(clipped.any()))
-        bar_key, bound_key, floor_key = self.legend.legend_handles
-        bar_key.set_facecolor(colour)
-        self.legend.texts[0].set_text(rf"$\|\partial L/\partial W\|_F$ ({activation})")
-        for key, text, shown in ((bound_key, self.legend.texts[1], bound is not None),
-                                 (floor_key, self.legend.texts[2], bool(clipped.any()))):
-            key.set_alpha(1.0 if shown else 0.25)
-            text.set_alpha(1.0 if shown else 0.35)
-        self.ax.set_ylim(max(min(lowest / 3.0, top / 100.0), 1e-300), top * 5.0)
-        self.ax.set_xlim(0.4, depth + 0.6)
-        if not finite_positive.size:
-            self.title.set_text(f"{activation}, {depth} layers: every gradient is 0 (saturated output)")
-        elif norms[-1] > 0:
-            self.title.set_text(f"{activation}, {depth} layers: first/last = {norms[0] / norms[-1]:.2g}")
-        else:
-            self.title.set_text(f"{activation}, {depth} layers: the last layer's gradient is 0")
-        if clipped.any():
-            self.status = f"{int(clipped.sum())} layer(s) at zero or underflowing: drawn at the floor, hatched."
-        self._draw()
+        if norms is not None:
+            clipped = int(_display_values(norms, _floor_for(norms))[1].sum())
+            if clipped:
+                self.status = (f"{clipped} layer(s) at zero or underflowing: drawn at the floor, "
+                               "outlined with dashes and marked 0.")
+        self.svg = self._draw_svg(norms, depth, activation)
+        self.redraw()
         return self.status
 
-    def _draw(self) -> None:
-        self.figure.canvas.draw_idle()
+    # -- drawing ------------------------------------------------------------------------
+    def _draw_svg(self, norms: np.ndarray | None, depth: int, activation: str) -> str:
+        s = self.font_scale
 
-    def png(self) -> bytes:
-        """The current figure as PNG bytes (the fallback display without ipympl)."""
-        return figure_png(self.figure)
+        def n(value: float) -> str:
+            return svg.num(value * s)
+
+        left, right, top, bottom = (_PLOT[k] for k in ("left", "right", "top", "bottom"))
+        colour = COLOURS.get(activation, COLOURS["sigmoid"])
+        parts = [svg.svg_open(_VIEW_W * s, _VIEW_H * s,
+                              "Bar chart: the gradient norm of each weight layer on a log axis"),
+                 f'<rect width="100%" height="100%" fill="#FFFFFF"/>']
+        if norms is None:
+            title, bound, clipped = "no gradients to show (see the message below)", None, np.zeros(0, bool)
+            low, high = 1e-6, 10.0
+        else:
+            finite_positive = norms[np.isfinite(norms) & (norms > 0)]
+            top_value = float(finite_positive.max()) if finite_positive.size else 1.0
+            floor = _floor_for(norms)
+            bound = sigmoid_bound(norms[-1], depth) if activation == "sigmoid" and norms[-1] > 0 else None
+            lowest = min([floor] + ([float(bound.min())] if bound is not None else []))
+            low, high = max(min(lowest / 3.0, top_value / 100.0), 1e-300), top_value * 5.0
+            heights, clipped = _display_values(norms, floor)
+            if not finite_positive.size:
+                title = f"{activation}, {depth} layers: every gradient is 0 (saturated output)"
+            elif norms[-1] > 0:
+                title = f"{activation}, {depth} layers: first/last = {norms[0] / norms[-1]:.2g}"
+            else:
+                title = f"{activation}, {depth} layers: the last layer's gradient is 0"
+        y = svg.LogScale(low, high, bottom, top)
+        parts.append(f'<text class="title" x="{n(left)}" y="{n(26)}" font-size="{n(15)}" '
+                     f'font-weight="bold">{svg.text(title)}</text>')
+        # y axis: a gridline and a label per (thinned) decade
+        for exponent in y.decades(max_labels=7):
+            at = y(10.0 ** exponent)
+            parts.append(f'<line x1="{n(left)}" x2="{n(right)}" y1="{n(at)}" y2="{n(at)}" '
+                         f'stroke="#D9D9D9" stroke-width="{n(1)}"/>'
+                         f'<text x="{n(left - 6)}" y="{n(at + 4)}" font-size="{n(12)}" text-anchor="end">'
+                         f'{svg.power_of_ten(exponent)}</text>')
+        band = (right - left) / depth
+        centre = [left + band * (index + 0.5) for index in range(depth)]
+        for index, x in enumerate(centre):
+            parts.append(f'<text x="{n(x)}" y="{n(bottom + 18)}" font-size="{n(12)}" '
+                         f'text-anchor="middle">{index + 1}</text>')
+        if norms is not None:
+            width = band * 0.7
+            for index, x in enumerate(centre):
+                at = y(float(heights[index]))
+                label = f"layer {index + 1}: ‖∂L/∂W‖_F = {norms[index]:.3g}"
+                style = (f'fill="{colour}" fill-opacity="0.35" stroke="{COLOURS["floor"]}" '
+                         f'stroke-dasharray="{n(4)} {n(3)}" stroke-width="{n(1.5)}"' if clipped[index]
+                         else f'fill="{colour}"')
+                parts.append(f'<rect class="bar" data-layer="{index + 1}" x="{n(x - width / 2)}" '
+                             f'y="{n(at)}" width="{n(width)}" height="{n(max(bottom - at, 1.0))}" {style}>'
+                             f'<title>{svg.text(label)}</title></rect>')
+                if clipped[index]:
+                    parts.append(f'<text x="{n(x)}" y="{n(at - 4)}" font-size="{n(12)}" text-anchor="middle" '
+                                 f'fill="{COLOURS["floor"]}">0</text>')
+            if clipped.any():
+                at = y(_floor_for(norms))
+                parts.append(f'<line class="floor" x1="{n(left)}" x2="{n(right)}" y1="{n(at)}" y2="{n(at)}" '
+                             f'stroke="{COLOURS["floor"]}" stroke-width="{n(1.2)}" stroke-dasharray="{n(2)} {n(3)}"/>')
+            if bound is not None:
+                points = " ".join(f"{n(x)},{n(y(max(float(v), low)))}" for x, v in zip(centre, bound))
+                parts.append(f'<g class="bound" stroke="{COLOURS["bound"]}" fill="{COLOURS["bound"]}">'
+                             f'<polyline points="{points}" fill="none" stroke-width="{n(1.5)}" '
+                             f'stroke-dasharray="{n(6)} {n(4)}"/>'
+                             + "".join(f'<circle cx="{p.split(",")[0]}" cy="{p.split(",")[1]}" r="{n(3)}"/>'
+                                       for p in points.split()) + "</g>")
+        # axes, axis labels
+        parts.append(f'<path d="M{n(left)},{n(top)} V{n(bottom)} H{n(right)}" fill="none" stroke="#262626" '
+                     f'stroke-width="{n(1.2)}"/>'
+                     f'<text x="{n((left + right) / 2)}" y="{n(bottom + 44)}" font-size="{n(13)}" '
+                     f'text-anchor="middle">weight layer (1 = nearest the input)</text>'
+                     f'<text transform="translate({n(20)},{n((top + bottom) / 2)}) rotate(-90)" '
+                     f'font-size="{n(13)}" text-anchor="middle">‖∂L/∂W‖{_F} (log scale)</text>')
+        parts.append(self._legend(n, colour, activation, bound is not None, bool(clipped.any())))
+        parts.append("</svg>")
+        return "".join(parts)
+
+    def _legend(self, n, colour: str, activation: str, bound_shown: bool, floor_shown: bool) -> str:
+        x, row = _LEGEND_X, 22
+
+        def opacity(shown: bool) -> str:
+            return "1" if shown else "0.3"
+
+        rows = [
+            (f'<rect x="{n(x)}" y="{n(0)}" width="{n(22)}" height="{n(12)}" fill="{colour}"/>',
+             [f"‖∂L/∂W‖{_F} ({svg.text(activation)})"], True),
+            (f'<line x1="{n(x)}" x2="{n(x + 22)}" y1="{n(6)}" y2="{n(6)}" stroke="{COLOURS["bound"]}" '
+             f'stroke-width="{n(1.5)}" stroke-dasharray="{n(6)} {n(4)}"/>'
+             f'<circle cx="{n(x + 11)}" cy="{n(6)}" r="{n(3)}" fill="{COLOURS["bound"]}"/>',
+             [svg.text(line) for line in BOUND_LABEL_LINES], bound_shown),
+            (f'<line x1="{n(x)}" x2="{n(x + 22)}" y1="{n(6)}" y2="{n(6)}" stroke="{COLOURS["floor"]}" '
+             f'stroke-width="{n(1.2)}" stroke-dasharray="{n(2)} {n(3)}"/>',
+             ["floor: 0 or underflow"], floor_shown),
+        ]
+        out, offset = ['<g class="legend">'], _PLOT["top"]
+        for key, lines, shown in rows:
+            out.append(f'<g opacity="{opacity(shown)}" transform="translate(0,{n(offset)})">{key}')
+            for index, line in enumerate(lines):
+                out.append(f'<text x="{n(x + 30)}" y="{n(11 + index * 16)}" font-size="{n(12.5)}">'
+                           f'{line}</text>')
+            out.append("</g>")
+            offset += row + 16 * (len(lines) - 1) + 8
+        out.append("</g>")
+        return "".join(out)
 
 
 def gradient_flow_explorer(analyze: Callable | None = None, *, font_scale: float = 1.0):
@@ -287,8 +342,8 @@ def gradient_flow_explorer(analyze: Callable | None = None, *, font_scale: float
     ``analyze(x, y, layer_sizes, activation=..., seed=...)`` returning per-layer norms,
     e.g. your ``analyze_gradient_flow``; ``None`` uses the ``tf.GradientTape`` oracle.
     ``font_scale`` enlarges the text (classroom projection).  Returns the ipywidgets
-    container (its ``.explorer`` attribute is the :class:`GradientFlowExplorer`), or
-    None while nbgrader grades.
+    container (its ``.explorer`` attribute is the :class:`GradientFlowExplorer`, ``.view``
+    the ``HTML`` widget with the picture), or None while nbgrader grades.
     """
     if grading():
         return None
@@ -297,29 +352,31 @@ def gradient_flow_explorer(analyze: Callable | None = None, *, font_scale: float
     explorer = GradientFlowExplorer(analyze, font_scale=font_scale)
     style = {"description_width": "initial"}
     layout = widgets.Layout(width="320px")
-    depth = widgets.IntSlider(value=5, min=MIN_DEPTH, max=MAX_DEPTH, description="depth (layers)",
+    depth = widgets.IntSlider(value=START["depth"], min=MIN_DEPTH, max=MAX_DEPTH, description="depth (layers)",
                               style=style, layout=layout, continuous_update=False)
-    activation = widgets.ToggleButtons(options=list(ACTIVATIONS), value="sigmoid", description="activation",
-                                       style=style)
-    scale = widgets.FloatSlider(value=1.0, min=SCALE_RANGE[0], max=SCALE_RANGE[1], step=0.05,
+    activation = widgets.ToggleButtons(options=list(ACTIVATIONS), value=START["activation"],
+                                       description="activation", style=style)
+    scale = widgets.FloatSlider(value=START["scale"], min=SCALE_RANGE[0], max=SCALE_RANGE[1], step=0.05,
                                 description="init scale", style=style, layout=layout,
                                 continuous_update=False)
-    seed = widgets.IntSlider(value=0, min=SEED_RANGE[0], max=SEED_RANGE[1], description="seed",
+    seed = widgets.IntSlider(value=START["seed"], min=SEED_RANGE[0], max=SEED_RANGE[1], description="seed",
                              style=style, layout=layout, continuous_update=False)
     status = widgets.HTML(value="")
+    view = widgets.HTML(value="", layout=widgets.Layout(width="100%"))
 
-    # Each update ends with explorer._draw(): ipympl's draw_idle, or a PNG render into
-    # a fixed-size image widget without ipympl.
-    view, explorer._draw = figure_view(explorer.figure, widgets.Layout(width="774px", height="342px"))
+    def redraw() -> None:
+        view.value = explorer.svg
+
+    explorer.redraw = redraw
 
     def on_change(_change=None) -> None:
         message = explorer.update(depth.value, activation.value, scale.value, seed.value)
-        status.value = f"<span style='color:{PALETTE['vermillion']}'>{message}</span>" if message else ""
+        status.value = f"<span style='color:{PALETTE['vermillion']}'>{svg.text(message)}</span>" if message else ""
 
     for control in (depth, activation, scale, seed):
         control.observe(on_change, names="value")
     on_change()
     box = widgets.VBox([widgets.HBox([depth, seed]), widgets.HBox([activation, scale]), view, status])
-    box.explorer = explorer
+    box.explorer, box.view = explorer, view
     box.controls = {"depth": depth, "activation": activation, "scale": scale, "seed": seed}
     return box

@@ -16,15 +16,18 @@ arrows, static labels) is computed once as a template; an update only formats th
 texts and colours into the template and assigns the widget's ``value`` (a few hundred
 microseconds; no matplotlib, no glyph rendering in the kernel).  :class:`VerificationExplorer`
 is the drawing without widgets (used by tests, benchmarks and the classroom dashboard);
-its ``svg`` attribute is the current SVG text.
+its ``svg`` attribute is the current SVG text.  Without student functions it draws the
+reference alone (the classroom page: no "yours" column, no ✓/✗).
+
+Both explorers open at :data:`START_VALUES`, away from the exercise's worked example, so
+that notebook 2 and the projected classroom page never show notebook 1's answers before
+the students have worked them out.
 """
 
 from __future__ import annotations
 
-import re
 import textwrap
 from typing import Any, Callable
-from xml.sax.saxutils import escape
 
 from ..checks.verification import ATOL, GRADIENT_KEYS, RTOL
 from ..coerce import as_scalar, close
@@ -32,8 +35,10 @@ from ..feedback import GradingError, fmt
 from ..oracles import two_layer
 from ..sandbox import call_student
 from ._env import PALETTE, grading
+from .svg import Template, svg_open
+from .svg import text as _text
 
-__all__ = ["gradient_table", "verification_explorer", "VerificationExplorer", "SLIDER_RANGES"]
+__all__ = ["gradient_table", "verification_explorer", "VerificationExplorer", "SLIDER_RANGES", "START_VALUES"]
 
 # Slider ranges: |z1| reaches 20 (hidden unit fully saturated), |z2| reaches 10.
 SLIDER_RANGES = {
@@ -44,7 +49,9 @@ SLIDER_RANGES = {
     "b2": (-5.0, 5.0),
     "y": (0.0, 1.0),
 }
-DEFAULT_VALUES = {"x": 0.5, "y": 1.0, "W1": 0.8, "b1": 0.2, "W2": 0.6, "b2": 0.1}
+# Where the explorers open: NOT the exercise's worked example (x = 0.5, y = 1, W1 = 0.8,
+# b1 = 0.2, W2 = 0.6, b2 = 0.1), whose forward values and gradients are notebook 1's answers.
+START_VALUES = {"x": 1.5, "y": 0.0, "W1": -1.2, "b1": 0.4, "W2": 2.0, "b2": -0.3}
 _CALL_LIMIT = 2.0  # seconds per student call in the explorer
 
 
@@ -122,61 +129,44 @@ _STYLES = {
     "bad": ("#FBE3C8", PALETTE["vermillion"], 3.0, "none", PALETTE["vermillion"]),
     "missing": ("#E6E6E6", "#8C8C8C", 1.5, "6 4", "#595959"),
     "input": ("#F7F7F7", "#8C8C8C", 1.2, "none", "#262626"),
+    "reference": ("#E8F1F8", PALETTE["blue"], 1.5, "none", PALETTE["blue"]),
 }
-_TITLE = "Forward values and gradients dL/d(node): yours | float64 reference"
-_LEGEND = ("value: forward value · ∂L: your gradient dL/d(node) · ref: float64 reference "
-           "(agrees with tf.GradientTape) · ✓ agrees · ✗ differs · ? missing")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _text(value: str) -> str:
-    """``value`` made safe as XML character data (escaped, no control characters)."""
-    return escape(_CONTROL.sub("", value.replace("\n", " ").replace("\r", " ").replace("\t", " ")))
+_STATE_WORDS["reference"] = "float64 reference"
+_MARKS["reference"] = ""
+# (title, legend) with the student's functions, and for the reference alone.
+_WORDS = {
+    "compare": ("Forward values and gradients dL/d(node): yours | float64 reference",
+                "value: forward value · ∂L: your gradient dL/d(node) · ref: float64 reference "
+                "(agrees with tf.GradientTape) · ✓ agrees · ✗ differs · ? missing"),
+    "reference": ("Forward values and gradients dL/d(node), computed by float64 central differences",
+                  "value: forward value · ∂L: gradient dL/d(node) by central differences, which agree "
+                  "with tf.GradientTape; no hand-written backward pass"),
+}
 
 
 def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:.4g}"
 
 
-class _Template:
-    """Static SVG text with named slots; ``render(slots)`` fills them and joins once."""
+def _build_template(font_scale: float, mode: str) -> Template:
+    """The SVG layout at ``font_scale``: boxes, arrows and static labels, computed once.
 
-    def __init__(self) -> None:
-        self._parts: list[str] = []
-        self._slots: list[tuple[int, str]] = []  # (index in _parts, slot name)
-
-    def static(self, text: str) -> None:
-        self._parts.append(text)
-
-    def slot(self, name: str) -> None:
-        self._slots.append((len(self._parts), name))
-        self._parts.append("")
-
-    def render(self, values: dict[str, str]) -> str:
-        parts = self._parts.copy()
-        for index, name in self._slots:
-            parts[index] = values[name]
-        return "".join(parts)
-
-
-def _build_template(font_scale: float) -> _Template:
-    """The SVG layout at ``font_scale``: boxes, arrows and static labels, computed once."""
+    ``mode`` is "compare" (the student's numbers beside the reference) or "reference".
+    """
     s = float(font_scale)
+    title, legend = _WORDS[mode]
 
     def n(value: float) -> str:
         return f"{value * s:.1f}".rstrip("0").rstrip(".")
 
-    t = _Template()
+    t = Template()
     t.static(
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n(_VIEW_W)} {n(_VIEW_H)}" '
-        f'width="100%" height="{n(_VIEW_H)}" preserveAspectRatio="xMinYMin meet" role="img" '
-        f'aria-label="Computation graph x, z1, a1, z2, y_pred, L with parameters W1, b1, W2, b2 and label y: '
-        f'forward values, your gradients and the float64 reference" '
-        f'style="display:block;max-width:{n(_VIEW_W)}px;font-family:sans-serif">'
-        f'<title>{_text(_TITLE)}</title>'
+        svg_open(_VIEW_W * s, _VIEW_H * s, "Computation graph x, z1, a1, z2, y_pred, L with parameters "
+                 "W1, b1, W2, b2 and label y: " + title)
+        + f'<title>{_text(title)}</title>'
         f'<rect width="100%" height="100%" fill="#FFFFFF"/>'
         f'<text x="{n(8)}" y="{n(22)}" font-size="{n(15)}" font-weight="bold" fill="#000000">'
-        f'{_text(_TITLE)}</text>'
+        f'{_text(title)}</text>'
     )
     for line, y in ((1, 44), (2, 61)):
         t.static(f'<text x="{n(8)}" y="{n(y)}" font-size="{n(12.5)}" fill="{PALETTE["vermillion"]}">')
@@ -225,12 +215,15 @@ def _build_template(font_scale: float) -> _Template:
             t.static("</text>")
         t.static("</g></g>")
     t.static(f'<text x="{n(_VIEW_W / 2)}" y="{n(_VIEW_H - 14)}" text-anchor="middle" '
-             f'font-size="{n(12)}" fill="#4D4D4D">{_text(_LEGEND)}</text></svg>')
+             f'font-size="{n(12)}" fill="#4D4D4D">{_text(legend)}</text></svg>')
     return t
 
 
 class VerificationExplorer:
     """The computation-graph drawing (an SVG string), driven by the student's four functions.
+
+    With no functions (all four ``None``) it shows the float64 reference alone: each box
+    holds the value and the gradient, state "reference" (the classroom page).
 
     ``update(**values)`` takes any of x, y, W1, b1, W2, b2 (others keep their value),
     recomputes the student's and the reference numbers, formats them into the SVG
@@ -240,17 +233,20 @@ class VerificationExplorer:
     names marked ✗], "missing": [nodes without a number], "message": status text}``.
     """
 
-    def __init__(self, sigmoid: Callable, forward_pass: Callable, binary_cross_entropy: Callable,
-                 backward_pass: Callable, *, font_scale: float = 1.0,
-                 values: dict[str, float] | None = None):
+    def __init__(self, sigmoid: Callable | None = None, forward_pass: Callable | None = None,
+                 binary_cross_entropy: Callable | None = None, backward_pass: Callable | None = None,
+                 *, font_scale: float = 1.0, values: dict[str, float] | None = None):
         self.functions = (sigmoid, forward_pass, binary_cross_entropy, backward_pass)
-        self.values = dict(DEFAULT_VALUES, **(values or {}))
+        self.reference_only = all(f is None for f in self.functions)
+        if not self.reference_only and any(f is None for f in self.functions):
+            raise TypeError("give all four functions, or none for the reference alone")
+        self.values = dict(START_VALUES, **(values or {}))
         self.font_scale = float(font_scale)
         self.redraw: Callable[[], None] = lambda: None
         self.svg = ""
         self.states: dict[str, str] = {}
         self.message = ""
-        self._template = _build_template(self.font_scale)
+        self._template = _build_template(self.font_scale, "reference" if self.reference_only else "compare")
         self._styles = {
             state: (f' fill="{fill}" stroke="{stroke}" stroke-width="{width * self.font_scale:g}"'
                     f' stroke-dasharray="{dash if dash == "none" else " ".join(f"{float(d) * self.font_scale:g}" for d in dash.split())}"',
@@ -308,13 +304,13 @@ class VerificationExplorer:
     def update(self, **values: float) -> dict[str, Any]:
         """Set slider values, recompute, format the SVG (``self.svg``) and call ``redraw``."""
         for name, value in values.items():
-            if name not in DEFAULT_VALUES:
+            if name not in START_VALUES:
                 raise TypeError(f"unknown explorer value {name!r}")
             self.values[name] = float(value)
         p = dict(self.values)
         reference = {k: float(v[0]) for k, v in two_layer.central_difference(**p).items()}
         reference.update({k: p[k] for k in _INPUTS})
-        student, problems = self._student(p)
+        student, problems = (dict(reference), []) if self.reference_only else self._student(p)
         student.update({k: p[k] for k in _INPUTS})
         slots: dict[str, str] = {}
         states: dict[str, str] = {}
@@ -331,6 +327,11 @@ class VerificationExplorer:
                     mine_g, ref_g, RTOL, ATOL * (1 + abs(p["W2"])) * (1 + abs(p["x"]))))
                 rows[1:] = [("∂L", _number(mine_g)), ("ref", _number(ref_g))]
                 detail = f"value {_number(mine_v)}, your dL/d{name} {_number(mine_g)}, reference {_number(ref_g)}"
+                if self.reference_only:
+                    rows[1:] = [("∂L", _number(ref_g)), ("", "")]
+                    detail = f"value {_number(ref_v)}, dL/d{name} {_number(ref_g)}"
+            elif self.reference_only and name == "L":
+                detail = f"loss {_number(ref_v)}"
             elif name not in ("x", "y"):
                 rows[1] = ("ref", _number(ref_v))
                 detail = f"your loss {_number(mine_v)}, reference {_number(ref_v)}"
@@ -338,6 +339,8 @@ class VerificationExplorer:
                 detail = f"value {_number(mine_v)}"
             if name in ("x", "y"):
                 state = "input"
+            elif self.reference_only:
+                state = "reference"
             elif bad:
                 state = "bad"
                 mismatches.append(name)
@@ -369,9 +372,12 @@ class VerificationExplorer:
         return {"mismatches": mismatches, "missing": missing, "message": message}
 
 
-def verification_explorer(sigmoid: Callable, forward_pass: Callable, binary_cross_entropy: Callable,
-                          backward_pass: Callable, *, font_scale: float = 1.0):
+def verification_explorer(sigmoid: Callable | None = None, forward_pass: Callable | None = None,
+                          binary_cross_entropy: Callable | None = None, backward_pass: Callable | None = None,
+                          *, font_scale: float = 1.0):
     """Sliders for x, y, W1, b1, W2, b2 driving :class:`VerificationExplorer`.
+
+    Pass the student's four functions; pass none to show the float64 reference alone.
 
     Returns an ``ipywidgets.VBox`` (sliders above an ``HTML`` widget holding the SVG)
     carrying ``.explorer``, ``.update`` (= ``explorer.update``) and ``.sliders``, or

@@ -59,9 +59,7 @@ def _timed(function, repeats: int) -> list[float]:
 def kernel_latency(repeats: int = 120) -> dict:
     """Kernel-side cost of one slider event, per explorer, with a finished notebook's code.
 
-    Notebook 2's explorer formats an SVG string (the browser draws it); notebook 3's
-    moves matplotlib artists and renders the PNG its image widget shows, as in the
-    notebook.
+    Both explorers format an SVG string (the browser draws it), as in the notebook.
     """
     from course.widgets.gradient_flow import GradientFlowExplorer
     from course.widgets.verification import SLIDER_RANGES, VerificationExplorer
@@ -79,12 +77,10 @@ def kernel_latency(repeats: int = 120) -> dict:
         verification.update(**{name: rng.uniform(low, high)})
 
     flow = GradientFlowExplorer(nb3["analyze_gradient_flow"])
-    flow._draw = lambda: None  # as in the notebook without ipympl: the PNG below is the render
 
     def move_flow(_i):
         flow.update(depth=rng.randint(2, 10), activation=rng.choice(["sigmoid", "relu", "tanh"]),
                     scale=rng.uniform(0.5, 2.0), seed=rng.randint(0, 20))
-        flow.png()
 
     results = {}
     for name, move in (("verification", move_verification), ("gradient_flow", move_flow)):

@@ -80,8 +80,59 @@ def _stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def press_keys_and_capture(page, area, handle, screenshot: Path, presses: int = 3) -> tuple[bytes, bytes]:
-    """Screenshot ``area``, press → ``presses`` times on slider ``handle``, screenshot again.
+class ConsoleLog:
+    """Browser console errors, uncaught page errors and failed requests (HTTP >= 400) of
+    ``page`` that come from the server at ``base_url``; ``errors`` lists them as text.
+
+    Requests to other hosts are left out: the tests run without a network, and the
+    one such request (Voila's template links Font Awesome from a CDN, while its own
+    bundle already carries the icons) fails in any offline classroom without effect.
+    """
+
+    def __init__(self, page, base_url: str):
+        self.errors: list[str] = []
+        origin = "/".join(base_url.split("/")[:3])
+
+        def on_console(message) -> None:
+            where = (message.location or {}).get("url", "")
+            if message.type == "error" and (not where.startswith("http") or where.startswith(origin)):
+                self.errors.append(f"console: {message.text[:300]} ({where[:120]})")
+
+        def on_response(response) -> None:
+            if response.status >= 400 and response.url.startswith(origin):
+                self.errors.append(f"HTTP {response.status}: {response.url[:160]}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {str(error)[:300]}"))
+        page.on("response", on_response)
+
+
+# An explorer's picture: the SVG inside an ipywidgets HTML output.
+PICTURE = ".widget-html-content svg[role=img]"
+
+
+def explorer_pictures(page, expected: int, timeout: float = 60_000) -> list:
+    """Wait until ``expected`` explorer pictures are drawn with a non-zero size; return
+    their locators (in page order)."""
+    page.wait_for_function(
+        """([selector, expected]) => {
+             const drawn = [...document.querySelectorAll(selector)].filter(svg => {
+               const box = svg.getBoundingClientRect();
+               return box.width > 100 && box.height > 100 && svg.querySelectorAll('text').length > 3;
+             });
+             return drawn.length >= expected;
+           }""", arg=[PICTURE, expected], timeout=timeout)
+    pictures = page.locator(PICTURE)
+    assert pictures.count() == expected, f"{pictures.count()} pictures, {expected} expected"
+    for index in range(expected):
+        box = pictures.nth(index).bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 100, f"picture {index} drawn at {box}"
+    return [pictures.nth(index) for index in range(expected)]
+
+
+def press_keys_and_capture(page, area, handle, screenshot: Path, presses: int = 3,
+                           key: str = "ArrowRight") -> tuple[bytes, bytes]:
+    """Screenshot ``area``, press ``key`` ``presses`` times on slider ``handle``, screenshot again.
 
     Returns (before, after) PNG bytes; the second is also saved to ``screenshot``.
     """
@@ -89,7 +140,7 @@ def press_keys_and_capture(page, area, handle, screenshot: Path, presses: int = 
     before = area.screenshot()
     handle.focus()
     for _ in range(presses):
-        page.keyboard.press("ArrowRight")
+        page.keyboard.press(key)
     page.wait_for_timeout(2000)
     return before, area.screenshot(path=str(screenshot))
 
@@ -145,13 +196,14 @@ def jupyterlab(root: Path, workdir: Path):
 
 @contextmanager
 def voila(notebook: Path, workdir: Path, root: Path):
-    """Serve ``notebook`` with Voila; yields the page URL."""
+    """Serve ``notebook`` with Voila from ``root`` (as `make present` does, so Voila reads
+    the course's ``voila.json``); yields the page URL."""
     port = free_port()
     log = workdir / "voila.log"
-    command = [str(Path(sys.executable).parent / "voila"), str(notebook), "--no-browser",
-               f"--port={port}", "--Voila.ip=127.0.0.1", "--theme=light"]
+    command = [str(Path(sys.executable).parent / "voila"), str(notebook.relative_to(root)), "--no-browser",
+               f"--port={port}", "--Voila.ip=127.0.0.1"]
     with open(log, "w") as handle:
-        process = subprocess.Popen(command, cwd=notebook.parent, env=_environment(root),
+        process = subprocess.Popen(command, cwd=root, env=_environment(root),
                                    stdout=handle, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/"
     try:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ASSIGNMENT, ROOT
-from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, finished_course, jupyterlab, press_keys_and_capture
+from tests.browser.servers import (CHROMIUM, CHROMIUM_ARGS, ConsoleLog, explorer_pictures, finished_course,
+                                   jupyterlab, press_keys_and_capture)
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -66,31 +67,37 @@ def open_and_run(page, url: str, token: str, notebook: str) -> None:
     page.wait_for_timeout(1500)  # widget views render after the last reply
 
 
-def _slider_output_changes(page, name: str) -> None:
-    """Press → on the first slider; the slider's readout and the widget output must change."""
-    area = page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-slider")).first
-    readout = area.locator(".widget-slider .widget-readout").first
-    before_text = readout.inner_text()
-    before, after = press_keys_and_capture(page, area, area.locator(".widget-slider .noUi-handle").first,
-                                           ARTIFACTS / f"{name}-after-slider.png")
-    assert readout.inner_text() != before_text, "slider readout did not move"
-    assert after != before, "the output did not change when the slider moved"
+# The key that moves each notebook's first slider from where its explorer opens
+# (notebook 3's first slider, depth, opens at its maximum).
+FIRST_SLIDER_KEY = {"01_paper_calculation": "ArrowRight", "02_code_verification": "ArrowRight",
+                    "03_gradient_flow": "ArrowLeft"}
 
 
 @pytest.mark.parametrize("notebook", ["01_paper_calculation.ipynb", "02_code_verification.ipynb",
                                       "03_gradient_flow.ipynb"])
 def test_notebook_runs_renders_and_responds(lab, browser, notebook):
+    """Run All as a student who finished: no stderr, math typeset, the explorer's picture
+    drawn with a size, and its pixels change when the first slider moves."""
     url, token, _root = lab
+    name = Path(notebook).stem
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    console = ConsoleLog(page, url)
     try:
         open_and_run(page, url, token, notebook)
-        name = Path(notebook).stem
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         assert errors.count() == 0, errors.first.inner_text()[:2000]
         assert page.locator("mjx-container").count() > 0, "no rendered math"
-        assert page.locator(".widget-slider").count() > 0, "no slider drawn"
-        _slider_output_changes(page, name)
+        (picture,) = explorer_pictures(page, expected=1)
+        area = page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-slider")).first
+        readout = area.locator(".widget-slider .widget-readout").first
+        before_text = readout.inner_text()
+        before, after = press_keys_and_capture(page, picture, area.locator(".widget-slider .noUi-handle").first,
+                                               ARTIFACTS / f"{name}-after-slider.png", key=FIRST_SLIDER_KEY[name])
+        assert readout.inner_text() != before_text, "slider readout did not move"
+        assert after != before, "the picture did not change when the slider moved"
+        page.screenshot(path=str(ARTIFACTS / f"{name}-explorer.png"))
+        assert console.errors == [], "\n".join(console.errors)
     finally:
         page.close()
 

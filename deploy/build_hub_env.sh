@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Build (or reuse) the environment that JupyterHub and every user's server run: `make hub-env`.
+#
+# It must be readable by every account the hub spawns, so it is made from the system
+# Python (not a Python under /root) in a world-readable folder.  It holds:
+#   - the pinned requirements (requirements.txt + requirements.lock), jupyterhub included;
+#   - the course package, installed as a copy (not editable: users cannot read the checkout);
+#   - configurable-http-proxy from npm, in node/;
+#   - the per-role Jupyter configuration from deploy/jupyter/ in etc/backprop-by-hand/.
+# Each part is rebuilt only when its inputs change (a content hash per part), so CI
+# builds the environment once per machine and a fresh clone reuses it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+HUB_ENV=${HUB_ENV:-/opt/backprop-by-hand/hub-env}
+HUB_PYTHON=${HUB_PYTHON:-/usr/bin/python3}
+CHP_VERSION=5.3.0
+# Lock pins whose releases need a newer Python than Debian 12's 3.11.2 (soupsieve 3.0.2+
+# requires 3.11.5): left to pip, within what requirements.txt's packages accept.
+UNPINNED_FOR_SYSTEM_PYTHON="soupsieve"
+umask 022
+
+content_key() {  # sha256 of the listed files' names and contents
+  for file in "$@"; do printf '%s\n' "$file"; cat "$file"; done | sha256sum | cut -c1-16
+}
+up_to_date() {  # up_to_date NAME KEY: the part NAME was built from inputs with this KEY
+  [[ -f "$HUB_ENV/.built-$1" && "$(cat "$HUB_ENV/.built-$1")" == "$2" ]]
+}
+
+mkdir -p "$(dirname "$HUB_ENV")"
+chmod a+rx "$(dirname "$HUB_ENV")"
+exec 9>"$HUB_ENV.lock"
+flock 9  # two builds at once would interleave pip runs
+
+requirements_key=$(content_key requirements.txt requirements.lock <(echo "$CHP_VERSION $HUB_PYTHON"))
+if ! up_to_date requirements "$requirements_key"; then
+  echo "hub-env: installing the pinned requirements into $HUB_ENV"
+  [[ -x "$HUB_ENV/bin/python" ]] || "$HUB_PYTHON" -m venv "$HUB_ENV"
+  constraints=$(mktemp)
+  grep -v -i -E "^($(tr ' ' '|' <<<"$UNPINNED_FOR_SYSTEM_PYTHON"))==" requirements.lock >"$constraints"
+  "$HUB_ENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -r requirements.txt -c "$constraints"
+  rm -f "$constraints"
+  "$HUB_ENV/bin/jupyter" server extension enable --sys-prefix --py nbgrader >/dev/null 2>&1
+  npm install --silent --no-audit --no-fund --prefix "$HUB_ENV/node" \
+    "configurable-http-proxy@$CHP_VERSION" >/dev/null
+  echo "$requirements_key" >"$HUB_ENV/.built-requirements"
+fi
+
+mapfile -t course_files < <(find course pyproject.toml -type f -not -path '*/__pycache__/*' | sort)
+course_key=$(content_key "${course_files[@]}")
+if ! up_to_date course "$course_key"; then
+  echo "hub-env: installing the course package into $HUB_ENV"
+  # Built from a copy, so the checkout gets no build/ or egg-info folders.
+  build=$(mktemp -d)
+  trap 'rm -rf "$build"' EXIT
+  cp -r course pyproject.toml "$build/"
+  "$HUB_ENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+    --no-build-isolation --force-reinstall "$build"
+  echo "$course_key" >"$HUB_ENV/.built-course"
+fi
+
+# The role configuration is small: copied every time.
+rm -rf "$HUB_ENV/etc/backprop-by-hand"
+mkdir -p "$HUB_ENV/etc"
+cp -r deploy/jupyter "$HUB_ENV/etc/backprop-by-hand"
+chmod -R a+rX "$HUB_ENV/etc/backprop-by-hand"
+# `make autograde VENV=$HUB_ENV` (an instructor's terminal on the hub) must find the
+# environment installed, not try to install into it: its stamp is newer than any checkout.
+touch "$HUB_ENV/.installed"
+echo "hub-env: ready in $HUB_ENV ($("$HUB_ENV/bin/jupyterhub" --version | tail -1) + configurable-http-proxy $CHP_VERSION)"

@@ -1,0 +1,363 @@
+"""The course on a real JupyterHub: real accounts, each server spawned as its user, HTTP only.
+
+One scenario runs once (module fixture ``scenario``), then the tests assert on what it
+recorded.  Every action is an HTTP request of a logged-in user (the hub's login form,
+the user's own server, nbgrader's handlers, a terminal of that server over its websocket):
+
+instructor: formgrader *assign* and *release* → students (full, partly wrong, blank):
+fetch, answer, submit → instructor: *collect*, ``make autograde`` in a terminal (into
+the PostgreSQL gradebook), *generate* and *release feedback* → students fetch their
+feedback → instructor: ``make export``.  Then the probes: what a student may list and
+read, what the account outside the course sees, who formgrader answers; then 30 more
+students submit at the same moment and the instructor collects them all.  Finally the
+hub is stopped and the accounts removed, and the scenario records what is left running.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pwd
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ASSIGNMENT, ROOT, SOURCE_DIR, hidden_test_lines
+from course.instructor.nbgrader_cli import StudentScore, format_table, grade_table
+from course.instructor.synthetic import (
+    SLIPS, autograded_points, blank_submission, full_submission, partly_wrong_submission,
+)
+from deploy.localhub import DEFAULT_HUB_ENV, LocalHub, local_hub, processes_of
+from tests.hub.client import HubUser, ShellResult
+
+pytestmark = [pytest.mark.hub, pytest.mark.skipif(os.geteuid() != 0, reason="creates Unix accounts: needs root")]
+
+KINDS = ("full", "partly_wrong", "blank")   # one student of each
+BURST = 30                                  # students who submit at the same moment
+AUTOGRADE_JOBS = 1
+NOTEBOOKS = sorted(path.stem for path in SOURCE_DIR.glob("*.ipynb"))
+
+
+@dataclass
+class Scenario:
+    """What happened, recorded for the tests below."""
+
+    hub: LocalHub
+    db_url: str
+    kinds: dict[str, str]                       # student name -> kind of submission
+    released: dict                              # formgrader's answers to assign / release
+    fetched: dict[str, list[dict]] = field(default_factory=dict)
+    submitted: dict[str, dict] = field(default_factory=dict)
+    collect: dict = field(default_factory=dict)
+    autograde: ShellResult | None = None
+    feedback: dict = field(default_factory=dict)
+    feedback_pages: dict[str, dict[str, str]] = field(default_factory=dict)   # student -> notebook -> HTML
+    export_csv: str = ""
+    probes: dict[str, ShellResult] = field(default_factory=dict)
+    http_status: dict[str, int] = field(default_factory=dict)
+    outsider_courses: dict = field(default_factory=dict)
+    outsider_list: dict = field(default_factory=dict)
+    outsider_home: list[str] = field(default_factory=list)
+    burst_status: dict[str, int] = field(default_factory=dict)
+    burst_collected: dict[str, str] = field(default_factory=dict)   # student -> their who.txt as collected
+    burst_inbound: list[str] = field(default_factory=list)
+    left_running: list[int] = field(default_factory=list)
+    hub_alive: bool = True
+    proxy_alive: bool = True
+    accounts_left: list[str] = field(default_factory=list)
+    homes_left: list[str] = field(default_factory=list)
+    grades: dict[str, StudentScore] = field(default_factory=dict)   # read from the gradebook database
+    course_files: list[str] = field(default_factory=list)            # the instructor's course root, at the end
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _answer(kind: str, fetched: dict, notebook: str) -> dict:
+    """The fetched notebook answered as a student of ``kind`` (see course.instructor.synthetic)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        release = Path(scratch) / f"{notebook}.ipynb"
+        release.write_text(json.dumps(fetched))
+        source = SOURCE_DIR / f"{notebook}.ipynb"
+        answered = {"full": lambda: full_submission(source, release),
+                    "partly_wrong": lambda: partly_wrong_submission(source, release),
+                    "blank": lambda: blank_submission(release)}[kind]()
+    return json.loads(nbformat.writes(answered))
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _student_work(user: HubUser, kind: str, course: str, scenario: Scenario) -> None:
+    listed = user.json("GET", f"assignments?course_id={course}")
+    scenario.fetched[user.account.name] = listed["value"]
+    user.json("POST", "assignments/fetch", data={"course_id": course, "assignment_id": ASSIGNMENT})
+    folder = f"{course}/{ASSIGNMENT}"
+    for notebook in NOTEBOOKS:
+        path = f"{folder}/{notebook}.ipynb"
+        user.write_notebook(path, _answer(kind, user.read_notebook(path), notebook))
+    scenario.submitted[user.account.name] = user.json(
+        "POST", "assignments/submit", data={"course_id": course, "assignment_id": ASSIGNMENT})
+
+
+def _fetch_feedback(user: HubUser, course: str, scenario: Scenario) -> None:
+    user.json("POST", "assignments/fetch_feedback", data={"course_id": course, "assignment_id": ASSIGNMENT})
+    folder = f"{course}/{ASSIGNMENT}/feedback"
+    pages = {}
+    for stamp in user.listing(folder):
+        for name in user.listing(f"{folder}/{stamp}"):
+            if name.endswith(".html"):
+                pages[name[:-len(".html")]] = user.read_text(f"{folder}/{stamp}/{name}")
+    scenario.feedback_pages[user.account.name] = pages
+
+
+def _burst(hub: LocalHub, course: str, scenario: Scenario) -> None:
+    """``BURST`` students log in, get a token, and submit through the exchange at once."""
+    crowd = hub.students[len(KINDS):]
+
+    def token(account):
+        user = HubUser(hub.url, account)
+        assert user.login().status_code == 302, f"login of {account.name} refused"
+        return user.token()
+
+    with ThreadPoolExecutor(6) as pool:
+        tokens = list(pool.map(token, crowd))
+    job = {"api_url": f"{hub.url}/hub/api", "course_id": course, "assignment": ASSIGNMENT,
+           "env": hub.user_env(),
+           "students": [{"name": a.name, "uid": a.uid, "gid": a.gid, "home": str(a.home), "token": t}
+                        for a, t in zip(crowd, tokens)]}
+    result = subprocess.run([str(hub.hub_env / "bin" / "python"), str(Path(__file__).with_name("burst.py"))],
+                            input=json.dumps(job), capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    scenario.burst_status = json.loads(result.stdout.splitlines()[-1])
+    inbound = hub.exchange / course / "inbound"
+    scenario.burst_inbound = sorted(p.name.split("+")[0] for p in inbound.iterdir())
+
+
+@pytest.fixture(scope="module")
+def gradebook_url(postgres_server) -> str:
+    """A fresh PostgreSQL database on the session's test server (tests/postgres.py)."""
+    url = postgres_server.create_database("hub_gradebook")
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def scenario(gradebook_url) -> Scenario:
+    clock = time.perf_counter()
+    seconds = {}
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[step] = round(now - clock, 1)
+        clock = now
+
+    with local_hub(students=len(KINDS) + BURST, others=1, hub_env=DEFAULT_HUB_ENV,
+                   gradebook_url=gradebook_url) as hub:
+        course = hub.course_id
+        students = hub.students[:len(KINDS)]
+        outsider = hub.others[0]
+        instructor = HubUser(hub.url, hub.instructor)
+        pupils = [HubUser(hub.url, account) for account in students]
+        stranger = HubUser(hub.url, outsider)
+        everyone = [instructor, *pupils, stranger]
+        lap("hub and accounts")
+
+        for user in everyone:
+            assert user.login().status_code == 302, f"login of {user.account.name} refused"
+        with ThreadPoolExecutor(len(everyone)) as pool:
+            list(pool.map(HubUser.start_server, everyone))
+        lap("log in and spawn 5 servers")
+
+        released = {step: instructor.json("POST", f"formgrader/api/assignment/{ASSIGNMENT}/{step}")
+                    for step in ("assign", "release")}
+        record = Scenario(hub=hub, db_url=gradebook_url, released=released,
+                          kinds={user.account.name: kind for user, kind in zip(pupils, KINDS)})
+        lap("release")
+
+        with ThreadPoolExecutor(len(pupils)) as pool:
+            list(pool.map(lambda pair: _student_work(pair[0], pair[1], course, record), zip(pupils, KINDS)))
+        lap("students fetch, answer, submit")
+
+        record.collect = instructor.json("POST", f"formgrader/api/assignment/{ASSIGNMENT}/collect")
+        record.autograde = instructor.shell(f"cd ~/{course} && make autograde JOBS={AUTOGRADE_JOBS}")
+        lap(f"collect and autograde (JOBS={AUTOGRADE_JOBS})")
+
+        record.feedback = {step: instructor.json("POST", f"formgrader/api/assignment/{ASSIGNMENT}/{step}")
+                           for step in ("generate_feedback", "release_feedback")}
+        with ThreadPoolExecutor(len(pupils)) as pool:
+            list(pool.map(lambda user: _fetch_feedback(user, course, record), pupils))
+        export = instructor.shell(f"cd ~/{course} && make export")
+        assert export.status == 0, export.output
+        record.export_csv = instructor.read_text("grades.csv")
+        lap("feedback and export")
+
+        # What a student can reach beyond their own files.
+        first, second = students[0], students[1]
+        course_exchange = hub.exchange / course
+        probes = {
+            "list inbound": f"ls {course_exchange}/inbound",
+            "list exchange feedback": f"ls {course_exchange}/feedback",
+            "guess a submission": f"cat {course_exchange}/inbound/{first.name}+{ASSIGNMENT}+*/{NOTEBOOKS[0]}.ipynb",
+            "list another home": f"ls {first.home}",
+            "read another's feedback": f"cat {first.home}/{course}/{ASSIGNMENT}/feedback/*/{NOTEBOOKS[0]}.html",
+            "read another's answers": f"cat {first.home}/{course}/{ASSIGNMENT}/{NOTEBOOKS[0]}.ipynb",
+            "own home": "ls ~",
+        }
+        record.probes = {name: pupils[1].shell(command) for name, command in probes.items()}
+        record.http_status = {
+            "student -> another student's files": pupils[1].server(
+                "GET", f"api/contents/{course}/{ASSIGNMENT}", user=first.name, follow=True).status_code,
+            "instructor -> formgrader api": instructor.server("GET", "formgrader/api/assignments").status_code,
+            "student -> own formgrader api": pupils[1].server("GET", "formgrader/api/assignments").status_code,
+            "student -> instructor's formgrader": pupils[1].server(
+                "GET", "formgrader/api/assignments", user=hub.instructor.name, follow=True).status_code,
+            "student -> own formgrader page": pupils[1].server("GET", "formgrader").status_code,
+        }
+        assert second.name == pupils[1].account.name
+        record.outsider_courses = stranger.json("GET", "courses")
+        record.outsider_list = stranger.json("GET", f"assignments?course_id={course}")
+        stranger.json("POST", "assignments/fetch", data={"course_id": course, "assignment_id": ASSIGNMENT})
+        record.outsider_home = stranger.listing("")
+        lap("probes")
+
+        _burst(hub, course, record)
+        lap(f"{BURST} students submit at once")
+        record.collect = instructor.json("POST", f"formgrader/api/assignment/{ASSIGNMENT}/collect")
+        for account in hub.students[len(KINDS):]:
+            try:
+                record.burst_collected[account.name] = instructor.read_text(
+                    f"submitted/{account.name}/{ASSIGNMENT}/who.txt")
+            except RuntimeError:
+                record.burst_collected[account.name] = ""
+        lap("collect the burst")
+
+        record.grades = {row.student: row for row in grade_table(gradebook_url, ASSIGNMENT)}
+        record.course_files = sorted(path.name for path in hub.course_root.iterdir())
+        uids = {account.uid for account in hub.accounts}
+        artifacts = ROOT / "artifacts" / "hub"
+        artifacts.mkdir(parents=True, exist_ok=True)
+        (artifacts / "jupyterhub.log").write_text(hub.log.read_text())  # the state folder goes with the hub
+        proxy_pid = hub.proxy_pid()
+    lap("stop hub, remove accounts")
+
+    record.left_running = processes_of(uids)
+    record.hub_alive = hub.process.poll() is None
+    record.proxy_alive = _alive(proxy_pid)
+    names = {account.name for account in hub.accounts}
+    record.accounts_left = sorted(entry.pw_name for entry in pwd.getpwall() if entry.pw_name in names)
+    record.homes_left = sorted(str(a.home) for a in hub.accounts if a.home.exists())
+    record.seconds = {**seconds, "total": round(sum(seconds.values()), 1)}
+    (artifacts / "timings.json").write_text(json.dumps(record.seconds, indent=1))
+    (artifacts / "grades.txt").write_text(format_table(list(record.grades.values())) + "\n")
+    return record
+
+
+# --- expectations, from the source notebooks' points and the synthetic slips -------------------
+def expected_code_scores(kind: str) -> dict[str, float]:
+    scores = {}
+    for path in sorted(SOURCE_DIR.glob("*.ipynb")):
+        points = autograded_points(path)
+        lost = {"full": 0.0, "blank": sum(points.values()),
+                "partly_wrong": sum(points[test] for slip in SLIPS.get(path.stem, ()) for test in slip.costs)}[kind]
+        scores[path.stem] = sum(points.values()) - lost
+    return scores
+
+
+# --- the tests -----------------------------------------------------------------------------------
+def test_instructor_released_through_formgrader(scenario):
+    assert all(answer["success"] for answer in scenario.released.values()), scenario.released
+    for name, listed in scenario.fetched.items():
+        assert [(a["course_id"], a["assignment_id"], a["status"]) for a in listed] == \
+            [(scenario.hub.course_id, ASSIGNMENT, "released")], name
+
+
+def test_every_student_submitted(scenario):
+    for name, answer in scenario.submitted.items():
+        statuses = {a["status"] for a in answer["value"]}
+        assert answer["success"] and "submitted" in statuses, (name, answer)
+
+
+def test_autograde_ran_in_the_instructors_terminal(scenario):
+    assert scenario.autograde.status == 0, scenario.autograde.output[-3000:]
+
+
+def test_grades_read_from_postgresql_are_the_expected_ones(scenario):
+    assert scenario.db_url.startswith("postgresql+psycopg2://")
+    assert "gradebook.db" not in scenario.course_files, "grading went to a SQLite file, not PostgreSQL"
+    assert sorted(scenario.grades) == sorted(scenario.kinds)
+    for name, kind in scenario.kinds.items():
+        assert scenario.grades[name].code_scores == pytest.approx(expected_code_scores(kind)), (name, kind)
+
+
+def test_each_student_fetched_their_own_feedback(scenario):
+    hidden = hidden_test_lines(*sorted(SOURCE_DIR.glob("*.ipynb")))
+    assert all(answer["success"] for answer in scenario.feedback.values()), scenario.feedback
+    for name, kind in scenario.kinds.items():
+        pages = scenario.feedback_pages[name]
+        assert sorted(pages) == NOTEBOOKS, name
+        for notebook, page in pages.items():
+            expected = scenario.grades[name].notebook_scores[notebook]
+            assert f"Score: {expected:g}" in page or f"{expected:g} / " in page, (name, notebook)
+            assert not any(line in page for line in hidden), f"{name}/{notebook} shows a hidden test"
+
+
+def test_export_has_every_graded_student(scenario):
+    rows = list(csv.DictReader(io.StringIO(scenario.export_csv)))
+    graded = {row["student_id"]: float(row["raw_score"]) for row in rows if row["assignment"] == ASSIGNMENT}
+    for name in scenario.kinds:
+        assert graded[name] == pytest.approx(scenario.grades[name].score), name
+
+
+def test_a_student_cannot_list_the_inbound_or_read_another_students_work(scenario):
+    probes = scenario.probes
+    assert probes["own home"].status == 0, probes["own home"].output
+    for name in ("list inbound", "list exchange feedback", "list another home",
+                 "read another's feedback", "read another's answers"):
+        assert probes[name].status != 0 and "Permission denied" in probes[name].output, (name, probes[name])
+    assert probes["guess a submission"].status != 0, probes["guess a submission"]
+    assert scenario.http_status["student -> another student's files"] == 403, scenario.http_status
+
+
+def test_a_user_outside_the_course_sees_no_course(scenario):
+    assert scenario.outsider_courses == {"success": True, "value": []}
+    assert scenario.outsider_list["value"] == []
+    assert scenario.hub.course_id not in scenario.outsider_home
+
+
+def test_formgrader_answers_the_instructor_and_refuses_students(scenario):
+    status = scenario.http_status
+    assert status["instructor -> formgrader api"] == 200
+    assert status["student -> own formgrader api"] == 404
+    assert status["student -> own formgrader page"] == 404
+    assert status["student -> instructor's formgrader"] == 403
+
+
+def test_students_submitting_at_once_lose_nothing(scenario):
+    crowd = sorted(scenario.burst_collected)
+    assert len(crowd) == BURST
+    assert scenario.burst_status == {name: 0 for name in crowd}
+    assert sorted(set(scenario.burst_inbound) - set(scenario.kinds)) == crowd
+    assert scenario.burst_collected == {name: name for name in crowd}
+
+
+def test_everything_stopped_and_every_account_removed(scenario):
+    assert not scenario.hub_alive
+    assert not scenario.proxy_alive
+    assert scenario.left_running == []
+    assert scenario.accounts_left == []
+    assert scenario.homes_left == []
