@@ -122,7 +122,7 @@ class AutodiffWatch:
                 label = self._labels[code] = _label_for_file(code.co_filename, code.co_qualname)
             if label:
                 self._record(label, frame.f_back)
-        elif event == "c_call":
+        elif event == "c_call" and not self.calls:  # the C layer matters only when the Python API was bypassed
             name = getattr(arg, "__name__", "")
             if name.startswith(_C_ENTRY_PREFIXES):
                 owner = getattr(arg, "__module__", None) or type(getattr(arg, "__self__", None)).__module__

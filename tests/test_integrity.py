@@ -258,6 +258,9 @@ TAPE_ALIASES = {
         "import tensorflow as tf\nclass Recorder(tf.GradientTape):\n    pass\n"
         "def derivative(x):\n    v = tf.Variable(x)\n    with Recorder() as t:\n        y = v * v\n"
         "    return float(t.gradient(y, v))", "tf.GradientTape"),
+    "private tape API, bypassing GradientTape's public methods": (
+        "import tensorflow as tf\ndef derivative(x):\n    v = tf.Variable(x)\n    t = tf.GradientTape()\n"
+        "    t._push_tape()\n    y = v * v\n    t._pop_tape()\n    return 2 * x", "TFE_Py_TapeSetNew"),
     "through a helper": (
         "import tensorflow as tf\ndef verify_with_tensorflow(x):\n    v = tf.Variable(x)\n"
         "    with tf.GradientTape() as t:\n        y = v * v\n    return float(t.gradient(y, v))\n"
