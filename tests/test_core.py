@@ -115,7 +115,7 @@ def test_call_student_returns_value_and_records_warnings():
 def test_call_student_keeps_stderr_out_of_the_cell(capsys):
     def noisy():
         print("debug", file=sys.stderr)
-        warnings.warn("careful")
+        warnings.warn("careful", stacklevel=1)
         return 1
 
     assert call_student(noisy, what="noisy()").stderr == "debug\n"

@@ -15,10 +15,10 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, make_course_copy
+from conftest import ASSIGNMENT, copy_generated_course
 from course.cells import grade_id, is_autograder_test
 from course.instructor.autograde import autograde
-from course.instructor.nbgrader_cli import gradebook_url, nbgrader
+from course.instructor.nbgrader_cli import gradebook_url
 from course.instructor.synthetic import autograded_points, full_submission, write_submission
 from course.nbgrader_ext import NOTE_MARKER
 from outside_style_corpus import NOTEBOOKS, Style, apply_style, load_styles
@@ -35,11 +35,11 @@ def _students() -> dict[str, dict[str, Style]]:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(generated_course, tmp_path_factory):
     from nbgrader.api import Gradebook
 
-    root = make_course_copy(tmp_path_factory.mktemp("styles") / "course", notebooks=tuple(NOTEBOOKS.values()))
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    root = copy_generated_course(generated_course, tmp_path_factory.mktemp("styles") / "course",
+                                 notebooks=tuple(NOTEBOOKS.values()))
     full, points = {}, {}
     for notebook in NOTEBOOKS.values():
         source = root / "source" / ASSIGNMENT / f"{notebook}.ipynb"
