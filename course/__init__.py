@@ -7,12 +7,14 @@ list equal to the package's modules):
 - ``course.coerce``       – turning whatever a student produced into float64 arrays;
 - ``course.sandbox``      – calling student code so that its warnings, prints to stderr,
   exits or endless loops cannot spoil a test cell;
+- ``course.autodiff``     – noticing a library's automatic differentiation by what runs
+  while a student's function runs (never by names);
 - ``course.oracles``      – independent reference gradients (TensorFlow, finite differences);
 - ``course.networks``     – the given deep-network initialisation ``init_params``;
 - ``course.checks``       – the graded checks, one module per notebook;
 - ``course.widgets``      – the sliders and plots used in the notebooks and the demo;
 - ``course.cells``        – what role a notebook cell plays for nbgrader (its metadata);
-- ``course.integrity``    – a static scan of student code for attempts to subvert grading;
+- ``course.integrity``    – judging student code by what it could change in grading;
 - ``course.nbgrader_ext`` – the course's nbgrader preprocessors (integrity, output size);
 - ``course.submissions``  – defences against broken submissions inside nbgrader's autograde;
 - ``course.values``       – notebook 1's given values, per student when the course turns it on;

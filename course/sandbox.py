@@ -19,7 +19,6 @@ import os
 import signal
 import sys
 import threading
-import types
 import warnings
 from typing import Any, Callable
 

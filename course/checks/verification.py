@@ -24,7 +24,7 @@ oracle's forward values, so a wrong ``forward_pass`` costs only the forward test
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
