@@ -12,4 +12,12 @@ Nothing here is a solution to an exercise.  The package holds:
 - ``course.widgets``   – the sliders and plots used in the notebooks and the demo.
 """
 
+import os as _os
+
 __version__ = "1.0.0"
+
+# TensorFlow reads these when it is first imported.  Every notebook imports ``course``
+# before TensorFlow, so its start-up log lines never reach a cell's output (where
+# nbgrader would zero a test cell for the stderr), however the server was started.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+_os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
