@@ -20,6 +20,10 @@ list equal to the package's modules):
 - ``course.values``       – notebook 1's given values, per student when the course turns it on;
 - ``course.values_display`` – notebook 1's tables of given values and hints;
 - ``course.values_grading`` – the nbgrader preprocessors that grade with the student's own values;
+- ``course.grading_kernel`` – nbgrader's execution step with sandboxed, pre-warmed grading kernels;
+- ``course.grading_sandbox`` – what a grading kernel may see, and the bubblewrap command that shows it;
+- ``course.kernel_launcher`` – starts an IPython kernel inside the grading sandbox;
+- ``course.kernel_zygote``   – the fork server that keeps warm grading kernels with the heavy modules imported;
 - ``course.instructor``   – instructor tooling: nbgrader steps, staging, parallel
   autograde, synthetic students (never runs in a student's kernel).
 """

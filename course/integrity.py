@@ -215,8 +215,10 @@ def _bindings(tree: ast.Module) -> list[tuple[str, str, int]]:
 
 # --- what the grader uses -----------------------------------------------------------
 
-# Parts of the package that never run in the grading kernel, or never during a test.
-_NOT_IN_THE_KERNEL = ("instructor", "widgets", "nbgrader_ext.py", "integrity.py")
+# Parts of the package that never run in the grading kernel, never during a test, or only
+# before any student code (the sandbox's launcher reads sys.argv when the kernel starts).
+_NOT_IN_THE_KERNEL = ("instructor", "widgets", "nbgrader_ext.py", "integrity.py", "submissions.py",
+                      "grading_kernel.py", "grading_sandbox.py", "kernel_launcher.py", "kernel_zygote.py")
 
 
 @functools.lru_cache(maxsize=1)
