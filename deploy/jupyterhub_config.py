@@ -61,16 +61,9 @@ c.JupyterHub.load_groups = {
     STUDENTS_GROUP: {"users": instructors + students},
     GRADERS_GROUP: {"users": instructors},
 }
-c.JupyterHub.load_roles = [
-    # A server's token acts for its owner.  Besides the defaults (activity reports, access
-    # to the server itself) it may read its owner's name and groups: that is how nbgrader
-    # learns which courses the owner takes, and nothing more.
-    {
-        "name": "server",
-        "scopes": ["users:activity!user", "access:servers!server",
-                   "read:users:name!user", "read:users:groups!user"],
-    },
-]
+# nbgrader's JupyterHubAuthPlugin reads the user's groups with the server's own token.
+# The hub's default `server` role is enough (every token may read its owner's name and
+# groups); nbgrader's demos widen it to `inherit`, which this course does not need.
 
 # --- each user's server ---------------------------------------------------------------------
 if "spawner_class" not in c.JupyterHub:

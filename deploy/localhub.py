@@ -298,19 +298,26 @@ def local_hub(*, students: int = 3, others: int = 1, port: int | None = None,
                        extra_env={"NBGRADER_DB_URL": gradebook_url} if gradebook_url else {})
 
 
+def _stop_on_signal(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Start a local JupyterHub for the course with demo accounts.")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--students", type=int, default=3)
     parser.add_argument("--hub-env", type=Path, default=DEFAULT_HUB_ENV)
     args = parser.parse_args()
+    # Ctrl-C, `kill` and a closed terminal all clean up (a background job ignores SIGINT by default).
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop_on_signal)
     with local_hub(students=args.students, port=args.port, hub_env=args.hub_env) as hub:
         release_as_instructor(hub)
         print(f"\nJupyterHub for {hub.course_id} at {hub.url}/ (loopback only)\n")
-        print(f"  {'role':<11} {'user':<22} password")
+        print(f"  {'role':<14} {'user':<22} password")
         for role, account in [("instructor", hub.instructor), *(("student", s) for s in hub.students),
                               *(("not in course", o) for o in hub.others)]:
-            print(f"  {role:<11} {account.name:<22} {account.password}")
+            print(f"  {role:<14} {account.name:<22} {account.password}")
         print(f"\nThe instructor's course is {hub.course_root} (formgrader: Nbgrader > Formgrader, or "
               f"{hub.url}/user/{hub.instructor.name}/formgrader in its own tab); {ASSIGNMENT} is released,\n"
               "students fetch it from the Assignments tab.  Hub log: "

@@ -11,7 +11,7 @@ nbgrader is imported once, then one child is forked per student; each drops to t
 student's uid and gid, waits at a common barrier, fetches the assignment, writes
 ``who.txt`` (its own name) beside the notebooks and submits, exactly as the student's
 server does through nbgrader's exchange and ``JupyterHubAuthPlugin``.  Prints
-``{"name": exit status}`` as JSON.
+``{"status": {"name": exit status}, "seconds": from the barrier to the last exit}`` as JSON.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 # Imported before forking: the children only run code, they load nothing new.
@@ -70,12 +71,13 @@ def main() -> None:
                 os._exit(status)
         children[pid] = student["name"]
     os.close(read_end)
+    start = time.perf_counter()
     os.close(write_end)
     results = {}
     for pid, name in children.items():
         _, status = os.waitpid(pid, 0)
         results[name] = os.waitstatus_to_exitcode(status)
-    print(json.dumps(results))
+    print(json.dumps({"status": results, "seconds": round(time.perf_counter() - start, 2)}))
 
 
 if __name__ == "__main__":

@@ -49,14 +49,17 @@ class HubUser:
         headers = {"X-XSRFToken": self._xsrf("/hub/")}
         return self.http.request(method, f"{self.hub_url}/hub/api{path}", headers=headers, **kwargs)
 
-    def start_server(self, timeout: float = 150) -> None:
-        """Ask the hub for this user's server, wait until it is ready, then open it once.
-
-        Opening it runs the OAuth redirects that give this session the server's cookie.
-        """
+    def request_server(self) -> None:
+        """Ask the hub to start this user's server (returns while it is still starting)."""
         response = self.hub_api("POST", f"/users/{self.account.name}/server")
         if response.status_code not in (201, 202, 400):  # 400: already running
             raise RuntimeError(f"spawn of {self.account.name}: {response.status_code} {response.text}")
+
+    def open_server(self, timeout: float = 150) -> None:
+        """Wait until this user's server is ready, then open it once, as a browser would.
+
+        Opening it runs the OAuth redirects that give this session the server's cookie.
+        """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             model = self.hub_api("GET", f"/users/{self.account.name}").json()
