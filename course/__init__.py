@@ -12,6 +12,7 @@ list equal to the package's modules):
 - ``course.checks``       – the graded checks, one module per notebook;
 - ``course.widgets``      – the sliders and plots used in the notebooks and the demo;
 - ``course.cells``        – what role a notebook cell plays for nbgrader (its metadata);
+- ``course.kernel_env``   – the environment every kernel of the course starts with;
 - ``course.integrity``    – a static scan of student code for attempts to subvert grading;
 - ``course.nbgrader_ext`` – the course's nbgrader preprocessors (integrity, output size);
 - ``course.submissions``  – defences against broken submissions inside nbgrader's autograde;

@@ -21,8 +21,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("MPLBACKEND", "agg")
+from course.kernel_env import GRADING, set_defaults
+
+# Before any test imports TensorFlow or starts a kernel: kernels inherit it.
+set_defaults(GRADING)
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "ex01_backprop"

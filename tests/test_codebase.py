@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,30 @@ def test_spell_check_reports_a_misspelling(tmp_path):
     (tmp_path / "note.md").write_text("The gradeint is recieved from the next layer.\n")
     found = _misspellings(tmp_path / "note.md")
     assert "recieved" in found and "received" in found
+
+
+def _tensorflow_settings(text: str) -> dict[str, str]:
+    """``TF_*`` variables a Makefile, a Python mapping or a notebook cell sets, by name."""
+    found = re.findall(r'^export (TF_\w+) := (\S+)$', text, re.M)
+    found += re.findall(r'"(TF_\w+)":\s*"([^"]*)"', text)
+    found += re.findall(r'os\.environ\.setdefault\("(TF_\w+)",\s*"([^"]*)"\)', text)
+    return dict(found)
+
+
+@pytest.mark.parametrize("where", ["Makefile", "deploy/jupyterhub_config.py", "deploy/localhub.py",
+                                   *(str(p.relative_to(ROOT)) for p in source_notebooks())])
+def test_every_kernel_gets_the_same_tensorflow_settings(where):
+    """Places that cannot import course/kernel_env.py repeat its QUIET_TENSORFLOW exactly."""
+    from course.kernel_env import QUIET_TENSORFLOW
+
+    path = ROOT / where
+    text = path.read_text() if path.suffix != ".ipynb" else "\n".join(
+        cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
+    found = _tensorflow_settings(text)
+    assert "TF_CPP_MIN_LOG_LEVEL" in found, f"{where} does not silence TensorFlow"
+    assert {k: QUIET_TENSORFLOW.get(k) for k in found} == found
+    if path.suffix != ".ipynb":  # a notebook may set only the log level; servers get everything
+        assert found == dict(QUIET_TENSORFLOW)
 
 
 def _packages() -> list[str]:
@@ -119,3 +144,10 @@ def test_guard_fails_an_unmarked_test_before_the_process_starts(request):
         conftest._current_item[0] = request.node
     with pytest.raises(pytest.fail.Exception, match=r"mark it @pytest.mark.server"):  # this test is unmarked too
         subprocess.Popen([sys.executable, "-m", "ipykernel_launcher"])
+
+
+def test_kernel_environment_defaults_keep_what_is_set():
+    from course.kernel_env import GRADING, set_defaults
+
+    env = set_defaults(GRADING, {"TF_CPP_MIN_LOG_LEVEL": "0"})  # a developer reading TensorFlow's logs
+    assert env["TF_CPP_MIN_LOG_LEVEL"] == "0" and env["MPLBACKEND"] == "agg" and env["TF_ENABLE_ONEDNN_OPTS"] == "0"
