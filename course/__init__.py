@@ -3,6 +3,7 @@
 Nothing here is a solution to an exercise.  The package holds (a test keeps this
 list equal to the package's modules):
 
+- ``course.exercise``     – the exercise's constants: given values, names, tolerances, activations;
 - ``course.feedback``     – how a failed check is shown to a student (short, no traceback);
 - ``course.coerce``       – turning whatever a student produced into float64 arrays;
 - ``course.sandbox``      – calling student code so that its warnings, prints to stderr,

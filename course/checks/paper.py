@@ -49,6 +49,7 @@ from typing import Callable, Iterator, Mapping
 
 from ..coerce import as_scalar, close
 from ..feedback import GradingError, fmt, passed
+from ..exercise import PAPER_QUANTITIES
 from ..values import EXERCISE, EXERCISE_HINTS, GivenValues, from_mapping, hint_table
 
 __all__ = [
@@ -62,8 +63,7 @@ __all__ = [
 GIVEN: Mapping[str, float] = EXERCISE.as_dict()
 
 # The public contract of notebook 1, in the order a student computes them.
-QUANTITIES = ("z1", "a1", "z2", "y_pred", "loss",
-              "dL_dy_pred", "dL_dz2", "dL_dW2", "dL_db2", "dL_da1", "dL_dz1", "dL_dW1", "dL_db1")
+QUANTITIES = PAPER_QUANTITIES
 
 RTOL = 5e-3
 ATOL = 5e-5

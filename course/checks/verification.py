@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .. import exercise
 from ..coerce import as_array, as_scalar, close, first_mismatch
 from ..feedback import GradingError, fmt, passed
 from ..oracles import two_layer
@@ -52,10 +53,12 @@ __all__ = [
     "check_gradient",
 ]
 
-RTOL = 1e-3
-ATOL = 1e-6
-GRADIENT_KEYS = two_layer.GRADIENT_KEYS
-EXERCISE_VALUES = {"x": 0.5, "y": 1.0, "W1": 0.8, "b1": 0.2, "W2": 0.6, "b2": 0.1}
+RTOL = exercise.VERIFICATION_RTOL
+ATOL = exercise.VERIFICATION_ATOL
+GRADIENT_KEYS = exercise.GRADIENT_KEYS
+# The notebook imports and prints this copy; the checks read course/exercise.py's
+# read-only mapping, so a notebook that edits the dict cannot move the worked example.
+EXERCISE_VALUES = dict(exercise.EXERCISE_VALUES)
 
 # Captured when the notebook's read-only first cell imports this module, so a notebook
 # that rebinds these names later does not change what the checks compare against.
@@ -249,7 +252,7 @@ def check_sigmoid_extremes(sigmoid: Callable) -> None:
 
 # --- forward pass ----------------------------------------------------------------------
 
-_FORWARD_NAMES = ("z1", "a1", "z2", "y_pred")
+_FORWARD_NAMES = exercise.FORWARD_PASS_OUTPUTS
 
 
 def _forward(forward_pass: Callable, params: dict, i: int) -> list[float]:
@@ -267,7 +270,7 @@ def _forward(forward_pass: Callable, params: dict, i: int) -> list[float]:
 
 def check_forward_basics(forward_pass: Callable) -> None:
     """Visible: on the exercise's values, four finite numbers come back."""
-    params = {k: np.array([v]) for k, v in EXERCISE_VALUES.items()}
+    params = {k: np.array([v]) for k, v in exercise.EXERCISE_VALUES.items()}
     values = _forward(forward_pass, params, 0)
     if not 0.0 < values[3] < 1.0:
         raise GradingError(f"y_pred should be a probability between 0 and 1, but it is {fmt(values[3])}.")
@@ -463,7 +466,7 @@ def check_backward_basics(backward_pass: Callable, key: str) -> None:
     Validate never fails a cell the hidden test gives credit for.  The expected number is
     not printed: at these values it is also an answer of notebook 1.
     """
-    params = {k: np.array([v]) for k, v in EXERCISE_VALUES.items()}
+    params = {k: np.array([v]) for k, v in exercise.EXERCISE_VALUES.items()}
     ref = _worked_example_reference()
     _reject_autodiff(backward_pass)
     result = _call_backward(backward_pass, params, ref, 0)
@@ -485,7 +488,7 @@ def check_backward_basics(backward_pass: Callable, key: str) -> None:
 def _worked_example_reference() -> dict:
     """The tape's values at :data:`EXERCISE_VALUES` (arrays of shape (1,)), computed once."""
     if "worked" not in _WORKED_EXAMPLE:
-        _WORKED_EXAMPLE["worked"] = _tf_reference(**{k: np.array([v]) for k, v in EXERCISE_VALUES.items()})
+        _WORKED_EXAMPLE["worked"] = _tf_reference(**{k: np.array([v]) for k, v in exercise.EXERCISE_VALUES.items()})
     return _WORKED_EXAMPLE["worked"]
 
 

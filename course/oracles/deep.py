@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 
+from ..exercise import ACTIVATIONS
 from ..networks import init_params
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "reference_analyze",
 ]
 
-ACTIVATIONS = ("sigmoid", "relu", "tanh")
 
 _GradientTape = tf.GradientTape
 _constant = tf.constant
