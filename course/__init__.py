@@ -17,6 +17,10 @@ list equal to the package's modules):
 - ``course.integrity``    – a static scan of student code for attempts to subvert grading;
 - ``course.nbgrader_ext`` – the course's nbgrader preprocessors (integrity, output size);
 - ``course.submissions``  – defences against broken submissions inside nbgrader's autograde;
+- ``course.grading_sandbox`` – what a grading kernel may see: the bubblewrap sandbox;
+- ``course.grading_kernel``  – nbgrader's execution step with sandboxed, pre-warmed kernels;
+- ``course.kernel_launcher`` – starts an IPython kernel inside the sandbox;
+- ``course.kernel_zygote``   – the fork server that keeps warm grading kernels;
 - ``course.values``       – notebook 1's given values, per student when the course turns it on;
 - ``course.values_display`` – notebook 1's tables of given values and hints;
 - ``course.values_grading`` – the nbgrader preprocessors that grade with the student's own values;

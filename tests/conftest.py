@@ -161,6 +161,7 @@ PROCESS_MARKERS = {
     "ipykernel_launcher": "server", "jupyter-lab": "server", "jupyter-server": "server", "voila": "server",
     "jupyterhub": "server", "configurable-http-proxy": "server",
     "initdb": "server", "pg_ctl": "server", "postgres": "server",
+    "bwrap": "server", "course.kernel_zygote": "server", "course.kernel_launcher": "server",
 }
 
 
