@@ -6,6 +6,7 @@ list equal to the package's modules):
 - ``course.exercise``     – the exercise's constants: given values, names, tolerances, activations;
 - ``course.feedback``     – how a failed check is shown to a student (short, no traceback);
 - ``course.coerce``       – turning whatever a student produced into float64 arrays;
+- ``course.pristine``     – builtins and numpy as they were before any student code ran;
 - ``course.sandbox``      – calling student code so that its warnings, prints to stderr,
   exits or endless loops cannot spoil a test cell;
 - ``course.oracles``      – independent reference gradients (TensorFlow, finite differences);

@@ -20,14 +20,14 @@ import warnings
 from typing import Any, Callable, Iterable
 
 from .feedback import GradingError
+# As they were before any student cell ran (course/pristine.py says why).
+from .pristine import catch_warnings as _catch_warnings
+from .pristine import simplefilter as _simplefilter
 
 __all__ = ["call_student", "StudentCall", "referenced_names", "any_referenced", "DEFAULT_TIME_LIMIT"]
 
 DEFAULT_TIME_LIMIT = 20.0  # seconds for one call; the nbgrader cell timeout is larger
 
-# Captured before student cells run (see course.coerce for why).
-_catch_warnings = warnings.catch_warnings
-_simplefilter = warnings.simplefilter
 
 
 class _TimeLimit(BaseException):

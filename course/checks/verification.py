@@ -33,6 +33,7 @@ from .. import exercise
 from ..coerce import as_array, as_scalar, close, first_mismatch
 from ..feedback import GradingError, fmt, passed
 from ..oracles import two_layer
+from ..pristine import dict, float, isinstance, len
 from ..sandbox import call_student, referenced_names
 
 __all__ = [
@@ -64,10 +65,6 @@ EXERCISE_VALUES = dict(exercise.EXERCISE_VALUES)
 # that rebinds these names later does not change what the checks compare against.
 _tf_reference = two_layer.tf_reference
 _central_difference = two_layer.central_difference
-_float = float
-_len = len
-_isinstance = isinstance
-_dict = dict
 
 _LATEX = {
     "dy_pred": "dL/dy_pred", "dz2": "dL/dz2", "dW2": "dL/dW2", "db2": "dL/db2",
@@ -156,8 +153,8 @@ def _references(seed: int) -> tuple[dict, dict, dict]:
 
 def _gradient_atol(key: str, params: dict, i: int) -> float:
     """Absolute floor for gradient ``key`` at set ``i`` (float32 rounding of its factors)."""
-    w2 = abs(_float(params["W2"][i]))
-    x = abs(_float(params["x"][i]))
+    w2 = abs(float(params["W2"][i]))
+    x = abs(float(params["x"][i]))
     if key in ("dy_pred", "dz2", "dW2", "db2"):
         return ATOL
     if key in ("da1", "dz1", "db1"):
@@ -166,7 +163,7 @@ def _gradient_atol(key: str, params: dict, i: int) -> float:
 
 
 def _describe_inputs(params: dict, i: int, names=("x", "y", "W1", "b1", "W2", "b2")) -> str:
-    return ", ".join(f"{name}={fmt(_float(params[name][i]))}" for name in names)
+    return ", ".join(f"{name}={fmt(float(params[name][i]))}" for name in names)
 
 
 # --- sigmoid ------------------------------------------------------------------------
@@ -193,17 +190,17 @@ def check_sigmoid_values(sigmoid: Callable, seed: int) -> None:
     zs = np.concatenate([rng.uniform(-6.0, 6.0, 25), rng.uniform(-30.0, 30.0, 15)])
     for z in zs.tolist():
         got, _ = _sigmoid_scalar(sigmoid, z)
-        expected = _float(two_layer.sigmoid_reference(z))
+        expected = float(two_layer.sigmoid_reference(z))
         if not close(got, expected, RTOL, 1e-9):
             hint = ""
-            if close(got, _float(two_layer.sigmoid_reference(-z)), RTOL, 1e-9):
+            if close(got, float(two_layer.sigmoid_reference(-z)), RTOL, 1e-9):
                 hint = " It looks like 1/(1 + exp(z)): the sign inside exp should be minus, exp(-z)."
             elif close(got, np.exp(-z), RTOL, 1e-9) or close(got, np.exp(z), RTOL, 1e-9):
                 hint = " The formula is 1 / (1 + exp(-z)); the '1 +' and the division are missing."
             raise GradingError(
                 f"sigmoid({fmt(z)}) should be {fmt(expected)}, but it is {fmt(got)}.{hint}"
             )
-    passed(f"sigmoid matches the reference on {_len(zs)} random inputs")
+    passed(f"sigmoid matches the reference on {len(zs)} random inputs")
 
 
 def check_sigmoid_extremes(sigmoid: Callable) -> None:
@@ -244,7 +241,7 @@ def check_sigmoid_extremes(sigmoid: Callable) -> None:
     if bad is not None:
         index, g, e = bad
         raise GradingError(
-            f"sigmoid on an array: element {index} (z = {fmt(_float(z[index]))}) should be "
+            f"sigmoid on an array: element {index} (z = {fmt(float(z[index]))}) should be "
             f"{fmt(e)}, but it is {fmt(g)}."
         )
     passed("sigmoid is overflow-safe at |z| = 1000 and works element-wise on arrays")
@@ -256,14 +253,14 @@ _FORWARD_NAMES = exercise.FORWARD_PASS_OUTPUTS
 
 
 def _forward(forward_pass: Callable, params: dict, i: int) -> list[float]:
-    args = [_float(params[k][i]) for k in ("x", "W1", "b1", "W2", "b2")]
+    args = [float(params[k][i]) for k in ("x", "W1", "b1", "W2", "b2")]
     what = f"forward_pass({_describe_inputs(params, i, ('x', 'W1', 'b1', 'W2', 'b2'))})"
     value = call_student(forward_pass, *args, what=what).value
-    if _isinstance(value, (str, bytes, _dict)) or not hasattr(value, "__len__") or _len(value) != 4:
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or len(value) != 4:
         raise GradingError(
             f"forward_pass should return the tuple (z1, a1, z2, y_pred), but it returned "
             f"{type(value).__name__}"
-            + (f" of length {_len(value)}" if hasattr(value, "__len__") else "") + "."
+            + (f" of length {len(value)}" if hasattr(value, "__len__") else "") + "."
         )
     return [as_scalar(v, f"{name} from {what}") for name, v in zip(_FORWARD_NAMES, value)]
 
@@ -278,7 +275,7 @@ def check_forward_basics(forward_pass: Callable) -> None:
 
 
 def _forward_hint(name: str, got: float, ref: dict, i: int) -> str:
-    z1, a1, z2 = (_float(ref[k][i]) for k in ("z1", "a1", "z2"))
+    z1, a1, z2 = (float(ref[k][i]) for k in ("z1", "a1", "z2"))
     if name == "a1" and close(got, z1, RTOL, ATOL):
         return " a1 equals z1: apply the sigmoid, a1 = sigmoid(z1)."
     if name == "y_pred" and close(got, z2, RTOL, ATOL):
@@ -293,14 +290,14 @@ def _forward_hint(name: str, got: float, ref: dict, i: int) -> str:
 def check_forward_pass(forward_pass: Callable, seed: int) -> None:
     """Hidden: z1, a1, z2, y_pred against the float64 oracle on random parameter sets."""
     params, ref, _ = _references(seed)
-    n = _len(params["x"])
+    n = len(params["x"])
     for i in range(n):
         got = _forward(forward_pass, params, i)
-        w1x, b1 = abs(_float(params["W1"][i] * params["x"][i])), abs(_float(params["b1"][i]))
-        w2, b2 = abs(_float(params["W2"][i])), abs(_float(params["b2"][i]))
+        w1x, b1 = abs(float(params["W1"][i] * params["x"][i])), abs(float(params["b1"][i]))
+        w2, b2 = abs(float(params["W2"][i])), abs(float(params["b2"][i]))
         atols = (ATOL * (1 + w1x + b1), ATOL, ATOL * (1 + w2 + b2), ATOL)
         for name, g, atol in zip(_FORWARD_NAMES, got, atols):
-            e = _float(ref[name][i])
+            e = float(ref[name][i])
             if not close(g, e, RTOL, atol):
                 raise GradingError(
                     f"forward_pass({_describe_inputs(params, i, ('x', 'W1', 'b1', 'W2', 'b2'))}): "
@@ -367,7 +364,7 @@ def check_bce_edges(binary_cross_entropy: Callable) -> None:
                 f"{what} triggers a numpy warning ({call.runtime_warnings()[0]}): log(0) is "
                 "evaluated. Clip y_pred to [eps, 1 - eps] (or add eps) before taking logs."
             )
-        loss = _float(value.reshape(-1)[0])
+        loss = float(value.reshape(-1)[0])
         if y == p and not abs(loss) <= 1e-3:
             raise GradingError(f"{what} is a perfect prediction: the loss should be about 0, but it is {fmt(loss)}.")
         if y != p and not abs(loss) >= 5.0:
@@ -399,7 +396,7 @@ def _autodiff_targets() -> list[tuple[object, str]]:
     backprop = sys.modules.get("tensorflow.python.eager.backprop")
     tape_classes = {getattr(m, "GradientTape", None) for m in (tf, backprop) if m is not None}
     for cls in tape_classes:
-        if _isinstance(cls, type):
+        if isinstance(cls, type):
             for attribute in ("__enter__", "gradient", "jacobian", "batch_jacobian"):
                 if attribute in vars(cls):
                     targets.append((cls, attribute))
@@ -412,12 +409,12 @@ def _autodiff_targets() -> list[tuple[object, str]]:
 
 def _call_backward(backward_pass: Callable, params: dict, ref: dict, i: int) -> dict:
     """Call backward_pass for set ``i`` with the oracle's forward values, autodiff disabled."""
-    args = [_float(v) for v in (params["x"][i], params["y"][i], ref["z1"][i], ref["a1"][i],
+    args = [float(v) for v in (params["x"][i], params["y"][i], ref["z1"][i], ref["a1"][i],
                                 ref["z2"][i], ref["y_pred"][i], params["W1"][i], params["b1"][i],
                                 params["W2"][i], params["b2"][i])]
     what = f"backward_pass({_describe_inputs(params, i)}, and the matching z1, a1, z2, y_pred)"
     targets = _autodiff_targets()
-    saved = [(owner, attribute, vars(owner)[attribute] if _isinstance(owner, type) else getattr(owner, attribute))
+    saved = [(owner, attribute, vars(owner)[attribute] if isinstance(owner, type) else getattr(owner, attribute))
              for owner, attribute in targets]
     _tripwire.tripped = False
     try:
@@ -434,7 +431,7 @@ def _call_backward(backward_pass: Callable, params: dict, ref: dict, i: int) -> 
             setattr(owner, attribute, original)
     if _tripwire.tripped:
         raise GradingError(_AUTODIFF_MESSAGE.format("GradientTape at run time"))
-    if not _isinstance(value, _dict):
+    if not isinstance(value, dict):
         raise GradingError(
             f"backward_pass should return a dict with keys {', '.join(GRADIENT_KEYS)}, "
             f"but it returned {type(value).__name__}."
@@ -479,7 +476,7 @@ def check_backward_basics(backward_pass: Callable, key: str) -> None:
         return
     raise GradingError(
         f"{_LATEX[key]} (key '{key}') at the worked example {_describe_inputs(params, 0)} does not "
-        f"match TensorFlow's GradientTape: you returned {fmt(_float(got[0]))}.\n"
+        f"match TensorFlow's GradientTape: you returned {fmt(float(got[0]))}.\n"
         + _likely_cause(key, got, ref, params, atols)
         + "\nverify_with_tensorflow(**EXERCISE_VALUES) shows the tape's dW1, db1, dW2 and db2 there."
     )
@@ -568,7 +565,7 @@ def _follows_from_own_upstream(key: str, got: np.ndarray, results: list, params:
         upstream = np.array([as_scalar(res.get(up_key), up_key) for res in results])
     except GradingError:
         return False
-    n = _len(results)
+    n = len(results)
     up_atols = [_gradient_atol(up_key, params, i) for i in range(n)]
     if not np.isfinite(upstream).all() or _matches_everywhere(upstream, ref[up_key], up_atols) is None:
         return False
@@ -580,11 +577,11 @@ def _follows_from_own_upstream(key: str, got: np.ndarray, results: list, params:
 
 def _likely_cause(key: str, got: np.ndarray, ref: dict, params: dict, atols: list[float]) -> str:
     """"Likely cause: …" when a known mistake explains (nearly) every failing set, else the rule."""
-    n = _len(got)
-    failing = [j for j in range(n) if not close(_float(got[j]), _float(ref[key][j]), RTOL, atols[j])]
+    n = len(got)
+    failing = [j for j in range(n) if not close(float(got[j]), float(ref[key][j]), RTOL, atols[j])]
     for reason, values in _hypotheses(key, ref, params):
-        hits = sum(close(_float(got[j]), _float(values[j]), RTOL, atols[j]) for j in failing)
-        if failing and hits >= 0.9 * _len(failing):
+        hits = sum(close(float(got[j]), float(values[j]), RTOL, atols[j]) for j in failing)
+        if failing and hits >= 0.9 * len(failing):
             return f"Likely cause: {reason}."
     return f"The chain rule here: {_FORMULA[key]}."
 
@@ -599,7 +596,7 @@ def check_gradient(backward_pass: Callable, key: str, seed: int) -> None:
     if key not in GRADIENT_KEYS:
         raise ValueError(f"unknown gradient key {key!r}")
     params, ref, cd = _references(seed)
-    n = _len(params["x"])
+    n = len(params["x"])
     _reject_autodiff(backward_pass)
     results = [_call_backward(backward_pass, params, ref, i) for i in range(n)]
     what = "backward_pass"
@@ -620,15 +617,15 @@ def check_gradient(backward_pass: Callable, key: str, seed: int) -> None:
         return
 
     i = bad_tf if bad_tf is not None else bad_cd
-    expected = _float(ref[key][i])
-    failing = [j for j in range(n) if not close(_float(got[j]), _float(ref[key][j]), RTOL, atols[j])]
+    expected = float(ref[key][i])
+    failing = [j for j in range(n) if not close(float(got[j]), float(ref[key][j]), RTOL, atols[j])]
     diagnosis = "\n" + _likely_cause(key, got, ref, params, atols)
     oracle = "tf.GradientTape" if bad_tf is not None else "the central difference"
     raise GradingError(
         f"{_LATEX[key]} (key '{key}') is wrong for {_describe_inputs(params, i)} "
-        f"(z1={fmt(_float(ref['z1'][i]))}, a1={fmt(_float(ref['a1'][i]))}, "
-        f"z2={fmt(_float(ref['z2'][i]))}, y_pred={fmt(_float(ref['y_pred'][i]))}):\n"
-        f"expected {fmt(expected)} ({oracle}, float64), got {fmt(_float(got[i]))}."
+        f"(z1={fmt(float(ref['z1'][i]))}, a1={fmt(float(ref['a1'][i]))}, "
+        f"z2={fmt(float(ref['z2'][i]))}, y_pred={fmt(float(ref['y_pred'][i]))}):\n"
+        f"expected {fmt(expected)} ({oracle}, float64), got {fmt(float(got[i]))}."
         + diagnosis
-        + f"\n({n - _len(failing)} of {n} random parameter sets were right.)"
+        + f"\n({n - len(failing)} of {n} random parameter sets were right.)"
     )
