@@ -29,12 +29,11 @@ list equal to the package's modules):
   autograde, synthetic students (never runs in a student's kernel).
 """
 
-import os as _os
+from .kernel_env import set_defaults as _set_defaults
 
 __version__ = "1.0.0"
 
 # TensorFlow reads these when it is first imported.  Every notebook imports ``course``
 # before TensorFlow, so its start-up log lines never reach a cell's output (where
 # nbgrader would zero a test cell for the stderr), however the server was started.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-_os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+_set_defaults()

@@ -7,10 +7,12 @@ benchmark start — gets :data:`QUIET_TENSORFLOW`; grading kernels also get the 
 :data:`GRADING` (no deprecation chatter, no GUI backend).
 
 Python code applies them with :func:`set_defaults` (a value already in the environment
-wins, so a developer can still turn TensorFlow's logs on).  The places that cannot
-import this module repeat :data:`QUIET_TENSORFLOW` — the Makefile's exports, the hub's
-spawner environment (``deploy/``) and the notebooks' setup cells (a student may open them
-in any Jupyter) — and ``tests/test_codebase.py`` keeps them equal to it.
+wins, so a developer can still turn TensorFlow's logs on); ``import course`` applies
+:data:`QUIET_TENSORFLOW`, so a notebook that imports the course before TensorFlow is quiet
+in any Jupyter.  The places that cannot
+import this module repeat :data:`QUIET_TENSORFLOW` — the Makefile's exports and the
+hub's spawner environment (``deploy/``) — and ``tests/test_codebase.py`` keeps them
+equal to it (and checks that every notebook imports ``course`` before TensorFlow).
 """
 
 from __future__ import annotations

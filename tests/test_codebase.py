@@ -6,6 +6,8 @@ Configuration lives in ``pyproject.toml`` (``[tool.ruff]``, ``[tool.codespell]``
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import pkgutil
 import re
 import subprocess
@@ -61,27 +63,38 @@ def test_spell_check_reports_a_misspelling(tmp_path):
 
 
 def _tensorflow_settings(text: str) -> dict[str, str]:
-    """``TF_*`` variables a Makefile, a Python mapping or a notebook cell sets, by name."""
+    """``TF_*`` variables a Makefile or a Python mapping sets, by name."""
     found = re.findall(r'^export (TF_\w+) := (\S+)$', text, re.M)
     found += re.findall(r'"(TF_\w+)":\s*"([^"]*)"', text)
-    found += re.findall(r'os\.environ\.setdefault\("(TF_\w+)",\s*"([^"]*)"\)', text)
     return dict(found)
 
 
-@pytest.mark.parametrize("where", ["Makefile", "deploy/jupyterhub_config.py", "deploy/localhub.py",
-                                   *(str(p.relative_to(ROOT)) for p in source_notebooks())])
-def test_every_kernel_gets_the_same_tensorflow_settings(where):
+@pytest.mark.parametrize("where", ["Makefile", "deploy/jupyterhub_config.py", "deploy/localhub.py"])
+def test_every_server_gets_the_same_tensorflow_settings(where):
     """Places that cannot import course/kernel_env.py repeat its QUIET_TENSORFLOW exactly."""
     from course.kernel_env import QUIET_TENSORFLOW
 
-    path = ROOT / where
-    text = path.read_text() if path.suffix != ".ipynb" else "\n".join(
-        cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
-    found = _tensorflow_settings(text)
-    assert "TF_CPP_MIN_LOG_LEVEL" in found, f"{where} does not silence TensorFlow"
-    assert {k: QUIET_TENSORFLOW.get(k) for k in found} == found
-    if path.suffix != ".ipynb":  # a notebook may set only the log level; servers get everything
-        assert found == dict(QUIET_TENSORFLOW)
+    assert _tensorflow_settings((ROOT / where).read_text()) == dict(QUIET_TENSORFLOW)
+
+
+def test_importing_course_quiets_tensorflow():
+    from course.kernel_env import QUIET_TENSORFLOW
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    result = subprocess.run([sys.executable, "-c", "import os, course, json; print(json.dumps(dict(os.environ)))"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    seen = json.loads(result.stdout)
+    assert {k: seen.get(k) for k in QUIET_TENSORFLOW} == dict(QUIET_TENSORFLOW), result.stderr
+
+
+@pytest.mark.parametrize("path", source_notebooks(), ids=lambda p: p.stem)
+def test_notebooks_import_course_before_tensorflow(path):
+    """So TensorFlow starts quiet in any Jupyter (course/__init__.py sets its environment)."""
+    code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    course_at = re.search(r"^\s*(import course|from course)", code, re.M)
+    tensorflow_at = re.search(r"^\s*(import tensorflow|from tensorflow)", code, re.M)
+    assert course_at is not None
+    assert tensorflow_at is None or course_at.start() < tensorflow_at.start()
 
 
 def _packages() -> list[str]:
