@@ -12,7 +12,8 @@ capture here closes one such path to a wrong verdict:
 - ``float``, ``isinstance``, ``list``, ``tuple``, ``dict``: reading a student's result
   before comparing it;
 - numpy's ``array``/``float64`` (coercion), ``random.default_rng`` (the weights and cases
-  graders rebuild), ``sqrt``/``zeros``/``full`` (the given initialisation, the oracles);
+  graders rebuild), ``sqrt``/``zeros``/``full`` (the given initialisation, the oracles), ``errstate``
+  (a student's ``np.seterr`` must not hide an overflow);
   ``math``'s ``exp``/``log``/``log10``/``isfinite`` (notebook 1's reference values);
   ``warnings``' ``catch_warnings``/``simplefilter`` (keeping a student's warnings out of
   a test cell).
@@ -37,7 +38,7 @@ import numpy as np
 
 __all__ = [
     "abs", "dict", "float", "isinstance", "len", "list", "max", "min", "range", "tuple", "zip",
-    "np_array", "np_float64", "default_rng", "np_sqrt", "np_zeros", "np_full",
+    "np_array", "np_float64", "default_rng", "np_sqrt", "np_zeros", "np_full", "np_errstate",
     "exp", "log", "log10", "isfinite", "sqrt", "catch_warnings", "simplefilter",
 ]
 
@@ -59,6 +60,7 @@ default_rng = np.random.default_rng
 np_sqrt = np.sqrt
 np_zeros = np.zeros
 np_full = np.full
+np_errstate = np.errstate
 
 exp = math.exp
 log = math.log
