@@ -77,8 +77,9 @@ def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
     first, last = answers[0], answers[-1]
     # Wrong answers, all different: equal ones would be right by error carried forward
     # (dL_db2 = your dL_dz2), and these cases are about what tampering earns.
-    wrong = lambda nb: [set_answer(nb, a, f"{a.removeprefix('answer_')} = {0.123 + 0.0101 * i:.4f}")
-                        for i, a in enumerate(answers)]
+    def wrong(nb):
+        return [set_answer(nb, a, f"{a.removeprefix('answer_')} = {0.123 + 0.0101 * i:.4f}")
+                for i, a in enumerate(answers)]
 
     def tamper(code: str, *, wrong_answers: bool = True, at: str = first):
         def build(full, blank):
