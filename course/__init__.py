@@ -19,6 +19,7 @@ list equal to the package's modules):
 - ``course.kernel_env``   – the environment every kernel of the course starts with;
 - ``course.integrity``    – judging student code by what it could change in grading;
 - ``course.nbgrader_ext`` – the course's nbgrader preprocessors (integrity, output size);
+- ``course.nbgrader_outputs`` – the preprocessor that keeps hidden test text out of every output;
 - ``course.submissions``  – defences against broken submissions inside nbgrader's autograde;
 - ``course.grading_sandbox`` – what a grading kernel may see: the bubblewrap sandbox;
 - ``course.grading_kernel``  – nbgrader's execution step with sandboxed, pre-warmed kernels;
