@@ -10,6 +10,8 @@ Nothing here is a solution to an exercise.  The package holds:
 - ``course.networks``  – the given deep-network initialisation ``init_params``;
 - ``course.checks``    – the graded checks, one module per notebook;
 - ``course.widgets``   – the sliders and plots used in the notebooks and the demo.
+- ``course.values``    – notebook 1's given values: the exercise's, or each student's own
+  (``values_display`` shows them in the notebook, ``values_grading`` grades with them).
 """
 
 __version__ = "1.0.0"
