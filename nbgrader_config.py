@@ -8,6 +8,10 @@ a JupyterHub comes from the environment:
                            PostgreSQL: postgresql+psycopg2://user@host:port/db)
     NBGRADER_EXCHANGE      exchange root directory     (default: <root>/.exchange)
     NBGRADER_CELL_TIMEOUT  seconds per cell when grading (default: 120)
+    COURSE_SANDBOX         0 grades without the sandbox (student code then runs with your rights)
+    COURSE_SANDBOX_MEMORY_MB, COURSE_SANDBOX_PROCESSES, COURSE_SANDBOX_CPU_SECONDS
+                           limits of one grading kernel (default: 4096 MiB, 128, 900 s)
+    COURSE_WARM_KERNELS    grading kernels started ahead with TensorFlow imported (default: 1)
     COURSE_PER_STUDENT_VALUES  1: every student gets their own notebook-1 values (default: off)
     COURSE_VALUES_SALT     the instructor's salt for those values (default: empty)
 """
@@ -42,7 +46,15 @@ c.CourseDirectory.root = str(ROOT)
 # postgresql:// is read as psycopg2 too, see course/instructor/nbgrader_cli.py).
 c.CourseDirectory.db_url = gradebook_url(ROOT)
 
-c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", str(ROOT / ".exchange"))
+EXCHANGE = os.environ.get("NBGRADER_EXCHANGE")
+if EXCHANGE is None:
+    # A laptop course keeps its exchange inside the course.  nbgrader never creates the
+    # exchange root, and formgrader greets the instructor with a warning (and no release
+    # or collect buttons) while it is missing.  A shared exchange (NBGRADER_EXCHANGE) is
+    # the administrator's to create, with the permissions nbgrader documents.
+    EXCHANGE = str(ROOT / ".exchange")
+    os.makedirs(EXCHANGE, exist_ok=True)
+c.Exchange.root = EXCHANGE
 c.Exchange.path_includes_course = True
 
 # --- generating the student version -----------------------------------------------
@@ -78,6 +90,16 @@ c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
 # short on a busy grading machine.
 c.Execute.iopub_timeout = 30
 
+# The grading kernel runs in a bubblewrap sandbox (course/grading_sandbox.py): it sees
+# its own notebook folder and the read-only environment, nothing else of the course,
+# and no network.  Kernels are taken from a pool started ahead with the heavy modules
+# imported (course/grading_kernel.py); each grades one notebook.
+c.GradingSandbox.enabled = os.environ.get("COURSE_SANDBOX", "1").strip().lower() not in ("0", "off", "false", "no")
+c.GradingSandbox.memory_mb = int(os.environ.get("COURSE_SANDBOX_MEMORY_MB", "4096"))
+c.GradingSandbox.processes = int(os.environ.get("COURSE_SANDBOX_PROCESSES", "128"))
+c.GradingSandbox.cpu_seconds = int(os.environ.get("COURSE_SANDBOX_CPU_SECONDS", "900"))
+c.GradingSandbox.warm_kernels = int(os.environ.get("COURSE_WARM_KERNELS", "1"))
+
 # A student who deleted a graded cell gets it back (scored as unanswered) instead of
 # the notebook failing to grade.
 c.OverwriteCells.add_missing_cells = True
@@ -111,6 +133,7 @@ c.IgnorePattern.pattern = (
 # Long outputs (a print in a loop) are cut, so one submission cannot bloat the batch.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 30
+c.LimitOutputSize.max_chars = 20_000  # and one very long line (course/nbgrader_ext.py)
 
 # --- feedback -----------------------------------------------------------------------
 # nbgrader restores hidden tests and mark schemes when it grades (formgrader shows
@@ -123,12 +146,12 @@ c.GenerateFeedback.preprocessors = [
 ]
 
 # --- integrity and size -----------------------------------------------------------------------
-# After execution and before scores are saved, scan student code outside the kernel
-# for patching, exits and file reads (course/nbgrader_ext.py); flagged notebooks lose
-# the points of the tests that follow the flagged cell.
+# After execution and before scores are saved, judge student code outside the kernel by
+# what it could change (course/nbgrader_ext.py): tests a statement could affect score 0,
+# harmless code and file access get a note.
 c.Autograde.autograde_preprocessors = [
     "course.values_grading.GradeWithOwnValues",  # per-student values (below); before Execute
-    "nbgrader.preprocessors.Execute",
+    "course.grading_kernel.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
