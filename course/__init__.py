@@ -4,6 +4,7 @@ Nothing here is a solution to an exercise.  The package holds (a test keeps this
 list equal to the package's modules):
 
 - ``course.feedback``     – how a failed check is shown to a student (short, no traceback);
+- ``course.feedback_page`` – how the feedback HTML looks (unmarked parts, wrapping, no CDN);
 - ``course.coerce``       – turning whatever a student produced into float64 arrays;
 - ``course.sandbox``      – calling student code so that its warnings, prints to stderr,
   exits or endless loops cannot spoil a test cell;
