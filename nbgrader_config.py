@@ -29,15 +29,13 @@ if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 
 from course.instructor.nbgrader_cli import course_id, gradebook_url  # noqa: E402
+from course.kernel_env import GRADING, set_defaults  # noqa: E402
 from course.submissions import add_missing_notebooks  # noqa: E402
 
 # The grading kernel inherits this process's environment: silence TensorFlow's C++
 # logging before any kernel starts, because nbgrader zeroes a test cell that writes
 # anything to stderr.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
-os.environ.setdefault("MPLBACKEND", "agg")
+set_defaults(GRADING)
 
 # --- the course ------------------------------------------------------------------
 c.CourseDirectory.course_id = course_id()
@@ -138,9 +136,9 @@ if _SHARE not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
     os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (_SHARE, os.environ.get("JUPYTER_PATH")) if p)
 
 # --- integrity and size -----------------------------------------------------------------------
-# After execution and before scores are saved, scan student code outside the kernel
-# for patching, exits and file reads (course/nbgrader_ext.py); flagged notebooks lose
-# the points of the tests that follow the flagged cell.
+# After execution and before scores are saved, judge student code outside the kernel by
+# what it could change (course/nbgrader_ext.py): tests a statement could affect score 0,
+# harmless code and file access get a note.
 c.Autograde.autograde_preprocessors = [
     "course.values_grading.GradeWithOwnValues",  # per-student values (below); before Execute
     "course.grading_kernel.SandboxedExecute",
