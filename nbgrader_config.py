@@ -129,9 +129,9 @@ c.GenerateFeedback.preprocessors = [
 ]
 
 # --- integrity and size -----------------------------------------------------------------------
-# After execution and before scores are saved, scan student code outside the kernel
-# for patching, exits and file reads (course/nbgrader_ext.py); flagged notebooks lose
-# the points of the tests that follow the flagged cell.
+# After execution and before scores are saved, judge student code outside the kernel by
+# what it could change (course/nbgrader_ext.py): tests a statement could affect score 0,
+# harmless code and file access get a note.
 c.Autograde.autograde_preprocessors = [
     "course.values_grading.GradeWithOwnValues",  # per-student values (below); before Execute
     "course.grading_kernel.SandboxedExecute",
