@@ -29,15 +29,13 @@ if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 
 from course.instructor.nbgrader_cli import course_id, gradebook_url  # noqa: E402
+from course.kernel_env import GRADING, set_defaults  # noqa: E402
 from course.submissions import add_missing_notebooks  # noqa: E402
 
 # The grading kernel inherits this process's environment: silence TensorFlow's C++
 # logging before any kernel starts, because nbgrader zeroes a test cell that writes
 # anything to stderr.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
-os.environ.setdefault("MPLBACKEND", "agg")
+set_defaults(GRADING)
 
 # --- the course ------------------------------------------------------------------
 c.CourseDirectory.course_id = course_id()

@@ -149,7 +149,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             except RuntimeError:
                 if attempt == 2:
                     log = server.folder / "server.log"
-                    raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()[-3000:] if log.exists() else ''}")
+                    raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()[-3000:] if log.exists() else ''}") from None
         yield server
     finally:
         _stop(server)

@@ -79,8 +79,9 @@ def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
     first, last = answers[0], answers[-1]
     # Wrong answers, all different: equal ones would be right by error carried forward
     # (dL_db2 = your dL_dz2), and these cases are about what tampering earns.
-    wrong = lambda nb: [set_answer(nb, a, f"{a.removeprefix('answer_')} = {0.123 + 0.0101 * i:.4f}")
-                        for i, a in enumerate(answers)]
+    def wrong(nb):
+        return [set_answer(nb, a, f"{a.removeprefix('answer_')} = {0.123 + 0.0101 * i:.4f}")
+                for i, a in enumerate(answers)]
 
     def tamper(code: str, *, wrong_answers: bool = True, at: str = first):
         def build(full, blank):
@@ -218,6 +219,11 @@ def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
 '''
 
 
+# The tape under another name, imported before any check runs: caught by what runs.
+TAPE_UNDER_AN_ALIAS = BACKWARD_WITH_TAPE.replace("    import tensorflow as tf\n", "").replace(
+    "with tf.GradientTape() as tape", "with Recorder() as tape").replace(
+    "def backward_pass", "import tensorflow as tf\nfrom tensorflow import GradientTape as Recorder\n\n\ndef backward_pass", 1)
+
 REBOUND_CHECK = HARD_CODED_BACKWARD + """
 def check_gradient(*args, **kwargs):
     print("\u2713 looks right")
@@ -247,6 +253,8 @@ def verification_cases(name: str, gradient_tests: tuple[str, ...]) -> list[Case]
              gradient_tests, (), "the worked example's gradients returned for every input"),
         Case("t2_fake_tape_and_allclose", replace("backward_pass_solution", FAKE_TAPE),
              gradient_tests, ("Integrity check",), "GradientTape and np.allclose replaced"),
+        Case("t2_tape_under_an_alias", replace("backward_pass_solution", TAPE_UNDER_AN_ALIAS),
+             gradient_tests, ("chain rule", "tf.GradientTape"), "GradientTape imported under another name"),
         Case("t2_rebinds_check", replace("backward_pass_solution", REBOUND_CHECK),
              gradient_tests, ("Integrity check", "check_gradient"), "the hidden check replaced by a no-op"),
         Case("t2_exit_in_function", replace("sigmoid_solution",
