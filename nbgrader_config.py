@@ -29,15 +29,13 @@ if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 
 from course.instructor.nbgrader_cli import course_id, gradebook_url  # noqa: E402
+from course.kernel_env import GRADING, set_defaults  # noqa: E402
 from course.submissions import add_missing_notebooks  # noqa: E402
 
 # The grading kernel inherits this process's environment: silence TensorFlow's C++
 # logging before any kernel starts, because nbgrader zeroes a test cell that writes
 # anything to stderr.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
-os.environ.setdefault("MPLBACKEND", "agg")
+set_defaults(GRADING)
 
 # --- the course ------------------------------------------------------------------
 c.CourseDirectory.course_id = course_id()
@@ -142,8 +140,17 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.ClearMarkScheme",
+    "course.feedback_page.UnmarkedTasks",  # "not marked yet" instead of "0.0 / 3.0"
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "course.feedback_page.FeedbackStyle",  # long output lines wrap
 ]
+
+# MathJax from the environment (jupyter-server-mathjax), not from a CDN: the course's
+# share/jupyter comes first on JUPYTER_PATH, where nbconvert finds its mathjax.html.j2
+# for the feedback pages and formgrader's grading view alike.
+_SHARE = str(ROOT / "share" / "jupyter")
+if _SHARE not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (_SHARE, os.environ.get("JUPYTER_PATH")) if p)
 
 # --- integrity and size -----------------------------------------------------------------------
 # After execution and before scores are saved, judge student code outside the kernel by

@@ -22,19 +22,18 @@ import threading
 import warnings
 from typing import Any, Callable
 
-import numpy as np
 
 from .autodiff import describe_calls, watching_autodiff
 from .feedback import GradingError
+# As they were before any student cell ran (course/pristine.py says why).
+from .pristine import catch_warnings as _catch_warnings
+from .pristine import np_errstate as _errstate
+from .pristine import simplefilter as _simplefilter
 
 __all__ = ["call_student", "StudentCall", "DEFAULT_TIME_LIMIT"]
 
 DEFAULT_TIME_LIMIT = 20.0  # seconds for one call; the nbgrader cell timeout is larger
 
-# Captured before student cells run (see course.coerce for why).
-_catch_warnings = warnings.catch_warnings
-_simplefilter = warnings.simplefilter
-_errstate = np.errstate
 # numpy's default floating-point error handling: a student's np.seterr(all="ignore")
 # must not hide an overflow from the check that looks for it.
 _NUMPY_DEFAULTS = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}

@@ -31,11 +31,12 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("MPLBACKEND", "agg")
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from course.kernel_env import GRADING, set_defaults  # noqa: E402
+
+set_defaults(GRADING)  # before TensorFlow is imported or a kernel starts
 
 from conftest import ASSIGNMENT, make_course_copy  # noqa: E402
 from course.instructor.autograde import autograde  # noqa: E402
