@@ -60,6 +60,23 @@ c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+# nbgrader's own list, after writing the assignment id into notebook 1's given cells
+# (per-student values, course/values_grading.py).
+c.GenerateAssignment.preprocessors = [
+    "course.values_grading.StampAssignment",
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # --- executing notebooks (validate and autograde) ---------------------------------
 c.Execute.timeout = int(os.environ.get("NBGRADER_CELL_TIMEOUT", "120"))
@@ -126,8 +143,17 @@ c.GenerateFeedback.preprocessors = [
     "course.nbgrader_outputs.ShortTestErrors",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.ClearMarkScheme",
+    "course.feedback_page.UnmarkedTasks",  # "not marked yet" instead of "0.0 / 3.0"
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "course.feedback_page.FeedbackStyle",  # long output lines wrap
 ]
+
+# MathJax from the environment (jupyter-server-mathjax), not from a CDN: the course's
+# share/jupyter comes first on JUPYTER_PATH, where nbconvert finds its mathjax.html.j2
+# for the feedback pages and formgrader's grading view alike.
+_SHARE = str(ROOT / "share" / "jupyter")
+if _SHARE not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (_SHARE, os.environ.get("JUPYTER_PATH")) if p)
 
 # --- integrity and size -----------------------------------------------------------------------
 # After execution and before scores are saved, judge student code outside the kernel by

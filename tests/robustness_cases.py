@@ -69,6 +69,8 @@ FIND_GRADEBOOK = (
     "        print(open(candidate, 'rb').read().decode('latin-1'))\n"
     "        break\n"
     "    here = os.path.dirname(here)\n"
+    "else:\n"
+    "    print('no gradebook found above', os.getcwd())\n"
 )
 
 
@@ -145,11 +147,11 @@ def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
              None, ("Integrity check",), "errors hidden from the notebook"),
         Case("t_exit_in_answer", tamper("import sys\nsys.exit(0)", wrong_answers=False, at=last),
              ("test_" + last.removeprefix("answer_"),), ("Integrity check",), "sys.exit in an answer"),
-        # Reading files cannot change a grade (the sandboxed kernel cannot even see the
-        # gradebook): no points lost, but nothing the cell printed reaches the feedback
-        # (test_no_feedback_leaks_hidden_tests) and the note says what was found.
+        # Reading files cannot change a grade, and the sandboxed kernel cannot even see the
+        # gradebook: no points lost, no note, the search comes back empty (and
+        # test_no_feedback_leaks_hidden_tests finds no hidden test in the feedback).
         Case("t_read_gradebook", tamper(FIND_GRADEBOOK, wrong_answers=False, at=last),
-             (), ("Integrity check", "open("), "reading the gradebook to print the hidden tests"),
+             (), ("no gradebook found above",), "reading the gradebook to print the hidden tests"),
         # --- broken submissions ------------------------------------------------------
         Case("b_invalid_json", invalid_json, None, ("could not be read", "not valid JSON"), "truncated file"),
         Case("b_renamed", lambda full, blank: as_file(full, name.replace(".ipynb", "-Copy1.ipynb")),
