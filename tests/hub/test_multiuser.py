@@ -77,6 +77,8 @@ class Scenario:
     accounts_left: list[str] = field(default_factory=list)
     homes_left: list[str] = field(default_factory=list)
     grades: dict[str, StudentScore] = field(default_factory=dict)   # read from the gradebook database
+    grades_before_button: dict[str, StudentScore] = field(default_factory=dict)   # right after make autograde
+    button: dict = field(default_factory=dict)                      # formgrader's answer to its autograde button
     course_files: list[str] = field(default_factory=list)            # the instructor's course root, at the end
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -250,6 +252,12 @@ def scenario(gradebook_url) -> Scenario:
             tokens = crowd_tokens.result()
         lap(f"collect and autograde (JOBS={AUTOGRADE_JOBS})")
 
+        # Formgrader's *autograde* button for one student: the same grading, the same grades.
+        regraded = pupils[KINDS.index("partly_wrong")].account.name
+        record.grades_before_button = {row.student: row for row in grade_table(gradebook_url, ASSIGNMENT)}
+        record.button = instructor.json("POST", f"formgrader/api/submission/{ASSIGNMENT}/{regraded}/autograde")
+        lap("formgrader's autograde button, one student")
+
         record.feedback = {step: instructor.json("POST", f"formgrader/api/assignment/{ASSIGNMENT}/{step}")
                            for step in ("generate_feedback", "release_feedback")}
         with ThreadPoolExecutor(len(pupils)) as pool:
@@ -339,6 +347,11 @@ def test_grades_read_from_postgresql_are_the_expected_ones(scenario):
     assert sorted(scenario.grades) == sorted(scenario.kinds)
     for name, kind in scenario.kinds.items():
         assert scenario.grades[name].code_scores == pytest.approx(expected_code_scores(kind)), (name, kind)
+
+
+def test_formgrader_autograde_button_gives_the_same_grades(scenario):
+    assert scenario.button["success"], scenario.button
+    assert scenario.grades_before_button == scenario.grades
 
 
 def test_each_student_fetched_their_own_feedback(scenario):
