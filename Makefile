@@ -25,8 +25,11 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 
 .PHONY: help setup lab test release autograde feedback export demo present bench hub hub-env lock clean
 
+# Variables that help texts name are shown with their values.
+HELP_VARS := VENV PORT JOBS HUB_ENV HUB_PORT
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' \
+	  $(foreach v,$(HELP_VARS),-e 's|$$($(v))|$($(v))|g') | expand -t 12
 
 setup: $(STAMP)  ## create $(VENV) with the pinned dependencies and the course package (idempotent)
 
@@ -40,7 +43,8 @@ $(STAMP): requirements.txt requirements.lock pyproject.toml
 	@echo "environment ready in $(VENV)"
 
 lab: setup  ## start JupyterLab at the course root (nbgrader menus included)
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) $(ROOT_FLAG)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/etc/jupyter$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH)) \
+	  $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) $(ROOT_FLAG)
 
 # As root, the suite includes the JupyterHub test, which needs the shared hub environment.
 test: setup $(if $(ROOT_FLAG),hub-env)  ## run the whole test suite
@@ -60,8 +64,8 @@ feedback: setup  ## write HTML feedback for every graded student into feedback/
 export: setup  ## write grades.csv from the gradebook
 	$(BIN)/nbgrader export
 
-demo: setup  ## run the whole pipeline on synthetic students and print the grade table
-	$(BIN)/python -m course.instructor.demo $(ASSIGNMENT)
+demo: setup  ## the whole pipeline on synthetic students in a scratch course (KEEP=dir keeps it)
+	$(BIN)/python -m course.instructor.demo $(ASSIGNMENT) $(if $(KEEP),--keep $(KEEP))
 
 present: setup  ## serve the classroom explorer with Voila
 	$(BIN)/voila demos/backprop_explorer.ipynb --port=$(PORT) --no-browser  # settings: voila.json

@@ -8,6 +8,8 @@ a JupyterHub comes from the environment:
                            PostgreSQL: postgresql+psycopg2://user@host:port/db)
     NBGRADER_EXCHANGE      exchange root directory     (default: <root>/.exchange)
     NBGRADER_CELL_TIMEOUT  seconds per cell when grading (default: 120)
+    COURSE_PER_STUDENT_VALUES  1: every student gets their own notebook-1 values (default: off)
+    COURSE_VALUES_SALT     the instructor's salt for those values (default: empty)
 """
 
 import os
@@ -40,7 +42,15 @@ c.CourseDirectory.root = str(ROOT)
 # postgresql:// is read as psycopg2 too, see course/instructor/nbgrader_cli.py).
 c.CourseDirectory.db_url = gradebook_url(ROOT)
 
-c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", str(ROOT / ".exchange"))
+EXCHANGE = os.environ.get("NBGRADER_EXCHANGE")
+if EXCHANGE is None:
+    # A laptop course keeps its exchange inside the course.  nbgrader never creates the
+    # exchange root, and formgrader greets the instructor with a warning (and no release
+    # or collect buttons) while it is missing.  A shared exchange (NBGRADER_EXCHANGE) is
+    # the administrator's to create, with the permissions nbgrader documents.
+    EXCHANGE = str(ROOT / ".exchange")
+    os.makedirs(EXCHANGE, exist_ok=True)
+c.Exchange.root = EXCHANGE
 c.Exchange.path_includes_course = True
 
 # --- generating the student version -----------------------------------------------
@@ -73,6 +83,7 @@ c.Autograde.pre_convert_hook = add_missing_notebooks
 c.Autograde.exporter_class = "course.submissions.SubmissionExporter"
 c.Autograde.sanitize_preprocessors = [
     "course.submissions.RepairGradedCells",
+    "course.values_grading.StashShownValues",  # per-student values (below); before ClearOutput
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
@@ -107,6 +118,7 @@ c.GenerateFeedback.preprocessors = [
 # for patching, exits and file reads (course/nbgrader_ext.py); flagged notebooks lose
 # the points of the tests that follow the flagged cell.
 c.Autograde.autograde_preprocessors = [
+    "course.values_grading.GradeWithOwnValues",  # per-student values (below); before Execute
     "nbgrader.preprocessors.Execute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
@@ -117,3 +129,17 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+
+# --- per-student values (notebook 1) -----------------------------------------------------
+# Off: everyone gets the exercise's values.  On: each student gets values derived from
+# the course id, the assignment, their id and the salt (course/values.py); the grader
+# writes the graded student's values into the notebook before it runs
+# (course/values_grading.py).  `python -m course.instructor.values STUDENT_ID` prints them.
+c.PerStudentValues.enabled = os.environ.get("COURSE_PER_STUDENT_VALUES", "0") == "1"
+c.PerStudentValues.salt = os.environ.get("COURSE_VALUES_SALT", "")
+# Pin a student's values (e.g. the ones they worked from by mistake), then regrade:
+#   c.PerStudentValues.overrides = {"alice": {"x": 0.5, "y": 1, "W1": 0.8, "b1": 0.2, "W2": 0.6, "b2": 0.1}}
+c.PerStudentValues.overrides = {}
+# The grader's two preprocessors are in the lists above: StashShownValues keeps the values
+# a submission recorded it showed (before ClearOutput), GradeWithOwnValues writes the
+# student's values into the notebook (before Execute).

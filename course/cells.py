@@ -6,9 +6,10 @@ tests all need.  Built on :mod:`nbgrader.utils` where it has the predicate.
 
 from __future__ import annotations
 
-from nbgrader.utils import is_grade, is_solution
+from nbgrader.utils import is_grade, is_solution, is_task
 
-__all__ = ["nbgrader_meta", "grade_id", "is_autograder_test", "is_code_answer", "by_grade_id"]
+__all__ = ["nbgrader_meta", "grade_id", "is_autograder_test", "is_code_answer", "by_grade_id", "points",
+           "is_marked_by_hand"]
 
 
 def nbgrader_meta(cell) -> dict:
@@ -37,3 +38,13 @@ def by_grade_id(notebook, wanted: str):
     if len(matches) != 1:
         raise ValueError(f"{len(matches)} cells have grade_id {wanted!r}")
     return matches[0]
+
+
+def points(cell) -> float:
+    """The points a graded cell or task is worth (0 for any other cell)."""
+    return float(nbgrader_meta(cell).get("points") or 0)
+
+
+def is_marked_by_hand(cell) -> bool:
+    """A cell a person scores in formgrader: a task, or a graded cell that no test scores."""
+    return bool(is_task(cell) or is_grade(cell)) and not is_autograder_test(cell)

@@ -27,6 +27,10 @@ sigmoid step also accepts the table entry for the table point nearest the studen
 ``z`` (within ``HINT_RADIUS``), so a student who reads σ(0.487) off the table as
 σ(0.5) ≈ 0.6225 and carries on consistently loses nothing.
 
+*Per-student values.*  ``check_quantity(..., given={...})`` grades against those given
+values instead of the exercise's: expected values, error-carried-forward paths,
+misconceptions and the hint table (:func:`course.values.hint_table`) all follow them.
+
 *Feedback.*  For this notebook the expected value *is* the answer, so a failure never
 prints it: it names the misconception the answer matches (if any) and the earlier
 values it was checked against ("checked against your dL_dz2 = -0.3805 and your
@@ -37,6 +41,7 @@ any failure is a :class:`~course.feedback.GradingError` (zero for that test only
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -44,14 +49,17 @@ from typing import Callable, Iterator, Mapping
 
 from ..coerce import as_scalar, close
 from ..feedback import GradingError, fmt, passed
+from ..values import EXERCISE, EXERCISE_HINTS, GivenValues, from_mapping, hint_table
 
 __all__ = [
     "GIVEN", "QUANTITIES", "RTOL", "ATOL", "SIGMOID_HINTS", "HINT_RADIUS",
     "check_number", "check_quantity", "grade_answers", "correct_values", "sigmoid",
+    "answers_from_other_values",
 ]
 
-# The exercise's network and input (read-only cell of the notebook).
-GIVEN: Mapping[str, float] = {"x": 0.5, "y": 1.0, "W1": 0.8, "b1": 0.2, "W2": 0.6, "b2": 0.1}
+# The exercise's network and input (read-only cell of the notebook).  With per-student
+# values (course.values) the grader passes each student's own as ``given=``.
+GIVEN: Mapping[str, float] = EXERCISE.as_dict()
 
 # The public contract of notebook 1, in the order a student computes them.
 QUANTITIES = ("z1", "a1", "z2", "y_pred", "loss",
@@ -61,7 +69,7 @@ RTOL = 5e-3
 ATOL = 5e-5
 
 # The exercise's hint table and how far from a table point a student may read it off.
-SIGMOID_HINTS: Mapping[float, float] = {0.5: 0.6225, 0.6: 0.6457, 0.7: 0.6682}
+SIGMOID_HINTS: Mapping[float, float] = EXERCISE_HINTS   # other values: course.values.hint_table
 HINT_RADIUS = 0.05
 
 # Captured at import (before any student cell runs), like course.coerce does.
@@ -79,11 +87,15 @@ def sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def _sigmoid_readings(z: float) -> Iterator[tuple[float, str]]:
-    """σ(z), and the hint-table value a student may have used instead."""
+def _given(values: Mapping[str, float] | None) -> GivenValues:
+    return EXERCISE if values is None else from_mapping(values)
+
+
+def _sigmoid_readings(z: float, v: Mapping[str, float]) -> Iterator[tuple[float, str]]:
+    """σ(z), and the value a student may have read instead off the hint table of ``v``'s given values."""
     yield sigmoid(z), ""
-    for point, value in SIGMOID_HINTS.items():
-        if abs(z - point) <= HINT_RADIUS:
+    for point, value in hint_table(_given(v)).items():
+        if abs(z - point) <= HINT_RADIUS + 1e-9:  # halfway between two points: either reading
             yield value, f"the hint table's σ({point:g}) ≈ {value:g}"
 
 
@@ -133,7 +145,7 @@ RULES: dict[str, _Rule] = {
     ),
     "a1": _Rule(
         "a1", "a1 = σ(z1) = 1 / (1 + e^(−z1))", ("z1",),
-        lambda v: _sigmoid_readings(v["z1"]),
+        lambda v: _sigmoid_readings(v["z1"], v),
         (("you forgot the activation: a1 = σ(z1), not z1", lambda v: v["z1"]),
          ("the sign in the exponent is wrong: σ(z) = 1 / (1 + e^(−z)), you computed 1 / (1 + e^(+z))",
           lambda v: 1 - sigmoid(v["z1"])),
@@ -151,7 +163,7 @@ RULES: dict[str, _Rule] = {
     ),
     "y_pred": _Rule(
         "y_pred", "y_pred = σ(z2)", ("z2",),
-        lambda v: _sigmoid_readings(v["z2"]),
+        lambda v: _sigmoid_readings(v["z2"], v),
         (("you forgot the output activation: y_pred = σ(z2), not z2", lambda v: v["z2"]),
          ("the sign in the exponent is wrong: σ(z) = 1 / (1 + e^(−z))", lambda v: 1 - sigmoid(v["z2"])),
          ("you applied σ to a1 instead of z2", lambda v: sigmoid(v["a1"])),
@@ -266,16 +278,18 @@ RULES: dict[str, _Rule] = {
 _ALL_NAMES = (*QUANTITIES, "max_sigmoid_derivative")
 
 
-def correct_values() -> dict[str, float]:
-    """The given values plus every quantity computed exactly (float64) from them."""
-    v: dict[str, float] = dict(GIVEN)
+def correct_values(given: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The given values (default: the exercise's) plus every quantity computed exactly from them."""
+    return dict(_correct(_given(given)))
+
+
+@functools.lru_cache(maxsize=256)
+def _correct(given: GivenValues) -> Mapping[str, float]:
+    v: dict[str, float] = given.as_dict()
     for name in _ALL_NAMES:
         value, _ = next(iter(RULES[name].accepted(v)))
         v[name] = float(value)
     return v
-
-
-_CORRECT = correct_values()
 
 
 def _read(namespace: Mapping[str, object], name: str) -> float:
@@ -315,19 +329,27 @@ def _evaluate(formula: Formula, values: Mapping[str, float]) -> list[tuple[float
     return [(float(x), note) for x, note in pairs if isinstance(x, (int, float)) and _isfinite(x)]
 
 
-def _judge(name: str, got: float, namespace: Mapping[str, object]) -> tuple[bool, str]:
-    """(passed, feedback) for the student's ``got`` for quantity ``name``."""
+def _judge(name: str, got: float, namespace: Mapping[str, object], given: GivenValues,
+           inputs: str = "theirs or correct") -> tuple[bool, str, bool]:
+    """(passed, feedback, matched a named misconception) for the student's ``got`` for ``name``.
+
+    ``inputs`` says which earlier values the step is computed from: the student's or the
+    correct ones (error carried forward, the default), only the student's where they
+    have one ("theirs"), or only the correct ones ("correct": nothing carried forward).
+    """
     rule = RULES[name]
-    theirs = {n: _read_or_none(namespace, n) for n in QUANTITIES}
+    carry_forward = inputs != "correct"
+    theirs = {n: _read_or_none(namespace, n) if carry_forward else None for n in QUANTITIES}
+    correct = _correct(given)
     # Misconception formulas may use any earlier value: the student's own where usable.
-    base = dict(_CORRECT)
+    base = dict(correct)
     base.update({n: x for n, x in theirs.items() if x is not None})
 
     options = []
     for n in rule.inputs:
         choices = [theirs[n]] if theirs[n] is not None else []
-        if not choices or not close(theirs[n], _CORRECT[n], 1e-12, 0.0):
-            choices.append(_CORRECT[n])
+        if not choices or (inputs != "theirs" and not close(theirs[n], correct[n], 1e-12, 0.0)):
+            choices.append(correct[n])
         options.append(choices)
     combos = []
     for chosen in itertools.product(*options):
@@ -340,12 +362,13 @@ def _judge(name: str, got: float, namespace: Mapping[str, object]) -> tuple[bool
                if close(got, expected, RTOL, ATOL)]
     if matches:
         _, note = min(matches, key=lambda match: match[0])  # the reading closest to the answer
-        return True, f"{name} = {fmt(got)} is right" + (f" (using {note})." if note else ".")
+        return True, f"{name} = {fmt(got)} is right" + (f" (using {note})." if note else "."), False
 
     causes: list[str] = []
     for description, formula in rule.misconceptions:
         if any(close(got, wrong, RTOL, ATOL) for values in combos for wrong, _ in _evaluate(formula, values)):
             causes.append(description)
+    named = bool(causes)
     if not causes:
         flipped = any(close(-got, expected, RTOL, ATOL)
                       for values in combos for expected, _ in _evaluate(rule.accepted, values))
@@ -355,16 +378,41 @@ def _judge(name: str, got: float, namespace: Mapping[str, object]) -> tuple[bool
     lines = [f"{name} = {fmt(got)} does not match {rule.formula}."]
     if causes:
         lines.append("It looks like " + "; or ".join(causes) + ".")
-    lines.append(_checked_against(rule, theirs))
-    return False, "\n".join(lines)
+    if carry_forward:
+        lines.append(_checked_against(rule, theirs, given))
+    return False, "\n".join(lines), named
 
 
-def _checked_against(rule: _Rule, theirs: Mapping[str, float | None]) -> str:
+# Steps that read given values directly: where answers worked from other values show.
+_GIVEN_STEPS = ("z1", "z2", "dL_da1", "dL_dW1")
+
+
+def answers_from_other_values(answers: Mapping[str, object], given: Mapping[str, float]) -> list[str]:
+    """The given-value steps that show ``answers`` were worked from other values than ``given``.
+
+    A step counts when its answer neither follows from ``given`` (with error carried
+    forward) nor matches a named misconception applied to the student's own earlier
+    answers.  Returns them when there are two or more (one is just a slip), else [].
+    With per-student values such answers are graded without error carried forward
+    (``check_quantity(..., carry_forward=False)``), or a chain copied from another
+    student would pass every step that reads no given value.
+    """
+    values = _given(given)
+    off = []
+    for name in _GIVEN_STEPS:
+        got = _read_or_none(answers, name)
+        if got is not None and not _judge(name, got, answers, values)[0] \
+                and not _judge(name, got, answers, values, inputs="theirs")[2]:
+            off.append(name)
+    return off if len(off) >= 2 else []
+
+
+def _checked_against(rule: _Rule, theirs: Mapping[str, float | None], given: GivenValues) -> str:
     if not rule.inputs:
         if rule.symbol.startswith("max"):
             return "Move the sigmoid slider and watch the σ'(z) curve."
-        given = ", ".join(f"{k} = {GIVEN[k]:g}" for k in ("W1", "x", "b1"))
-        return f"Checked against the given values {given}."
+        listed = ", ".join(f"{k} = {getattr(given, k):g}" for k in ("W1", "x", "b1"))
+        return f"Checked against the given values {listed}."
     yours = [f"your {n} = {fmt(theirs[n])}" for n in rule.inputs if theirs[n] is not None]
     missing = [n for n in rule.inputs if theirs[n] is None]
     text = "Checked against " + " and ".join(yours) if yours else "Checked"
@@ -374,35 +422,51 @@ def _checked_against(rule: _Rule, theirs: Mapping[str, float | None]) -> str:
     return text + "."
 
 
-def _grade(name: str, namespace: Mapping[str, object]) -> tuple[bool, str]:
+def _grade(name: str, namespace: Mapping[str, object], given: GivenValues,
+           carry_forward: bool = True) -> tuple[bool, str]:
     """(passed, feedback) for quantity ``name``; never raises for anything a student wrote."""
     try:
         got = _read(namespace, name)
-        return _judge(name, got, namespace)
+        if carry_forward:
+            ok, message, _ = _judge(name, got, namespace, given)
+            return ok, message
+        ok, message, _ = _judge(name, got, namespace, given, inputs="correct")
+        if not ok:
+            message += ("\nYour answers look worked from other given values than yours (see the "
+                        "grading note), so earlier answers are not carried forward.")
+        return ok, message
     except GradingError as error:
         return False, str(error)
     except Exception as error:  # noqa: BLE001 - a grader bug must cost one test, not the batch
         return False, f"{name} could not be checked ({type(error).__name__}); please tell your instructor."
 
 
-def check_quantity(name: str, namespace: Mapping[str, object]) -> None:
+def check_quantity(name: str, namespace: Mapping[str, object],
+                   given: Mapping[str, float] | None = None, carry_forward: bool = True) -> None:
     """Hidden test: the value of quantity ``name`` (error carried forward; see module doc).
 
     ``namespace`` is the notebook's ``globals()``: the student's answers are read from
-    it by name (each coerced with ``as_scalar``); the given values come from
-    :data:`GIVEN`, never from the notebook.  Prints a ✓ line or raises GradingError.
+    it by name (each coerced with ``as_scalar``).  The given values are ``given`` (the
+    grader writes the student's own as a literal, see course.values_grading), else
+    :data:`GIVEN`; never read from the notebook.  ``carry_forward=False`` (the grader's
+    verdict of :func:`answers_from_other_values`) checks against the values ``given``
+    leads to only.  Prints a ✓ line or raises GradingError.
     """
     if name not in RULES:
         raise ValueError(f"unknown quantity {name!r}")  # an authoring error, not a student one
-    ok, message = _grade(name, namespace)
+    ok, message = _grade(name, namespace, _given(given), carry_forward)
     if not ok:
         raise GradingError(message)
     passed(message)
 
 
-def grade_answers(answers: Mapping[str, object]) -> dict[str, tuple[bool, str]]:
-    """Judge every quantity at once, silently: name -> (passed, feedback).
+def grade_answers(answers: Mapping[str, object],
+                  given: Mapping[str, float] | None = None) -> dict[str, tuple[bool, str]]:
+    """Judge every quantity at once against ``given`` (default: the exercise's), silently.
 
-    For instructors and quick experiments; the notebook's tests call :func:`check_quantity`.
+    Returns name -> (passed, feedback).  For instructors and quick experiments; the
+    notebook's tests call :func:`check_quantity`.  With ``given`` (per-student values),
+    answers worked from other values are not carried forward, as when graded.
     """
-    return {name: _grade(name, answers) for name in _ALL_NAMES}
+    carry_forward = given is None or not answers_from_other_values(answers, given)
+    return {name: _grade(name, answers, _given(given), carry_forward) for name in _ALL_NAMES}

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
+COURSE_JUPYTER_CONFIG = Path(__file__).resolve().parents[2] / "etc" / "jupyter"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
 
@@ -171,21 +172,16 @@ def jupyterlab(root: Path, workdir: Path):
     settings = workdir / "lab-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
-    # No "would you like news?" toast over the notebook.
-    apputils = workdir / "lab-settings" / "@jupyterlab" / "apputils-extension"
-    apputils.mkdir(parents=True, exist_ok=True)
-    (apputils / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     log = workdir / "jupyterlab.log"
     command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
                f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
                f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
                f"--LabApp.user_settings_dir={workdir / 'lab-settings'}",
-               f"--LabApp.workspaces_dir={workdir / 'lab-workspaces'}",
-               "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-               *_root_flag()]
+               f"--LabApp.workspaces_dir={workdir / 'lab-workspaces'}", *_root_flag()]
     with open(log, "w") as handle:
-        process = subprocess.Popen(command, cwd=root, env=_environment(root), stdout=handle,
-                                   stderr=subprocess.STDOUT)
+        # The course's own Jupyter settings, as `make lab` uses them (no news pop-up).
+        env = dict(_environment(root), JUPYTER_CONFIG_PATH=str(COURSE_JUPYTER_CONFIG))
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=handle, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(f"{base}/api/status?token={token}", process, log)
