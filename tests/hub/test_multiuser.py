@@ -399,6 +399,9 @@ def test_formgrader_answers_the_instructor_and_refuses_students(scenario):
                        "@jupyter/nbgrader:course-list"}
     assert grading_plugins <= set(scenario.lab_disabled["student"]), "students' JupyterLab keeps the grading menus"
     assert not grading_plugins & set(scenario.lab_disabled["instructor"]), "the instructor lost the grading menus"
+    # Both roles also get the lab settings every user shares (etc/jupyter, as `make lab`).
+    for role, disabled in scenario.lab_disabled.items():
+        assert "@jupyterlab/apputils-extension:announcements" in disabled, role
 
 
 def test_students_submitting_at_once_lose_nothing(scenario):
