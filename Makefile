@@ -23,7 +23,7 @@ export PATH := $(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: help setup lab test release autograde feedback export demo present bench hub hub-env lock clean
+.PHONY: help setup lab test test-fast release autograde feedback export demo present bench hub hub-env lock clean
 
 # Variables that help texts name are shown with their values.
 HELP_VARS := VENV PORT JOBS HUB_ENV HUB_PORT
@@ -49,6 +49,12 @@ lab: setup  ## start JupyterLab at the course root (nbgrader menus included)
 # As root, the suite includes the JupyterHub test, which needs the shared hub environment.
 test: setup $(if $(ROOT_FLAG),hub-env)  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fast lane: no nbgrader run, browser, kernel or server (markers in pyproject.toml).
+FAST_LANE := not nbgrader and not browser and not server and not hub
+
+test-fast: setup  ## unit tests and in-process grader corpora, for the edit-test loop
+	$(BIN)/python -m pytest -m "$(FAST_LANE)" $(PYTEST_ARGS)
 
 release: setup  ## regenerate release/ from source/ and validate it
 	$(BIN)/nbgrader generate_assignment $(ASSIGNMENT) --force --CourseDirectory.ignore='["__pycache__", "*.pyc", ".ipynb_checkpoints"]'

@@ -102,6 +102,7 @@ c.IgnorePattern.pattern = (
 # Long outputs (a print in a loop) are cut, so one submission cannot bloat the batch.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 30
+c.LimitOutputSize.max_chars = 20_000  # and one very long line (course/nbgrader_ext.py)
 
 # --- feedback -----------------------------------------------------------------------
 # nbgrader restores hidden tests and mark schemes when it grades (formgrader shows

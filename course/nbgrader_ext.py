@@ -14,6 +14,7 @@ from __future__ import annotations
 from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer
 
 from .cells import grade_id, is_autograder_test
 from .integrity import scan_source
@@ -23,23 +24,23 @@ __all__ = ["FlagTampering", "LimitOutputSize", "NOTE_MARKER"]
 NOTE_MARKER = "grading-integrity-note"
 
 
-MAX_OUTPUT_CHARS = 20_000
-
-
 class LimitOutputSize(NbGraderPreprocessor):
-    """Cut every text output to :data:`MAX_OUTPUT_CHARS` characters.
+    """Cut every text output to ``max_chars`` characters (``c.LimitOutputSize.max_chars``).
 
     nbgrader's ``LimitOutput`` counts lines; one ``print("x" * 10**8)`` is one line and
     would be copied into the gradebook folder and the feedback page whole.
     """
 
+    max_chars = Integer(20_000, help="Characters kept of each text output; the rest is cut.").tag(config=True)
+
     def preprocess_cell(self, cell, resources, index):
+        limit = self.max_chars
         for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and len(output.get("text", "")) > MAX_OUTPUT_CHARS:
-                output.text = output.text[:MAX_OUTPUT_CHARS] + "\n… [output cut by the grader]\n"
+            if output.get("output_type") == "stream" and len(output.get("text", "")) > limit:
+                output.text = output.text[:limit] + "\n… [output cut by the grader]\n"
             for mime, value in list(output.get("data", {}).items()):
-                if isinstance(value, str) and len(value) > MAX_OUTPUT_CHARS and mime.startswith("text/"):
-                    output.data[mime] = value[:MAX_OUTPUT_CHARS] + "\n… [output cut by the grader]"
+                if isinstance(value, str) and len(value) > limit and mime.startswith("text/"):
+                    output.data[mime] = value[:limit] + "\n… [output cut by the grader]"
         return cell, resources
 
 

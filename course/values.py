@@ -315,6 +315,6 @@ def load_settings(extra_dirs: Iterable[Path | str] | None = None) -> PerStudentV
         except (ConfigFileNotFound, Exception):  # noqa: BLE001 - a broken file must not break the notebook
             continue
     settings = PerStudentValues(config=config)
-    for student, pinned in settings.overrides.items():
+    for pinned in settings.overrides.values():
         from_mapping(pinned)  # an incomplete override is a configuration error: say so now
     return settings

@@ -1,4 +1,12 @@
-"""Shared fixtures: paths of the course, and temporary copies of it for nbgrader runs."""
+"""Shared fixtures: paths of the course, temporary copies of it for nbgrader runs, and
+the guard that keeps slow tests out of the fast lane.
+
+Lanes: ``make test`` runs everything; ``make test-fast`` deselects the markers in
+:data:`SLOW_MARKERS`.  A test that runs nbgrader, a browser or a server must carry the
+marker: tests using the fixtures in :data:`FIXTURE_MARKERS` get it automatically, and
+an unmarked test that starts such a process fails with a message saying which marker
+it needs (:func:`_guard_process`), so no new test slips into the fast lane unnoticed.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ import html
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -75,10 +84,44 @@ def folder_checksums(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture
-def course_copy(tmp_path: Path) -> Path:
-    """A temporary, self-contained copy of the course with all source notebooks."""
-    return make_course_copy(tmp_path / "course")
+def copy_generated_course(template: Path, destination: Path, *,
+                          notebooks: tuple[str, ...] | None = None, db_url: str | None = None) -> Path:
+    """A private copy of the :func:`generated_course` template to grade in.
+
+    ``notebooks`` (stems) keeps only those notebooks in ``source/`` and ``release/``; the
+    gradebook still knows all three, and nbgrader scores a notebook nobody submitted as
+    zero without running it, so a one-notebook test pays for one notebook.  ``db_url``
+    (PostgreSQL, say) replaces the copied SQLite gradebook: the assignment is generated
+    into that database, so it holds what the template's gradebook holds.
+    """
+    shutil.copytree(template, destination)
+    if db_url is not None:
+        from course.instructor.nbgrader_cli import nbgrader, nbgrader_env
+
+        (destination / "gradebook.db").unlink()
+        nbgrader(destination, "generate_assignment", ASSIGNMENT, "--force",
+                 env=nbgrader_env(destination, {"NBGRADER_DB_URL": db_url}))
+    if notebooks is not None:
+        keep = {f"{stem}.ipynb" for stem in notebooks}
+        for folder in ("source", "release"):
+            for path in (destination / folder / ASSIGNMENT).glob("*.ipynb"):
+                if path.name not in keep:
+                    path.unlink()
+    return destination
+
+
+@pytest.fixture(scope="session")
+def generated_course(tmp_path_factory) -> Path:
+    """The course with ``nbgrader generate_assignment`` run once for the whole session.
+
+    A read-only template (``release/`` and ``gradebook.db`` included): tests that grade,
+    release or collect work in :func:`copy_generated_course` copies of it.
+    """
+    from course.instructor.nbgrader_cli import nbgrader
+
+    root = make_course_copy(tmp_path_factory.mktemp("generated") / "course")
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    return root
 
 
 @pytest.fixture(scope="session")
@@ -96,3 +139,82 @@ def postgres_url(postgres_server) -> str:
     url = postgres_server.create_database()
     yield url
     postgres_server.drop_database(url)
+
+
+# --- lanes ----------------------------------------------------------------------------------
+
+SLOW_MARKERS = ("nbgrader", "browser", "server", "hub")
+
+# Fixtures that imply a marker: a test using one is marked at collection.
+FIXTURE_MARKERS = {
+    "generated_course": "nbgrader",
+    "postgres_server": "server",
+    "postgres_url": "server",
+}
+
+# Programs (basename of any argument) that put a test in a slow lane.
+PROCESS_MARKERS = {
+    "nbgrader": "nbgrader", "course.instructor.autograde": "nbgrader", "course.instructor.demo": "nbgrader",
+    "chromium": "browser", "playwright": "browser",
+    "ipykernel_launcher": "server", "jupyter-lab": "server", "jupyter-server": "server", "voila": "server",
+    "jupyterhub": "server", "configurable-http-proxy": "server",
+    "initdb": "server", "pg_ctl": "server", "postgres": "server",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for fixture, marker in FIXTURE_MARKERS.items():
+            if fixture in item.fixturenames and item.get_closest_marker(marker) is None:
+                item.add_marker(marker)
+
+
+_current_item: list = [None]
+
+
+def _watching(item):
+    """Watch the processes ``item`` starts while it is set up (fixtures included) and runs.
+
+    Not at teardown: a session fixture's server stops in whichever test ran last.
+    """
+    _current_item[0] = item
+    try:
+        yield
+    finally:
+        _current_item[0] = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    yield from _watching(item)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield from _watching(item)
+
+
+def _needed_marker(args) -> str | None:
+    words = [args] if isinstance(args, (str, bytes, os.PathLike)) else list(args)
+    for word in words:
+        for part in str(os.fsdecode(word)).split():
+            name = os.path.basename(part)
+            if name in PROCESS_MARKERS:
+                return PROCESS_MARKERS[name]
+    return None
+
+
+_original_popen_init = subprocess.Popen.__init__
+
+
+def _guard_process(self, args, *rest, **kwargs):
+    """Fail an unmarked test that starts nbgrader, a browser, a kernel or a server."""
+    item = _current_item[0]
+    marker = _needed_marker(args)
+    if item is not None and marker is not None and not any(item.get_closest_marker(m) for m in SLOW_MARKERS):
+        pytest.fail(f"{item.nodeid} starts {args!r}: mark it @pytest.mark.{marker} "
+                    f"(unmarked tests form the fast lane, `make test-fast`)", pytrace=False)
+    _original_popen_init(self, args, *rest, **kwargs)
+
+
+subprocess.Popen.__init__ = _guard_process

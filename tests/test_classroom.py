@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from conftest import ROOT
@@ -11,6 +12,7 @@ from conftest import ROOT
 DEMO = ROOT / "demos" / "backprop_explorer.ipynb"
 
 
+@pytest.mark.server  # a Jupyter kernel
 def test_dashboard_notebook_runs_without_errors_or_stderr():
     notebook = nbformat.read(DEMO, as_version=4)
     NotebookClient(notebook, timeout=180, kernel_name="python3",

@@ -115,7 +115,7 @@ def test_call_student_returns_value_and_records_warnings():
 def test_call_student_keeps_stderr_out_of_the_cell(capsys):
     def noisy():
         print("debug", file=sys.stderr)
-        warnings.warn("careful")
+        warnings.warn("careful", stacklevel=1)
         return 1
 
     assert call_student(noisy, what="noisy()").stderr == "debug\n"
@@ -145,8 +145,8 @@ def test_call_student_rejects_non_functions():
 
 def test_referenced_names_follows_helpers():
     namespace = {"__name__": "__main__"}
-    exec("import tensorflow as tf\n"
-         "def helper(x):\n    with tf.GradientTape() as t:\n        pass\n"
+    # Only names are inspected, nothing runs: ``tf`` need not exist (importing TensorFlow costs ~5 s).
+    exec("def helper(x):\n    with tf.GradientTape() as t:\n        pass\n"
          "def backward(x):\n    return helper(x)\n", namespace)
     namespace["helper"].__module__ = namespace["backward"].__module__ = "__main__"
     assert any_referenced(namespace["backward"], {"GradientTape"}) == {"GradientTape"}

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, folder_checksums, hidden_test_lines, make_course_copy, read, visible_text
+from conftest import ASSIGNMENT, copy_generated_course, folder_checksums, hidden_test_lines, read, visible_text
 from course.cells import grade_id, is_code_answer
 from course.instructor.autograde import autograde
 from course.instructor.nbgrader_cli import grade_table, nbgrader
@@ -31,9 +31,8 @@ def cases_for(notebook: str, source: Path) -> list[Case]:
     return verification_cases(f"{VERIFICATION}.ipynb", tests)
 
 
-def _grade(base: Path, notebook: str) -> dict:
-    root = make_course_copy(base / "course", notebooks=(notebook,))
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+def _grade(generated_course: Path, base: Path, notebook: str) -> dict:
+    root = copy_generated_course(generated_course, base / "course", notebooks=(notebook,))
     source = root / "source" / ASSIGNMENT / f"{notebook}.ipynb"
     release = root / "release" / ASSIGNMENT / f"{notebook}.ipynb"
     full, blank = full_submission(source, release), blank_submission(release)
@@ -51,8 +50,9 @@ def _grade(base: Path, notebook: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def batches(tmp_path_factory):
-    return {notebook: _grade(tmp_path_factory.mktemp(notebook), notebook) for notebook in (PAPER, VERIFICATION)}
+def batches(generated_course, tmp_path_factory):
+    return {notebook: _grade(generated_course, tmp_path_factory.mktemp(notebook), notebook)
+            for notebook in (PAPER, VERIFICATION)}
 
 
 def _case_ids():

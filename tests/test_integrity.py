@@ -86,12 +86,19 @@ def test_flag_tampering_leaves_honest_notebooks_alone():
     assert nbformat.writes(notebook) == before
 
 
-def test_huge_outputs_are_cut():
-    from course.nbgrader_ext import MAX_OUTPUT_CHARS, LimitOutputSize
+@pytest.mark.parametrize("configured", [None, 500])
+def test_huge_outputs_are_cut(configured):
+    from traitlets.config import Config
 
+    from course.nbgrader_ext import LimitOutputSize
+
+    config = Config()
+    if configured is not None:  # as a line in nbgrader_config.py would set it
+        config.LimitOutputSize.max_chars = configured
+    limit = configured or LimitOutputSize.max_chars.default_value
     cell = new_code_cell("print('x' * 10**7)", outputs=[
         nbformat.v4.new_output("stream", name="stdout", text="x" * 10**7),
         nbformat.v4.new_output("execute_result", data={"text/plain": "y" * 10**7}, execution_count=1)])
-    cell, _ = LimitOutputSize().preprocess_cell(cell, {}, 0)
-    assert len(cell.outputs[0].text) < MAX_OUTPUT_CHARS + 100
-    assert len(cell.outputs[1].data["text/plain"]) < MAX_OUTPUT_CHARS + 100
+    cell, _ = LimitOutputSize(config=config).preprocess_cell(cell, {}, 0)
+    assert limit <= len(cell.outputs[0].text) < limit + 100
+    assert limit <= len(cell.outputs[1].data["text/plain"]) < limit + 100

@@ -15,7 +15,7 @@ import pytest
 
 from paper_helpers import (
     GIVEN, GRADED, HINT_TABLE, QUANTITIES, STEP_FORMULAS, grade_in_process, hint_path, lost, round_sig,
-    score, sigmoid, student_chain,
+    score, student_chain,
 )
 
 from course.feedback import GradingError

@@ -10,7 +10,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, folder_checksums, make_course_copy
+from conftest import ASSIGNMENT, copy_generated_course, folder_checksums
 from course.instructor.nbgrader_cli import nbgrader
 from paper_helpers import GRADED, fill_answers, hint_path, student_chain
 
@@ -44,9 +44,8 @@ def _students() -> dict[str, tuple[dict[str, str], set[str]]]:
     }
 
 
-def test_autograde_three_students(tmp_path):
-    course = make_course_copy(tmp_path / "course", notebooks=(NOTEBOOK,))
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+def test_autograde_three_students(generated_course, tmp_path):
+    course = copy_generated_course(generated_course, tmp_path / "course", notebooks=(NOTEBOOK,))
     release = course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 
     students = _students()

@@ -9,7 +9,7 @@ import csv
 import pytest
 import sqlalchemy
 
-from conftest import ASSIGNMENT, make_course_copy
+from conftest import ASSIGNMENT, copy_generated_course
 from course.instructor.autograde import autograde
 from course.instructor.nbgrader_cli import grade_table, nbgrader
 from course.instructor.synthetic import write_class
@@ -27,13 +27,12 @@ COUNTS = {table: sqlalchemy.text(f"SELECT COUNT(*) FROM {table}")
           for table in ("student", "submitted_assignment", "submitted_notebook", "grade")}
 
 
-def _grade_class(base, jobs: int, db_url: str | None = None) -> dict:
-    """Generate, submit five synthetic students, autograde with ``jobs``, feedback and export."""
-    root = make_course_copy(base / f"jobs{jobs}", notebooks=(NOTEBOOK,))
+def _grade_class(generated_course, base, jobs: int, db_url: str | None = None) -> dict:
+    """Submit five synthetic students, autograde with ``jobs``, feedback and export."""
+    root = copy_generated_course(generated_course, base / f"jobs{jobs}", notebooks=(NOTEBOOK,), db_url=db_url)
     db_url = db_url or f"sqlite:///{root / 'gradebook.db'}"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NBGRADER_DB_URL", db_url)
-        nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
         write_class(root, ASSIGNMENT, {f"s{i}_{kind}": kind for i, kind in enumerate(KINDS)})
         run = autograde(root, ASSIGNMENT, jobs=jobs)
         nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
@@ -52,8 +51,8 @@ def _grade_class(base, jobs: int, db_url: str | None = None) -> dict:
 
 
 @pytest.fixture(scope="module")
-def serial(tmp_path_factory):
-    return _grade_class(tmp_path_factory.mktemp("serial"), jobs=1)
+def serial(generated_course, tmp_path_factory):
+    return _grade_class(generated_course, tmp_path_factory.mktemp("serial"), jobs=1)
 
 
 def _same_grades(parallel: dict, serial: dict) -> None:
@@ -74,8 +73,8 @@ def test_serial_grades_are_the_expected_ones(serial):
     assert scores["s0_full"] == scores["s3_full"] > scores["s1_partly_wrong"] > scores["s2_blank"] == 0
 
 
-def test_parallel_sqlite_grades_equal_serial_grades(serial, tmp_path):
-    parallel = _grade_class(tmp_path, jobs=2)
+def test_parallel_sqlite_grades_equal_serial_grades(generated_course, serial, tmp_path):
+    parallel = _grade_class(generated_course, tmp_path, jobs=2)
     engine = sqlalchemy.create_engine(f"sqlite:///{parallel['root'] / 'gradebook.db'}")
     with engine.connect() as connection:
         assert connection.execute(sqlalchemy.text("PRAGMA integrity_check")).scalar() == "ok"
@@ -83,7 +82,7 @@ def test_parallel_sqlite_grades_equal_serial_grades(serial, tmp_path):
     _same_grades(parallel, serial)
 
 
-def test_parallel_postgres_grades_equal_serial_sqlite_grades(serial, tmp_path, postgres_url):
-    parallel = _grade_class(tmp_path, jobs=2, db_url=postgres_url)
+def test_parallel_postgres_grades_equal_serial_sqlite_grades(generated_course, serial, tmp_path, postgres_url):
+    parallel = _grade_class(generated_course, tmp_path, jobs=2, db_url=postgres_url)
     assert not (parallel["root"] / "gradebook.db").exists(), "everything went to PostgreSQL"
     _same_grades(parallel, serial)

@@ -11,7 +11,7 @@ import csv
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, SOURCE_DIR, hidden_test_lines, make_course_copy, read, visible_text
+from conftest import ASSIGNMENT, SOURCE_DIR, copy_generated_course, hidden_test_lines, read, visible_text
 from course.instructor.nbgrader_cli import grade_table, nbgrader, nbgrader_env
 from course.instructor.synthetic import (
     SLIPS, autograded_points, blank_submission, full_submission, partly_wrong_submission,
@@ -23,12 +23,11 @@ STUDENTS = {"alice": "full", "bob": "blank", "carol": "partly_wrong"}
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
+def course(generated_course, tmp_path_factory):
     base = tmp_path_factory.mktemp("pipeline")
-    root = make_course_copy(base / "course")
+    root = copy_generated_course(generated_course, base / "course")
     exchange = base / "exchange"
     env = nbgrader_env(root, {"NBGRADER_EXCHANGE": str(exchange)})
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", env=env)
     nbgrader(root, "release_assignment", ASSIGNMENT, "--force", env=env)
 
     release = root / "release" / ASSIGNMENT

@@ -15,6 +15,7 @@ def _accepts_connections(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+@pytest.mark.server
 def test_server_runs_as_its_own_cluster_and_is_removed_afterwards():
     with postgres_server() as server:
         url = server.create_database("probe")

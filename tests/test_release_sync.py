@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import ASSIGNMENT, RELEASE_DIR, make_course_copy, read
+from conftest import ASSIGNMENT, RELEASE_DIR, read
 from course.instructor.nbgrader_cli import nbgrader
 
 pytestmark = pytest.mark.nbgrader
@@ -18,10 +18,9 @@ def _normalised(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    root = make_course_copy(tmp_path_factory.mktemp("generate") / "course")
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
-    return root
+def generated(generated_course):
+    """The session's generated course (read-only here: validate writes nothing)."""
+    return generated_course
 
 
 def test_release_matches_generate_assignment(generated):

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from conftest import ASSIGNMENT, folder_checksums, make_course_copy, read, visible_text
+from conftest import ASSIGNMENT, copy_generated_course, folder_checksums, read, visible_text
 from course.cells import grade_id, is_code_answer
 from course.instructor.autograde import merge_gradebooks
 from course.instructor.nbgrader_cli import grade_table, nbgrader
@@ -29,10 +29,9 @@ BROKEN = ("b_invalid_json", "b_kernel_crash", "b_duplicated_cell", "b_stripped_m
 
 
 @pytest.fixture(scope="module")
-def plain_batch(tmp_path_factory):
+def plain_batch(generated_course, tmp_path_factory):
     """A notebook-1 course whose broken submissions were graded by plain ``nbgrader autograde``."""
-    root = make_course_copy(tmp_path_factory.mktemp("plain") / "course", notebooks=(NOTEBOOK,))
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    root = copy_generated_course(generated_course, tmp_path_factory.mktemp("plain") / "course", notebooks=(NOTEBOOK,))
     source, release = root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     answers = tuple(grade_id(c) for c in read(source).cells if is_code_answer(c))
     cases = [c for c in paper_cases(f"{NOTEBOOK}.ipynb", answers) if c.student in BROKEN]

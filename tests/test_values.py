@@ -217,6 +217,7 @@ def _shown(notebook) -> tuple[str, dict, str, tuple]:
     return given_output.data["text/markdown"], given_output.metadata, hints, bound
 
 
+@pytest.mark.server  # a Jupyter kernel
 def test_student_sees_own_values_in_both_tables(tmp_path):
     notebook = _run({"JUPYTERHUB_USER": "alice", "COURSE_PER_STUDENT_VALUES": "1",
                      "COURSE_VALUES_SALT": "kernel", "NBGRADER_COURSE_ID": COURSE}, tmp_path)
@@ -231,6 +232,7 @@ def test_student_sees_own_values_in_both_tables(tmp_path):
     assert "0.6225" not in hints
 
 
+@pytest.mark.server  # a Jupyter kernel
 def test_no_identity_says_so_and_shows_the_exercise(tmp_path):
     notebook = _run({"COURSE_PER_STUDENT_VALUES": "1", "COURSE_VALUES_SALT": "kernel"}, tmp_path)
     table, metadata, hints, bound = _shown(notebook)

@@ -10,10 +10,14 @@ from pathlib import Path
 
 import nbformat
 
-from conftest import make_course_copy
+import pytest
+
+from conftest import copy_generated_course
 from course.cells import grade_id, is_autograder_test
 from course.instructor.nbgrader_cli import nbgrader
 from verification_helpers import SOLUTION_IDS, total_points
+
+pytestmark = pytest.mark.nbgrader
 
 ASSIGNMENT = "ex01_backprop"
 NOTEBOOK = "02_code_verification"
@@ -32,14 +36,9 @@ def _submit(course: Path, student: str, mutation: tuple[str, str] | None) -> Non
     nbformat.write(notebook, target / f"{NOTEBOOK}.ipynb")
 
 
-def test_nbgrader_validate_generate_and_autograde(tmp_path):
-    course = make_course_copy(tmp_path / "course", notebooks=(NOTEBOOK,))
-    source = course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-
-    validated = nbgrader(course, "validate", str(source))
-    assert "Success! Your notebook passes all the tests." in validated.stdout, validated.stdout
-
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+def test_nbgrader_generate_and_autograde(generated_course, tmp_path):
+    # `nbgrader validate` of the source notebooks: tests/test_release_sync.py
+    course = copy_generated_course(generated_course, tmp_path / "course", notebooks=(NOTEBOOK,))
     release = nbformat.read(course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     released_text = "\n".join(c.source for c in release.cells)
     assert "BEGIN HIDDEN TESTS" not in released_text and "check_gradient(" not in released_text

@@ -3,4 +3,10 @@
 Nothing here runs in a student's kernel.  ``python -m course.instructor.demo`` and
 ``python -m course.instructor.autograde`` back the ``make demo`` / ``make autograde``
 targets; the tests drive the same functions in temporary courses.
+
+- ``nbgrader_cli`` – run nbgrader commands for a course root, read its gradebook;
+- ``autograde``    – ``make autograde``: optionally parallel, into one gradebook;
+- ``synthetic``    – synthetic students (full, blank, partly wrong submissions);
+- ``demo``         – ``make demo``: the whole pipeline on synthetic students;
+- ``values``       – ``python -m course.instructor.values STUDENT``: a student's notebook-1 values.
 """

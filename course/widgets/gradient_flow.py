@@ -237,7 +237,7 @@ class GradientFlowExplorer:
         colour = COLOURS.get(activation, COLOURS["sigmoid"])
         parts = [svg.svg_open(_VIEW_W * s, _VIEW_H * s,
                               "Bar chart: the gradient norm of each weight layer on a log axis"),
-                 f'<rect width="100%" height="100%" fill="#FFFFFF"/>']
+                 '<rect width="100%" height="100%" fill="#FFFFFF"/>']
         if norms is None:
             title, bound, clipped = "no gradients to show (see the message below)", None, np.zeros(0, bool)
             low, high = 1e-6, 10.0

@@ -19,20 +19,24 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-g
                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
 
 
-def finished_course(base: Path) -> Path:
+def finished_course(base: Path, generated: Path | None = None) -> Path:
     """A temporary course under ``base`` whose ``work/`` folder holds finished notebooks.
 
-    The course is generated (so formgrader knows the assignment); ``work/`` holds each
+    The course is generated (so formgrader knows the assignment) — copied from
+    ``generated`` (the tests' ``generated_course``) when given; ``work/`` holds each
     release notebook with the instructor's solutions filled in, as a student who finished.
     """
     import nbformat
 
-    from conftest import ASSIGNMENT, make_course_copy
+    from conftest import ASSIGNMENT, copy_generated_course, make_course_copy
     from course.instructor.nbgrader_cli import nbgrader
     from course.instructor.synthetic import full_submission
 
-    root = make_course_copy(base / "course")
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    if generated is not None:
+        root = copy_generated_course(generated, base / "course")
+    else:
+        root = make_course_copy(base / "course")
+        nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
     work = root / "work"
     work.mkdir()
     for source in sorted((root / "source" / ASSIGNMENT).glob("*.ipynb")):

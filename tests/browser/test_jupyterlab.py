@@ -23,10 +23,10 @@ def test_chromium_is_installed():
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lab(generated_course, tmp_path_factory):
     """JupyterLab on a temporary course whose work/ folder holds finished notebooks."""
     base = tmp_path_factory.mktemp("lab")
-    root = finished_course(base)
+    root = finished_course(base, generated_course)
     with jupyterlab(root, base) as (url, token):
         yield url, token, root
 

@@ -357,7 +357,7 @@ def test_formgrader_autograde_button_gives_the_same_grades(scenario):
 def test_each_student_fetched_their_own_feedback(scenario):
     hidden = hidden_test_lines(*sorted(SOURCE_DIR.glob("*.ipynb")))
     assert all(answer["success"] for answer in scenario.feedback.values()), scenario.feedback
-    for name, kind in scenario.kinds.items():
+    for name, _kind in scenario.kinds.items():
         pages = scenario.feedback_pages[name]
         assert sorted(pages) == NOTEBOOKS, name
         for notebook, page in pages.items():
