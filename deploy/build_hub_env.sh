@@ -67,7 +67,4 @@ mkdir -p "$HUB_ENV/etc"
 cp -r deploy/jupyter "$HUB_ENV/etc/backprop-by-hand"
 cp -r etc/jupyter/. "$HUB_ENV/etc/backprop-by-hand/common/"
 chmod -R a+rX "$HUB_ENV/etc/backprop-by-hand"
-# `make autograde VENV=$HUB_ENV` (an instructor's terminal on the hub) must find the
-# environment installed, not try to install into it: its stamp is newer than any checkout.
-touch "$HUB_ENV/.installed"
 echo "hub-env: ready in $HUB_ENV ($("$HUB_ENV/bin/jupyterhub" --version | tail -1) + configurable-http-proxy $CHP_VERSION)"
