@@ -8,6 +8,10 @@ a JupyterHub comes from the environment:
                            PostgreSQL: postgresql+psycopg2://user@host:port/db)
     NBGRADER_EXCHANGE      exchange root directory     (default: <root>/.exchange)
     NBGRADER_CELL_TIMEOUT  seconds per cell when grading (default: 120)
+    COURSE_SANDBOX         0 grades without the sandbox (student code then runs with your rights)
+    COURSE_SANDBOX_MEMORY_MB, COURSE_SANDBOX_PROCESSES, COURSE_SANDBOX_CPU_SECONDS
+                           limits of one grading kernel (default: 4096 MiB, 128, 900 s)
+    COURSE_WARM_KERNELS    grading kernels started ahead with TensorFlow imported (default: 1)
     COURSE_PER_STUDENT_VALUES  1: every student gets their own notebook-1 values (default: off)
     COURSE_VALUES_SALT     the instructor's salt for those values (default: empty)
 """
@@ -25,15 +29,13 @@ if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 
 from course.instructor.nbgrader_cli import course_id, gradebook_url  # noqa: E402
+from course.kernel_env import GRADING, set_defaults  # noqa: E402
 from course.submissions import add_missing_notebooks  # noqa: E402
 
 # The grading kernel inherits this process's environment: silence TensorFlow's C++
 # logging before any kernel starts, because nbgrader zeroes a test cell that writes
 # anything to stderr.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
-os.environ.setdefault("MPLBACKEND", "agg")
+set_defaults(GRADING)
 
 # --- the course ------------------------------------------------------------------
 c.CourseDirectory.course_id = course_id()
@@ -68,6 +70,16 @@ c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
 # (it must: a missing error output would read as a passed test); nbclient's 4 s are too
 # short on a busy grading machine.
 c.Execute.iopub_timeout = 30
+
+# The grading kernel runs in a bubblewrap sandbox (course/grading_sandbox.py): it sees
+# its own notebook folder and the read-only environment, nothing else of the course,
+# and no network.  Kernels are taken from a pool started ahead with the heavy modules
+# imported (course/grading_kernel.py); each grades one notebook.
+c.GradingSandbox.enabled = os.environ.get("COURSE_SANDBOX", "1").strip().lower() not in ("0", "off", "false", "no")
+c.GradingSandbox.memory_mb = int(os.environ.get("COURSE_SANDBOX_MEMORY_MB", "4096"))
+c.GradingSandbox.processes = int(os.environ.get("COURSE_SANDBOX_PROCESSES", "128"))
+c.GradingSandbox.cpu_seconds = int(os.environ.get("COURSE_SANDBOX_CPU_SECONDS", "900"))
+c.GradingSandbox.warm_kernels = int(os.environ.get("COURSE_WARM_KERNELS", "1"))
 
 # A student who deleted a graded cell gets it back (scored as unanswered) instead of
 # the notebook failing to grade.
@@ -115,12 +127,12 @@ c.GenerateFeedback.preprocessors = [
 ]
 
 # --- integrity and size -----------------------------------------------------------------------
-# After execution and before scores are saved, scan student code outside the kernel
-# for patching, exits and file reads (course/nbgrader_ext.py); flagged notebooks lose
-# the points of the tests that follow the flagged cell.
+# After execution and before scores are saved, judge student code outside the kernel by
+# what it could change (course/nbgrader_ext.py): tests a statement could affect score 0,
+# harmless code and file access get a note.
 c.Autograde.autograde_preprocessors = [
     "course.values_grading.GradeWithOwnValues",  # per-student values (below); before Execute
-    "nbgrader.preprocessors.Execute",
+    "course.grading_kernel.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -3,23 +3,43 @@
 Nothing here is a solution to an exercise.  The package holds (a test keeps this
 list equal to the package's modules):
 
+- ``course.exercise``     – the exercise's constants: given values, names, tolerances, activations;
 - ``course.feedback``     – how a failed check is shown to a student (short, no traceback);
 - ``course.coerce``       – turning whatever a student produced into float64 arrays;
+- ``course.pristine``     – builtins and numpy as they were before any student code ran;
 - ``course.sandbox``      – calling student code so that its warnings, prints to stderr,
   exits or endless loops cannot spoil a test cell;
+- ``course.autodiff``     – noticing a library's automatic differentiation by what runs
+  while a student's function runs (never by names);
 - ``course.oracles``      – independent reference gradients (TensorFlow, finite differences);
 - ``course.networks``     – the given deep-network initialisation ``init_params``;
 - ``course.checks``       – the graded checks, one module per notebook;
 - ``course.widgets``      – the sliders and plots used in the notebooks and the demo;
 - ``course.cells``        – what role a notebook cell plays for nbgrader (its metadata);
-- ``course.integrity``    – a static scan of student code for attempts to subvert grading;
+- ``course.kernel_env``   – the environment every kernel of the course starts with;
+- ``course.integrity``    – judging student code by what it could change in grading;
 - ``course.nbgrader_ext`` – the course's nbgrader preprocessors (integrity, output size);
 - ``course.submissions``  – defences against broken submissions inside nbgrader's autograde;
+- ``course.grading_sandbox`` – what a grading kernel may see: the bubblewrap sandbox;
+- ``course.grading_kernel``  – nbgrader's execution step with sandboxed, pre-warmed kernels;
+- ``course.kernel_launcher`` – starts an IPython kernel inside the sandbox;
+- ``course.kernel_zygote``   – the fork server that keeps warm grading kernels;
 - ``course.values``       – notebook 1's given values, per student when the course turns it on;
 - ``course.values_display`` – notebook 1's tables of given values and hints;
 - ``course.values_grading`` – the nbgrader preprocessors that grade with the student's own values;
+- ``course.grading_kernel`` – nbgrader's execution step with sandboxed, pre-warmed grading kernels;
+- ``course.grading_sandbox`` – what a grading kernel may see, and the bubblewrap command that shows it;
+- ``course.kernel_launcher`` – starts an IPython kernel inside the grading sandbox;
+- ``course.kernel_zygote``   – the fork server that keeps warm grading kernels with the heavy modules imported;
 - ``course.instructor``   – instructor tooling: nbgrader steps, staging, parallel
   autograde, synthetic students (never runs in a student's kernel).
 """
 
+from .kernel_env import set_defaults as _set_defaults
+
 __version__ = "1.0.0"
+
+# TensorFlow reads these when it is first imported.  Every notebook imports ``course``
+# before TensorFlow, so its start-up log lines never reach a cell's output (where
+# nbgrader would zero a test cell for the stderr), however the server was started.
+_set_defaults()

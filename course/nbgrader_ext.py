@@ -2,10 +2,13 @@
 
 :class:`FlagTampering` runs in the nbgrader process after the notebook has executed
 and before the scores are saved, so nothing a student's code does in the kernel can
-reach it.  It scans every student code cell with :func:`course.integrity.scan_source`;
-from the first cell with a finding on, every autograder test scores zero, and a note
-placed after that cell tells the student (and the teaching assistant in formgrader)
-what was found.  Cells that read files lose their outputs, so nothing they read
+reach it.  It scans every student code cell with :class:`course.integrity.Scanner` and
+judges each finding by what it could change: a statement that could change what a test
+sees zeroes exactly the later tests it could affect (all of them for patched grading
+machinery or an exit, the tests that call a rebound name); file access and harmless
+oddities cost nothing.  A note after the cell tells the student (and the teaching
+assistant in formgrader) what was found and what it cost.  From the first cell that
+reads files or runs a shell on, student cells lose their outputs, so nothing they read
 (hidden tests in the gradebook, for example) reaches the feedback.
 """
 
@@ -17,7 +20,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
 from .cells import grade_id, is_autograder_test
-from .integrity import scan_source
+from .integrity import ScanContext, Scanner, names_read
 
 __all__ = ["FlagTampering", "LimitOutputSize", "NOTE_MARKER"]
 
@@ -44,52 +47,92 @@ class LimitOutputSize(NbGraderPreprocessor):
         return cell, resources
 
 
-def _instructor_sources(resources: dict) -> set[str]:
-    """Sources of the instructor's locked cells (tests, given code) from the gradebook."""
+def _instructor_sources(resources: dict) -> set[str] | None:
+    """Sources of the instructor's locked cells (tests, given code) from the gradebook, or
+    None when there is no gradebook entry (the notebook's own metadata is used then)."""
     info = resources.get("nbgrader", {})
     try:
         with Gradebook(info["db_url"]) as gradebook:
             notebook = gradebook.find_notebook(info["notebook"], info["assignment"])
             return {cell.source for cell in notebook.source_cells if cell.locked}
     except (KeyError, MissingEntry):
-        return set()
+        return None
+
+
+def _is_instructor_cell(cell, instructor: set[str] | None) -> bool:
+    if instructor is not None:
+        return cell.source in instructor
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("locked")) and not meta.get("solution")
+
+
+def _consequence(tests: list[str]) -> str:
+    if not tests:
+        return "no points lost"
+    return "scored 0: " + ", ".join(f"`{t}`" for t in tests)
 
 
 class FlagTampering(NbGraderPreprocessor):
-    """Zero the tests that follow student code which patches, exits or reads files."""
+    """Zero the later tests a student statement could affect; note everything else found."""
 
     def preprocess(self, nb, resources):
         instructor = _instructor_sources(resources)
-        first_flagged, reports = None, []
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or is_autograder_test(cell) or cell.source in instructor:
+        code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        tests = [(i, c) for i, c in code if is_autograder_test(c)]
+        context = ScanContext.from_cells(
+            [c.source for i, c in code if _is_instructor_cell(c, instructor) and not is_autograder_test(c)],
+            [c.source for _, c in tests])
+        scanner = Scanner(context)
+        test_calls = {i: names_read(c.source) for i, c in tests}
+        notes: list[tuple[int, list[str]]] = []
+        zeroed: dict[int, list[str]] = {}
+        withhold_from = None
+        for index, cell in code:
+            if is_autograder_test(cell) or _is_instructor_cell(cell, instructor):
                 continue
-            findings = scan_source(cell.source)
+            findings = scanner.scan(cell.source)
             if not findings:
                 continue
-            if first_flagged is None:
-                first_flagged = index
             name = grade_id(cell) or f"cell {index + 1}"
-            reports.extend(f"`{name}` {finding}" for finding in findings)
-            if any(finding.kind == "files" for finding in findings):
-                cell.outputs = []
-        if first_flagged is None:
+            lines = []
+            for finding in findings:
+                if finding.kind in ("patch", "exit"):
+                    affected = [i for i, _ in tests if i > index]
+                elif finding.kind == "rebind":
+                    affected = [i for i, _ in tests if i > index and test_calls[i] & finding.names]
+                else:
+                    affected = []
+                for i in affected:
+                    zeroed.setdefault(i, []).append(f"`{name}` {finding}")
+                consequence = _consequence([grade_id(nb.cells[i]) for i in affected])
+                if finding.kind == "files":
+                    consequence += "; what your cells print from here on is not shown in this feedback"
+                    withhold_from = index if withhold_from is None else withhold_from
+                lines.append(f"{finding} ({consequence})")
+            notes.append((index, lines))
+        if not notes:
             return nb, resources
 
-        summary = ("Integrity check: your code changes how it is graded, stops the kernel, "
-                   "or reads files; tests after it score 0.")
-        for cell in nb.cells[first_flagged + 1:]:
-            if is_autograder_test(cell):
-                cell.outputs = [new_output("error", ename="IntegrityError", evalue=summary,
-                                           traceback=["\u2717 " + summary])]
-        note = new_markdown_cell(
-            "**Grading note (integrity check).** The code above was not graded normally because:\n\n"
-            + "\n".join(f"- {line}" for line in reports[:20])
-            + "\n\nEvery automatic test after this point scored 0. If this is a misunderstanding, "
-              "talk to your instructor: the teaching assistant sees this note in formgrader.",
-            metadata={"tags": [NOTE_MARKER]},
-        )
-        nb.cells.insert(first_flagged + 1, note)
-        self.log.warning("Integrity findings for %s/%s: %s", resources.get("nbgrader", {}).get("student"),
-                         resources.get("nbgrader", {}).get("notebook"), "; ".join(reports[:5]))
+        for index, reasons in zeroed.items():
+            summary = ("Integrity check: code above this test could change what it sees, so it scored 0: "
+                       + "; ".join(reasons[:3]))
+            nb.cells[index].outputs = [new_output("error", ename="IntegrityError", evalue=summary,
+                                                  traceback=["\u2717 " + summary])]
+        if withhold_from is not None:
+            for index, cell in code:
+                if index >= withhold_from and not is_autograder_test(cell) \
+                        and not _is_instructor_cell(cell, instructor):
+                    cell.outputs = []
+        for index, lines in reversed(notes):
+            nb.cells.insert(index + 1, new_markdown_cell(
+                "**Grading note (Integrity check).** The grader looked at what the code above could "
+                "change in grading:\n\n" + "\n".join(f"- {line}" for line in lines[:20])
+                + "\n\nIf this is a misunderstanding, talk to your instructor: the teaching assistant "
+                  "sees this note in formgrader.",
+                metadata={"tags": [NOTE_MARKER]},
+            ))
+        info = resources.get("nbgrader", {})
+        self.log.warning("Integrity findings for %s/%s: %s", info.get("student"), info.get("notebook"),
+                         "; ".join(line for _, lines in notes for line in lines)[:500])
         return nb, resources
+

@@ -5,6 +5,10 @@ function may warn, print to stderr, call ``sys.exit``, loop forever or raise.  E
 call from a check goes through :func:`call_student`, which turns each of those into a
 :class:`~course.feedback.GradingError` with a short message (or, for harmless warnings,
 into nothing at all) so that one bad function costs exactly the tests that use it.
+
+Global settings a student's cells may have changed (warning filters, ``np.seterr``) are
+reset for the call, so they change nothing the checks see; and a check that forbids
+automatic differentiation has the call watched by :mod:`course.autodiff`.
 """
 
 from __future__ import annotations
@@ -15,19 +19,24 @@ import os
 import signal
 import sys
 import threading
-import types
 import warnings
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
+
+from .autodiff import describe_calls, watching_autodiff
 from .feedback import GradingError
+# As they were before any student cell ran (course/pristine.py says why).
+from .pristine import catch_warnings as _catch_warnings
+from .pristine import np_errstate as _errstate
+from .pristine import simplefilter as _simplefilter
 
-__all__ = ["call_student", "StudentCall", "referenced_names", "any_referenced", "DEFAULT_TIME_LIMIT"]
+__all__ = ["call_student", "StudentCall", "DEFAULT_TIME_LIMIT"]
 
 DEFAULT_TIME_LIMIT = 20.0  # seconds for one call; the nbgrader cell timeout is larger
 
-# Captured before student cells run (see course.coerce for why).
-_catch_warnings = warnings.catch_warnings
-_simplefilter = warnings.simplefilter
+# numpy's default floating-point error handling: a student's np.seterr(all="ignore")
+# must not hide an overflow from the check that looks for it.
+_NUMPY_DEFAULTS = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
 
 
 class _TimeLimit(BaseException):
@@ -79,6 +88,7 @@ def call_student(
     *args: Any,
     what: str,
     time_limit: float | None = DEFAULT_TIME_LIMIT,
+    forbid_autodiff: str | None = None,
     **kwargs: Any,
 ) -> StudentCall:
     """Call ``function(*args, **kwargs)`` on the student's behalf.
@@ -87,6 +97,11 @@ def call_student(
     Warnings are recorded (not printed), stderr is captured (not written), ``sys.exit``
     and ``os._exit`` raise instead of ending the kernel, and the call is stopped after
     ``time_limit`` seconds.  Any exception becomes a :class:`GradingError`.
+
+    ``forbid_autodiff`` is a message with a ``{used}`` field: if given, the call is
+    watched (:func:`course.autodiff.watching_autodiff`) and a call that ran automatic
+    differentiation raises :class:`GradingError` with that message, ``{used}`` naming
+    what actually ran, whether or not the function also failed.
     """
     if not callable(function):
         raise GradingError(f"{what.split('(')[0]} should be a function, but it is a {type(function).__name__}.")
@@ -94,57 +109,33 @@ def call_student(
     saved_exits = (os._exit, sys.exit)
     os._exit = _forbidden_exit
     sys.exit = _forbidden_exit
+    watch = None
+    failure: GradingError | None = None
     try:
-        with _catch_warnings(record=True) as raised:
+        with _catch_warnings(record=True) as raised, _errstate(**_NUMPY_DEFAULTS):
             _simplefilter("always")
             with contextlib.redirect_stderr(captured_stderr), _alarm(time_limit):
-                value = function(*args, **kwargs)
-    except GradingError:
-        raise
+                if forbid_autodiff is None:
+                    value = function(*args, **kwargs)
+                else:
+                    with watching_autodiff() as watch:
+                        value = function(*args, **kwargs)
+    except GradingError as error:
+        failure = error
     except _TimeLimit:
-        raise GradingError(f"{what} did not finish within {time_limit:g} s (an endless loop?).") from None
+        failure = GradingError(f"{what} did not finish within {time_limit:g} s (an endless loop?).")
     except SystemExit:
-        raise GradingError(f"{what} called sys.exit / exit(); functions must return a value.") from None
+        failure = GradingError(f"{what} called sys.exit / exit(); functions must return a value.")
     except NotImplementedError:
-        raise GradingError(f"{what} is not implemented yet (it raises NotImplementedError).") from None
+        failure = GradingError(f"{what} is not implemented yet (it raises NotImplementedError).")
     except Exception as error:  # noqa: BLE001 - any student error becomes feedback
         message = str(error).splitlines()[0][:200] if str(error) else ""
-        raise GradingError(f"{what} raised {type(error).__name__}: {message}") from None
+        failure = GradingError(f"{what} raised {type(error).__name__}: {message}")
     finally:
         os._exit, sys.exit = saved_exits
+    # Autodiff is reported first: a function that used it and then failed is told why.
+    if watch is not None and watch.used:
+        raise GradingError(forbid_autodiff.format(used=describe_calls(watch)))
+    if failure is not None:
+        raise failure
     return StudentCall(value, list(raised), captured_stderr.getvalue())
-
-
-def referenced_names(function: Callable[..., Any], depth: int = 3) -> set[str]:
-    """Global and attribute names used by ``function`` and the functions it references.
-
-    Used to notice, without running anything, a "manual" backward pass that reaches for
-    ``GradientTape``.  Follows nested code objects and global functions defined in the
-    student's notebook up to ``depth`` levels.
-    """
-    names: set[str] = set()
-    seen: set[int] = set()
-
-    def visit_code(code: types.CodeType, globals_: dict, level: int) -> None:
-        if id(code) in seen:
-            return
-        seen.add(id(code))
-        names.update(code.co_names)
-        for const in code.co_consts:
-            if isinstance(const, types.CodeType):
-                visit_code(const, globals_, level)
-        if level >= depth:
-            return
-        for name in code.co_names:
-            target = globals_.get(name)
-            if isinstance(target, types.FunctionType) and getattr(target, "__module__", None) == "__main__":
-                visit_code(target.__code__, target.__globals__, level + 1)
-
-    if isinstance(function, types.FunctionType):
-        visit_code(function.__code__, function.__globals__, 0)
-    return names
-
-
-def any_referenced(function: Callable[..., Any], forbidden: Iterable[str]) -> set[str]:
-    """The subset of ``forbidden`` names that :func:`referenced_names` finds."""
-    return referenced_names(function) & set(forbidden)

@@ -43,7 +43,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .cells import grade_id, nbgrader_meta
 
-__all__ = ["NOTE_TAG", "grading_note", "read_notebook", "restore_graded_cells", "release_notebook",
+__all__ = ["NOTE_TAG", "grading_note", "read_notebook", "restore_graded_cells", "release_folder", "release_notebook",
            "add_missing_notebooks", "SubmissionExporter", "RepairGradedCells", "notes_in"]
 
 NOTE_TAG = "grading-note"
@@ -60,13 +60,18 @@ def notes_in(notebook: nbformat.NotebookNode) -> list[str]:
             if NOTE_TAG in cell.get("metadata", {}).get("tags", [])]
 
 
-def release_notebook(assignment: str, notebook: str, root: Path | None = None) -> Path:
-    """Path of the blank release notebook ``notebook`` (a stem) of ``assignment``.
+def release_folder(assignment: str, root: Path | None = None) -> Path:
+    """The folder of ``assignment``'s blank release notebooks.
 
     ``root`` is the course root; by default the working directory, which nbgrader sets
     to the course root while it converts.
     """
-    return (root or Path.cwd()) / "release" / assignment / f"{notebook}.ipynb"
+    return (root or Path.cwd()) / "release" / assignment
+
+
+def release_notebook(assignment: str, notebook: str, root: Path | None = None) -> Path:
+    """Path of the blank release notebook ``notebook`` (a stem) of ``assignment``."""
+    return release_folder(assignment, root) / f"{notebook}.ipynb"
 
 
 def blank_with_note(release: Path, text: str) -> nbformat.NotebookNode:
@@ -175,8 +180,7 @@ def add_missing_notebooks(assignment: str, student: str, notebooks: list[str]) -
     if not notebooks:
         return
     folder = Path(notebooks[0]).parent
-    release = release_notebook(folder.name, "x").parent
-    for expected in sorted(release.glob("*.ipynb")):
+    for expected in sorted(release_folder(folder.name).glob("*.ipynb")):
         if not (folder / expected.name).exists():
             notebooks.append(str(folder / expected.name))
     notebooks.sort()

@@ -42,13 +42,15 @@ from typing import Iterable, Mapping, NamedTuple
 from traitlets import Bool, Dict, Unicode, default
 from traitlets.config import Config, Configurable
 
+from .exercise import EXERCISE_VALUES, GIVEN_NAMES, SIGMOID_HINTS
+
 __all__ = [
     "GivenValues", "EXERCISE", "EXERCISE_HINTS", "GRID", "KEYS", "DEFAULT_ASSIGNMENT",
     "PerStudentValues", "derive", "exercise_problems", "hint_table", "load_settings",
     "values_for", "from_mapping",
 ]
 
-KEYS = ("x", "y", "W1", "b1", "W2", "b2")
+KEYS = GIVEN_NAMES
 
 
 class GivenValues(NamedTuple):
@@ -73,9 +75,9 @@ def from_mapping(values: Mapping[str, object]) -> GivenValues:
     return GivenValues(*(float(values[key]) for key in KEYS))
 
 
-# The exercise's network and input, and its hint table (σ to 4 decimals).
-EXERCISE = GivenValues(x=0.5, y=1.0, W1=0.8, b1=0.2, W2=0.6, b2=0.1)
-EXERCISE_HINTS: Mapping[float, float] = {0.5: 0.6225, 0.6: 0.6457, 0.7: 0.6682}
+# The exercise's network and input, and its hint table (σ to 4 decimals): course/exercise.py.
+EXERCISE = GivenValues(**EXERCISE_VALUES)
+EXERCISE_HINTS: Mapping[float, float] = SIGMOID_HINTS
 
 # The assignment notebook 1 belongs to (part of the derivation key).
 DEFAULT_ASSIGNMENT = "ex01_backprop"

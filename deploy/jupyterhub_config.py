@@ -81,8 +81,10 @@ c.Spawner.environment.update({
     "PATH": f"{USER_ENV / 'bin'}:/usr/local/bin:/usr/bin:/bin",
     "NBGRADER_EXCHANGE": EXCHANGE,
     "NBGRADER_COURSE_ID": COURSE,
-    # TensorFlow's C++ logging goes to stderr, which would zero a graded test cell.
+    # TensorFlow's C++ logging goes to stderr, which would zero a graded test cell
+    # (the values of course/kernel_env.py's QUIET_TENSORFLOW; a test keeps them equal).
     "TF_CPP_MIN_LOG_LEVEL": "3",
+    "TF_ENABLE_ONEDNN_OPTS": "0",
 })
 
 

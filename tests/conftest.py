@@ -21,8 +21,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("MPLBACKEND", "agg")
+from course.kernel_env import GRADING, set_defaults
+
+# Before any test imports TensorFlow or starts a kernel: kernels inherit it.
+set_defaults(GRADING)
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "ex01_backprop"
@@ -159,6 +161,7 @@ PROCESS_MARKERS = {
     "ipykernel_launcher": "server", "jupyter-lab": "server", "jupyter-server": "server", "voila": "server",
     "jupyterhub": "server", "configurable-http-proxy": "server",
     "initdb": "server", "pg_ctl": "server", "postgres": "server",
+    "bwrap": "server", "course.kernel_zygote": "server", "course.kernel_launcher": "server",
 }
 
 

@@ -75,7 +75,10 @@ FIND_GRADEBOOK = (
 def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
     """Cases on notebook 1 (``name`` is its file name; ``answers`` its answer grade_ids)."""
     first, last = answers[0], answers[-1]
-    wrong = lambda nb: [set_answer(nb, a, f"{a.removeprefix('answer_')} = 0.123") for a in answers]
+    # Wrong answers, all different: equal ones would be right by error carried forward
+    # (dL_db2 = your dL_dz2), and these cases are about what tampering earns.
+    wrong = lambda nb: [set_answer(nb, a, f"{a.removeprefix('answer_')} = {0.123 + 0.0101 * i:.4f}")
+                        for i, a in enumerate(answers)]
 
     def tamper(code: str, *, wrong_answers: bool = True, at: str = first):
         def build(full, blank):
@@ -141,9 +144,11 @@ def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
              None, ("Integrity check",), "errors hidden from the notebook"),
         Case("t_exit_in_answer", tamper("import sys\nsys.exit(0)", wrong_answers=False, at=last),
              ("test_" + last.removeprefix("answer_"),), ("Integrity check",), "sys.exit in an answer"),
+        # Reading files cannot change a grade (the sandboxed kernel cannot even see the
+        # gradebook): no points lost, but nothing the cell printed reaches the feedback
+        # (test_no_feedback_leaks_hidden_tests) and the note says what was found.
         Case("t_read_gradebook", tamper(FIND_GRADEBOOK, wrong_answers=False, at=last),
-             ("test_" + last.removeprefix("answer_"),), ("Integrity check",),
-             "reading the gradebook to print the hidden tests"),
+             (), ("Integrity check", "open("), "reading the gradebook to print the hidden tests"),
         # --- broken submissions ------------------------------------------------------
         Case("b_invalid_json", invalid_json, None, ("could not be read", "not valid JSON"), "truncated file"),
         Case("b_renamed", lambda full, blank: as_file(full, name.replace(".ipynb", "-Copy1.ipynb")),
@@ -211,6 +216,12 @@ def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
 '''
 
 
+REBOUND_CHECK = HARD_CODED_BACKWARD + """
+def check_gradient(*args, **kwargs):
+    print("\u2713 looks right")
+"""
+
+
 def write_submissions(submitted: Path, assignment: str, cases: list[Case], full: Notebook, blank: Notebook) -> None:
     """Write each case's files as its student's submission in ``submitted/`` (with a timestamp)."""
     for case in cases:
@@ -234,6 +245,8 @@ def verification_cases(name: str, gradient_tests: tuple[str, ...]) -> list[Case]
              gradient_tests, (), "the worked example's gradients returned for every input"),
         Case("t2_fake_tape_and_allclose", replace("backward_pass_solution", FAKE_TAPE),
              gradient_tests, ("Integrity check",), "GradientTape and np.allclose replaced"),
+        Case("t2_rebinds_check", replace("backward_pass_solution", REBOUND_CHECK),
+             gradient_tests, ("Integrity check", "check_gradient"), "the hidden check replaced by a no-op"),
         Case("t2_exit_in_function", replace("sigmoid_solution",
                                             "def sigmoid(z):\n    import os\n    os._exit(0)\n"),
              None, (), "os._exit inside a function"),

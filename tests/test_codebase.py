@@ -6,7 +6,10 @@ Configuration lives in ``pyproject.toml`` (``[tool.ruff]``, ``[tool.codespell]``
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +60,41 @@ def test_spell_check_reports_a_misspelling(tmp_path):
     (tmp_path / "note.md").write_text("The gradeint is recieved from the next layer.\n")
     found = _misspellings(tmp_path / "note.md")
     assert "recieved" in found and "received" in found
+
+
+def _tensorflow_settings(text: str) -> dict[str, str]:
+    """``TF_*`` variables a Makefile or a Python mapping sets, by name."""
+    found = re.findall(r'^export (TF_\w+) := (\S+)$', text, re.M)
+    found += re.findall(r'"(TF_\w+)":\s*"([^"]*)"', text)
+    return dict(found)
+
+
+@pytest.mark.parametrize("where", ["Makefile", "deploy/jupyterhub_config.py", "deploy/localhub.py"])
+def test_every_server_gets_the_same_tensorflow_settings(where):
+    """Places that cannot import course/kernel_env.py repeat its QUIET_TENSORFLOW exactly."""
+    from course.kernel_env import QUIET_TENSORFLOW
+
+    assert _tensorflow_settings((ROOT / where).read_text()) == dict(QUIET_TENSORFLOW)
+
+
+def test_importing_course_quiets_tensorflow():
+    from course.kernel_env import QUIET_TENSORFLOW
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    result = subprocess.run([sys.executable, "-c", "import os, course, json; print(json.dumps(dict(os.environ)))"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    seen = json.loads(result.stdout)
+    assert {k: seen.get(k) for k in QUIET_TENSORFLOW} == dict(QUIET_TENSORFLOW), result.stderr
+
+
+@pytest.mark.parametrize("path", source_notebooks(), ids=lambda p: p.stem)
+def test_notebooks_import_course_before_tensorflow(path):
+    """So TensorFlow starts quiet in any Jupyter (course/__init__.py sets its environment)."""
+    code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    course_at = re.search(r"^\s*(import course|from course)", code, re.M)
+    tensorflow_at = re.search(r"^\s*(import tensorflow|from tensorflow)", code, re.M)
+    assert course_at is not None
+    assert tensorflow_at is None or course_at.start() < tensorflow_at.start()
 
 
 def _packages() -> list[str]:
@@ -119,3 +157,10 @@ def test_guard_fails_an_unmarked_test_before_the_process_starts(request):
         conftest._current_item[0] = request.node
     with pytest.raises(pytest.fail.Exception, match=r"mark it @pytest.mark.server"):  # this test is unmarked too
         subprocess.Popen([sys.executable, "-m", "ipykernel_launcher"])
+
+
+def test_kernel_environment_defaults_keep_what_is_set():
+    from course.kernel_env import GRADING, set_defaults
+
+    env = set_defaults(GRADING, {"TF_CPP_MIN_LOG_LEVEL": "0"})  # a developer reading TensorFlow's logs
+    assert env["TF_CPP_MIN_LOG_LEVEL"] == "0" and env["MPLBACKEND"] == "agg" and env["TF_ENABLE_ONEDNN_OPTS"] == "0"

@@ -1,86 +1,183 @@
-"""The static integrity scan flags tampering and nothing an honest student writes."""
+"""Integrity is judged by what code could change, and autodiff by what runs.
+
+The static scan (course.integrity) must flag every statement that could change what a
+test sees, and only those; FlagTampering must zero exactly the later tests such a
+statement could affect and cost nothing for harmless code.  The autodiff watch
+(course.autodiff) must catch real use of TensorFlow's autodiff under any alias and never
+a name such as ``gradients``.
+"""
 
 from __future__ import annotations
 
 import nbformat
+import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import read, source_notebooks
 from course.cells import grade_id, is_code_answer
-from course.integrity import scan_source
+from course.feedback import GradingError
+from course.integrity import ScanContext, scan_source
 from course.nbgrader_ext import NOTE_MARKER, FlagTampering
+from course.sandbox import call_student
 
-TAMPERING = {
-    "np.allclose": ("import numpy as np\nnp.allclose = lambda *a, **k: True", "patch"),
-    "np.isclose via alias": ("import numpy as xp\nxp.isclose = lambda *a, **k: True", "patch"),
-    "math.isclose": ("import math\nmath.isclose = lambda *a, **k: True", "patch"),
+# The instructor's cells of a small notebook: what the scan needs to know about names.
+CONTEXT = ScanContext.from_cells(
+    ["import numpy as np\nfrom course.checks.paper import check_number"],
+    ['check_number("z1", globals())'],
+)
+
+# source -> the kind of finding that must cost points
+COSTS_POINTS = {
+    "np.array rebound": ("import numpy as np\nnp.array = list", "patch"),
+    "np.exp via alias": ("import numpy as xp\nxp.exp = lambda z: 0.5", "patch"),
     "GradientTape": ("import tensorflow as tf\ntf.GradientTape = object", "patch"),
+    "GradientTape method via alias": ("from tensorflow import GradientTape as T\nT.gradient = None", "patch"),
     "course helper": ("import course.checks.paper as p\np.check_quantity = print", "patch"),
-    "setattr": ("import numpy\nsetattr(numpy, 'allclose', lambda *a: True)", "patch"),
+    "setattr on course": ("import course.coerce\nsetattr(course.coerce, 'close', lambda *a: True)", "patch"),
     "showtraceback": ("get_ipython().showtraceback = lambda *a, **k: None", "patch"),
-    "sys.modules": ("import sys\nsys.modules['numpy'].allclose = 1", "patch"),
-    "globals": ("globals()['check'] = print", "patch"),
+    "showtraceback via alias": ("shell = get_ipython()\nshell._showtraceback = print", "patch"),
+    "sys.modules entry": ("import sys\nsys.modules['course.coerce'] = None", "patch"),
+    "excepthook": ("import sys\nsys.excepthook = print", "patch"),
+    "caller's frame": ("import sys\ndef sigmoid(z):\n    sys._getframe(1).f_globals['x'] = 1", "patch"),
+    "post-execute hook": ("get_ipython().events.register('post_run_cell', print)", "patch"),
+    "rebinds check function": ("def check_number(*args):\n    pass", "rebind"),
+    "globals() rebinds check": ("globals()['check_number'] = print", "rebind"),
+    "rebinds builtin a test calls": ("globals = lambda: {'z1': 0.6}", "rebind"),
     "os._exit in function": ("def sigmoid(z):\n    import os\n    os._exit(0)", "exit"),
     "sys.exit": ("import sys\nsys.exit()", "exit"),
     "from os import _exit": ("from os import _exit\n_exit(0)", "exit"),
-    "read gradebook": ("print(open('../../../gradebook.db', 'rb').read())", "files"),
-    "pathlib": ("from pathlib import Path\nprint(Path('x.ipynb').read_text())", "files"),
-    "shell": ("!cat ../../*.ipynb", "files"),
-    "sqlite": ("import sqlite3\nsqlite3.connect('gradebook.db')", "files"),
 }
 
-HONEST = [
+# Harmless: no finding that costs points (notes and file access are allowed).
+HARMLESS = {
+    "numpy 2 shim": "import numpy as np\nnp.float = float\nnp.int = int\nnp.object = object",
+    "numpy alias shim, same object": "np.bool = np.bool_",
+    "np.allclose the checks never use": "np.allclose = lambda *a, **k: True",
+    "notebook header": "%matplotlib inline\n%load_ext autoreload\n%autoreload 2\nimport numpy as np",
+    "argparse workaround": "import sys\nsys.argv = ['']",
+    "warnings and seterr": "import warnings\nwarnings.filterwarnings('ignore')\nnp.seterr(all='ignore')",
+    "same import as the instructor": "from course.checks.paper import check_number\nimport numpy as np",
+    "setattr on own objects": "class Layer:\n    def __init__(self, **kw):\n        for k, v in kw.items():\n"
+                              "            setattr(self, k, v)",
+    "pasted module with save/load": (
+        "import pickle\nclass Net:\n    def save(self, path):\n        with open(path, 'wb') as f:\n"
+        "            pickle.dump(self.__dict__, f)\n    def load(self, path):\n"
+        "        with open(path, 'rb') as f:\n            self.__dict__.update(pickle.load(f))"),
+    "own variables named like the checks' helpers": "gradients = {}\ngradient_norms = [1.0]\nclose = 3",
+    "pip in a notebook": "!pip install numpy",
+}
+
+NOTHING_AT_ALL = [
     "z1 = 0.8 * 0.5 + 0.2",
     "def sigmoid(z):\n    z = np.asarray(z, dtype=float)\n    return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))",
     "grads = {}\ngrads['dW1'] = 0.1\nprint(np.isclose(grads['dW1'], 0.1))",
     "import numpy as np\nimport matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.set_yscale('log')",
     "%matplotlib inline\nresult = analyze_gradient_flow(x, y, [4, 8, 8, 1])",
+    "%load_ext autoreload\n%autoreload 2",
     "class Layer:\n    def __init__(self, W):\n        self.W = W",
 ]
 
 
-@pytest.mark.parametrize("name", sorted(TAMPERING))
-def test_tampering_is_flagged(name):
-    source, kind = TAMPERING[name]
-    assert kind in {finding.kind for finding in scan_source(source)}, name
+@pytest.mark.parametrize("name", sorted(COSTS_POINTS))
+def test_statements_that_could_change_a_test_cost_points(name):
+    source, kind = COSTS_POINTS[name]
+    findings = scan_source(source, CONTEXT)
+    assert kind in {f.kind for f in findings if f.costs_points}, (name, findings)
 
 
-@pytest.mark.parametrize("source", HONEST)
-def test_honest_code_is_not_flagged(source):
-    assert scan_source(source) == []
+@pytest.mark.parametrize("name", sorted(HARMLESS))
+def test_harmless_code_costs_nothing(name):
+    findings = scan_source(HARMLESS[name], CONTEXT)
+    assert not [f for f in findings if f.costs_points], (name, findings)
+
+
+def test_the_numpy_shim_is_noted_as_a_shim():
+    [float_note, int_note] = scan_source("np.float = float\nnp.int = int", CONTEXT)
+    assert float_note.kind == int_note.kind == "note" and "compatibility shim" in float_note.what
+
+
+def test_reading_files_is_a_note_not_a_cost():
+    findings = scan_source("print(open('../../../gradebook.db', 'rb').read())", CONTEXT)
+    assert [f.kind for f in findings] == ["files"]
+
+
+@pytest.mark.parametrize("source", NOTHING_AT_ALL)
+def test_ordinary_code_is_not_mentioned(source):
+    assert scan_source(source, CONTEXT) == []
 
 
 @pytest.mark.parametrize("path", source_notebooks(), ids=lambda p: p.stem)
 def test_reference_solutions_are_not_flagged(path):
     for cell in read(path).cells:
         if is_code_answer(cell):
-            assert scan_source(cell.source) == [], grade_id(cell)
+            assert scan_source(cell.source, CONTEXT) == [], grade_id(cell)
 
 
-def _test_cell(grade_id: str):
-    return new_code_cell("check()", metadata={"nbgrader": {
+# --- FlagTampering: exactly the tests a statement could affect ----------------------------
+
+def _test_cell(grade_id: str, source: str = 'check_number("z1", globals())'):
+    return new_code_cell(source, metadata={"nbgrader": {
         "grade": True, "solution": False, "locked": True, "points": 1, "grade_id": grade_id,
         "schema_version": 3}}, outputs=[nbformat.v4.new_output("stream", name="stdout", text="ok")])
 
 
-def test_flag_tampering_zeroes_only_the_tests_after_the_flagged_cell():
-    notebook = new_notebook(cells=[
-        new_code_cell("z1 = 0.6"), _test_cell("test_z1"),
-        new_code_cell("print(open('/etc/hostname').read())",
-                      outputs=[nbformat.v4.new_output("stream", name="stdout", text="secret")]),
-        _test_cell("test_a1"),
-    ])
+def _setup_cell():
+    return new_code_cell("import numpy as np\nfrom course.checks.paper import check_number\n"
+                         "from course.checks.verification import check_gradient",
+                         metadata={"nbgrader": {"grade": False, "solution": False, "locked": True,
+                                                "grade_id": "setup", "schema_version": 3}})
+
+
+def _flag(*cells):
+    notebook = new_notebook(cells=[_setup_cell(), *cells])
     notebook, _ = FlagTampering().preprocess(notebook, {"nbgrader": {}})
-    kinds = [[o.output_type for o in c.get("outputs", [])] for c in notebook.cells]
-    assert kinds[1] == ["stream"], "a test before the flagged cell keeps its result"
-    assert notebook.cells[2].outputs == [], "what the cell read is not shown"
-    assert NOTE_MARKER in notebook.cells[3].metadata["tags"] and "open()" in notebook.cells[3].source
-    assert kinds[4] == ["error"] and notebook.cells[4].outputs[0].ename == "IntegrityError"
+    return notebook
+
+
+def _scores(notebook) -> dict[str, bool]:
+    return {grade_id(c): not any(o.output_type == "error" for o in c.outputs)
+            for c in notebook.cells if grade_id(c) and grade_id(c).startswith("test_")}
+
+
+def test_patch_zeroes_every_later_test_and_no_earlier_one():
+    notebook = _flag(new_code_cell("z1 = 0.6"), _test_cell("test_z1"),
+                     new_code_cell("np.array = list"), _test_cell("test_a1"), _test_cell("test_z2"))
+    assert _scores(notebook) == {"test_z1": True, "test_a1": False, "test_z2": False}
+    note = next(c for c in notebook.cells if NOTE_MARKER in c.metadata.get("tags", []))
+    assert "numpy.array" in note.source and "`test_a1`, `test_z2`" in note.source
+
+
+def test_rebinding_costs_only_the_tests_that_call_the_name():
+    notebook = _flag(new_code_cell("def check_gradient(*a, **k):\n    pass"),
+                     _test_cell("test_z1"), _test_cell("test_dW1", "check_gradient(backward_pass, 'dW1', seed=1)"))
+    assert _scores(notebook) == {"test_z1": True, "test_dW1": False}
+    error = next(c for c in notebook.cells if grade_id(c) == "test_dW1").outputs[0]
+    assert error.ename == "IntegrityError" and "check_gradient" in error.evalue
+
+
+def test_file_access_costs_nothing_but_hides_what_was_read():
+    notebook = _flag(
+        new_code_cell("secret = open('/etc/hostname').read()",
+                      outputs=[nbformat.v4.new_output("stream", name="stdout", text="secret")]),
+        _test_cell("test_z1"),
+        new_code_cell("print(secret)", outputs=[nbformat.v4.new_output("stream", name="stdout", text="secret")]))
+    assert _scores(notebook) == {"test_z1": True}
+    student = [c for c in notebook.cells if c.cell_type == "code" and not grade_id(c)]
+    assert all(c.outputs == [] for c in student), "nothing a file-reading notebook printed is kept"
+    note = next(c for c in notebook.cells if NOTE_MARKER in c.metadata.get("tags", []))
+    assert "open()" in note.source and "no points lost" in note.source
+
+
+def test_shims_get_a_note_and_full_marks():
+    notebook = _flag(new_code_cell("np.float = float\nnp.int = int"), _test_cell("test_z1"))
+    assert _scores(notebook) == {"test_z1": True}
+    note = next(c for c in notebook.cells if NOTE_MARKER in c.metadata.get("tags", []))
+    assert "numpy.float" in note.source and "no points lost" in note.source
 
 
 def test_flag_tampering_leaves_honest_notebooks_alone():
-    notebook = new_notebook(cells=[new_code_cell(HONEST[1]), _test_cell("test_sigmoid")])
+    notebook = new_notebook(cells=[_setup_cell(), new_code_cell(NOTHING_AT_ALL[1]), _test_cell("test_sigmoid")])
     before = nbformat.writes(notebook)
     notebook, _ = FlagTampering().preprocess(notebook, {"nbgrader": {}})
     assert nbformat.writes(notebook) == before
@@ -102,3 +199,117 @@ def test_huge_outputs_are_cut(configured):
     cell, _ = LimitOutputSize(config=config).preprocess_cell(cell, {}, 0)
     assert limit <= len(cell.outputs[0].text) < limit + 100
     assert limit <= len(cell.outputs[1].data["text/plain"]) < limit + 100
+
+
+# --- autodiff: judged by what runs ---------------------------------------------------------
+
+FORBID = "no autodiff: {used}"
+
+
+def _notebook_functions(source: str) -> dict:
+    """Define ``source`` as a notebook would (module __main__), return its namespace."""
+    namespace = {"__name__": "__main__"}
+    exec(compile(source, "<notebook>", "exec"), namespace)  # noqa: S102 - test code
+    return namespace
+
+
+MINIFLOW_STYLE = '''
+import numpy as np
+
+class Node:
+    def __init__(self, inbound=()):
+        self.inbound = list(inbound)
+        self.outbound = []
+        self.value = None
+        self.gradients = {}
+        for node in self.inbound:
+            node.outbound.append(self)
+
+class Input(Node):
+    def backward(self):
+        self.gradients = {self: sum(n.gradients[self] for n in self.outbound)}
+
+class Square(Node):
+    def forward(self):
+        self.value = self.inbound[0].value ** 2
+    def backward(self):
+        self.gradients = {self.inbound[0]: 2 * self.inbound[0].value}
+
+def gradient_norms(values):
+    return [float(np.abs(v)) for v in values]
+
+def derivative(x):
+    a = Input(); out = Square([a])
+    a.value = x
+    out.forward(); out.backward(); a.backward()
+    return gradient_norms([a.gradients[a]])[0]
+'''
+
+
+def test_a_numpy_engine_with_a_gradients_attribute_is_not_autodiff():
+    derivative = _notebook_functions(MINIFLOW_STYLE)["derivative"]
+    assert call_student(derivative, 3.0, what="derivative(3)", forbid_autodiff=FORBID).value == 6.0
+
+
+TAPE_ALIASES = {
+    "alias imported before the check": (
+        "import tensorflow as tf\nfrom tensorflow import GradientTape as T\n"
+        "def derivative(x):\n    v = tf.Variable(x)\n    with T() as t:\n        y = v * v\n"
+        "    return float(t.gradient(y, v))", "tf.GradientTape"),
+    "method captured before the check": (
+        "import tensorflow as tf\ngrad = tf.GradientTape.gradient\nenter = tf.GradientTape.__enter__\n"
+        "def derivative(x):\n    v = tf.Variable(x)\n    t = tf.GradientTape()\n    enter(t)\n"
+        "    y = v * v\n    t.__exit__(None, None, None)\n    return float(grad(t, y, v))",
+        "tf.GradientTape.gradient"),
+    "subclass of the tape": (
+        "import tensorflow as tf\nclass Recorder(tf.GradientTape):\n    pass\n"
+        "def derivative(x):\n    v = tf.Variable(x)\n    with Recorder() as t:\n        y = v * v\n"
+        "    return float(t.gradient(y, v))", "tf.GradientTape"),
+    "private tape API, bypassing GradientTape's public methods": (
+        "import tensorflow as tf\ndef derivative(x):\n    v = tf.Variable(x)\n    t = tf.GradientTape()\n"
+        "    t._push_tape()\n    y = v * v\n    t._pop_tape()\n    return 2 * x", "TFE_Py_TapeSetNew"),
+    "through a helper": (
+        "import tensorflow as tf\ndef verify_with_tensorflow(x):\n    v = tf.Variable(x)\n"
+        "    with tf.GradientTape() as t:\n        y = v * v\n    return float(t.gradient(y, v))\n"
+        "def derivative(x):\n    return verify_with_tensorflow(x)", "called from verify_with_tensorflow"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TAPE_ALIASES))
+def test_tensorflow_autodiff_is_caught_under_any_name(name):
+    source, expected = TAPE_ALIASES[name]
+    derivative = _notebook_functions(source)["derivative"]
+    with pytest.raises(GradingError) as raised:
+        call_student(derivative, 3.0, what="derivative(3)", forbid_autodiff=FORBID)
+    assert str(raised.value).startswith("no autodiff:") and expected in str(raised.value), str(raised.value)
+
+
+def test_autodiff_is_reported_even_when_the_function_then_fails():
+    source = TAPE_ALIASES["alias imported before the check"][0].replace("    return float", "    1 / 0\n    return float")
+    derivative = _notebook_functions(source)["derivative"]
+    with pytest.raises(GradingError, match="no autodiff: tf.GradientTape"):
+        call_student(derivative, 3.0, what="derivative(3)", forbid_autodiff=FORBID)
+
+
+def test_switching_off_the_watch_is_caught():
+    derivative = _notebook_functions("import sys\ndef derivative(x):\n    sys.setprofile(None)\n    return 2 * x")["derivative"]
+    with pytest.raises(GradingError, match="switched off"):
+        call_student(derivative, 3.0, what="derivative(3)", forbid_autodiff=FORBID)
+
+
+def test_the_watch_is_only_on_when_asked_and_leaves_no_trace():
+    import sys
+
+    source = TAPE_ALIASES["alias imported before the check"][0]
+    derivative = _notebook_functions(source)["derivative"]
+    assert call_student(derivative, 3.0, what="derivative(3)").value == pytest.approx(6.0)
+    assert sys.getprofile() is None
+
+
+def test_student_numpy_settings_do_not_hide_overflow_from_the_checks():
+    previous = np.seterr(all="ignore")
+    try:
+        call = call_student(lambda z: 1 / (1 + np.exp(-z)), np.float64(-1000.0), what="sigmoid(-1000)")
+    finally:
+        np.seterr(**previous)
+    assert call.runtime_warnings(), "np.seterr(all='ignore') in a student cell must not hide the overflow"

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import textwrap
 
 import numpy as np
 import pytest
 
-os.environ.setdefault("MPLBACKEND", "agg")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-from course.checks import verification  # noqa: E402
-from course.feedback import GradingError  # noqa: E402
-from verification_helpers import grade, has_hidden_source, mutate, reference_source, total_points  # noqa: E402
+from course.checks import verification
+from course.feedback import GradingError
+from verification_helpers import grade, has_hidden_source, mutate, reference_source, total_points
 
 GRADIENT_TESTS = {f"test_backward_{k}" for k in ("dy_pred", "dz2", "dW2", "db2", "da1", "dz1", "dW1", "db1")}
 

@@ -24,15 +24,16 @@ oracle's forward values, so a wrong ``forward_pass`` costs only the forward test
 
 from __future__ import annotations
 
-import sys
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
+from .. import exercise
 from ..coerce import as_array, as_scalar, close, first_mismatch
 from ..feedback import GradingError, fmt, passed
 from ..oracles import two_layer
-from ..sandbox import call_student, referenced_names
+from ..pristine import dict, float, isinstance, len
+from ..sandbox import call_student
 
 __all__ = [
     "RTOL",
@@ -52,19 +53,17 @@ __all__ = [
     "check_gradient",
 ]
 
-RTOL = 1e-3
-ATOL = 1e-6
-GRADIENT_KEYS = two_layer.GRADIENT_KEYS
-EXERCISE_VALUES = {"x": 0.5, "y": 1.0, "W1": 0.8, "b1": 0.2, "W2": 0.6, "b2": 0.1}
+RTOL = exercise.VERIFICATION_RTOL
+ATOL = exercise.VERIFICATION_ATOL
+GRADIENT_KEYS = exercise.GRADIENT_KEYS
+# The notebook imports and prints this copy; the checks read course/exercise.py's
+# read-only mapping, so a notebook that edits the dict cannot move the worked example.
+EXERCISE_VALUES = dict(exercise.EXERCISE_VALUES)
 
 # Captured when the notebook's read-only first cell imports this module, so a notebook
 # that rebinds these names later does not change what the checks compare against.
 _tf_reference = two_layer.tf_reference
 _central_difference = two_layer.central_difference
-_float = float
-_len = len
-_isinstance = isinstance
-_dict = dict
 
 _LATEX = {
     "dy_pred": "dL/dy_pred", "dz2": "dL/dz2", "dW2": "dL/dW2", "db2": "dL/db2",
@@ -90,16 +89,12 @@ _UPSTREAM = {
     "dW1": ("dz1", "dz1/dW1"),
     "db1": ("dz1", "dz1/db1"),
 }
-# Names whose use inside backward_pass means it is not a manual chain rule.
-AUTODIFF_NAMES = frozenset({
-    "GradientTape", "gradients", "jacobian", "batch_jacobian", "ForwardAccumulator",
-    "verify_with_tensorflow", "tf_reference", "central_difference", "two_layer",
-    "value_and_grad", "vjp", "jvp",
-})
+# What backward_pass is told when automatic differentiation ran while it ran (what ran is
+# observed by course.autodiff, never guessed from names).
 _AUTODIFF_MESSAGE = (
-    "backward_pass must compute the gradients by hand with the chain rule; it uses "
-    "TensorFlow's automatic differentiation ({}). Keep GradientTape for "
-    "verify_with_tensorflow, which is what you compare against."
+    "backward_pass must compute the gradients by hand with the chain rule, but while it ran "
+    "it used automatic differentiation: {used}. Keep GradientTape for verify_with_tensorflow "
+    "and call that outside backward_pass, to compare against."
 )
 
 
@@ -153,8 +148,8 @@ def _references(seed: int) -> tuple[dict, dict, dict]:
 
 def _gradient_atol(key: str, params: dict, i: int) -> float:
     """Absolute floor for gradient ``key`` at set ``i`` (float32 rounding of its factors)."""
-    w2 = abs(_float(params["W2"][i]))
-    x = abs(_float(params["x"][i]))
+    w2 = abs(float(params["W2"][i]))
+    x = abs(float(params["x"][i]))
     if key in ("dy_pred", "dz2", "dW2", "db2"):
         return ATOL
     if key in ("da1", "dz1", "db1"):
@@ -163,7 +158,7 @@ def _gradient_atol(key: str, params: dict, i: int) -> float:
 
 
 def _describe_inputs(params: dict, i: int, names=("x", "y", "W1", "b1", "W2", "b2")) -> str:
-    return ", ".join(f"{name}={fmt(_float(params[name][i]))}" for name in names)
+    return ", ".join(f"{name}={fmt(float(params[name][i]))}" for name in names)
 
 
 # --- sigmoid ------------------------------------------------------------------------
@@ -190,17 +185,17 @@ def check_sigmoid_values(sigmoid: Callable, seed: int) -> None:
     zs = np.concatenate([rng.uniform(-6.0, 6.0, 25), rng.uniform(-30.0, 30.0, 15)])
     for z in zs.tolist():
         got, _ = _sigmoid_scalar(sigmoid, z)
-        expected = _float(two_layer.sigmoid_reference(z))
+        expected = float(two_layer.sigmoid_reference(z))
         if not close(got, expected, RTOL, 1e-9):
             hint = ""
-            if close(got, _float(two_layer.sigmoid_reference(-z)), RTOL, 1e-9):
+            if close(got, float(two_layer.sigmoid_reference(-z)), RTOL, 1e-9):
                 hint = " It looks like 1/(1 + exp(z)): the sign inside exp should be minus, exp(-z)."
             elif close(got, np.exp(-z), RTOL, 1e-9) or close(got, np.exp(z), RTOL, 1e-9):
                 hint = " The formula is 1 / (1 + exp(-z)); the '1 +' and the division are missing."
             raise GradingError(
                 f"sigmoid({fmt(z)}) should be {fmt(expected)}, but it is {fmt(got)}.{hint}"
             )
-    passed(f"sigmoid matches the reference on {_len(zs)} random inputs")
+    passed(f"sigmoid matches the reference on {len(zs)} random inputs")
 
 
 def check_sigmoid_extremes(sigmoid: Callable) -> None:
@@ -241,7 +236,7 @@ def check_sigmoid_extremes(sigmoid: Callable) -> None:
     if bad is not None:
         index, g, e = bad
         raise GradingError(
-            f"sigmoid on an array: element {index} (z = {fmt(_float(z[index]))}) should be "
+            f"sigmoid on an array: element {index} (z = {fmt(float(z[index]))}) should be "
             f"{fmt(e)}, but it is {fmt(g)}."
         )
     passed("sigmoid is overflow-safe at |z| = 1000 and works element-wise on arrays")
@@ -249,25 +244,25 @@ def check_sigmoid_extremes(sigmoid: Callable) -> None:
 
 # --- forward pass ----------------------------------------------------------------------
 
-_FORWARD_NAMES = ("z1", "a1", "z2", "y_pred")
+_FORWARD_NAMES = exercise.FORWARD_PASS_OUTPUTS
 
 
 def _forward(forward_pass: Callable, params: dict, i: int) -> list[float]:
-    args = [_float(params[k][i]) for k in ("x", "W1", "b1", "W2", "b2")]
+    args = [float(params[k][i]) for k in ("x", "W1", "b1", "W2", "b2")]
     what = f"forward_pass({_describe_inputs(params, i, ('x', 'W1', 'b1', 'W2', 'b2'))})"
     value = call_student(forward_pass, *args, what=what).value
-    if _isinstance(value, (str, bytes, _dict)) or not hasattr(value, "__len__") or _len(value) != 4:
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or len(value) != 4:
         raise GradingError(
             f"forward_pass should return the tuple (z1, a1, z2, y_pred), but it returned "
             f"{type(value).__name__}"
-            + (f" of length {_len(value)}" if hasattr(value, "__len__") else "") + "."
+            + (f" of length {len(value)}" if hasattr(value, "__len__") else "") + "."
         )
     return [as_scalar(v, f"{name} from {what}") for name, v in zip(_FORWARD_NAMES, value)]
 
 
 def check_forward_basics(forward_pass: Callable) -> None:
     """Visible: on the exercise's values, four finite numbers come back."""
-    params = {k: np.array([v]) for k, v in EXERCISE_VALUES.items()}
+    params = {k: np.array([v]) for k, v in exercise.EXERCISE_VALUES.items()}
     values = _forward(forward_pass, params, 0)
     if not 0.0 < values[3] < 1.0:
         raise GradingError(f"y_pred should be a probability between 0 and 1, but it is {fmt(values[3])}.")
@@ -275,7 +270,7 @@ def check_forward_basics(forward_pass: Callable) -> None:
 
 
 def _forward_hint(name: str, got: float, ref: dict, i: int) -> str:
-    z1, a1, z2 = (_float(ref[k][i]) for k in ("z1", "a1", "z2"))
+    z1, a1, z2 = (float(ref[k][i]) for k in ("z1", "a1", "z2"))
     if name == "a1" and close(got, z1, RTOL, ATOL):
         return " a1 equals z1: apply the sigmoid, a1 = sigmoid(z1)."
     if name == "y_pred" and close(got, z2, RTOL, ATOL):
@@ -290,14 +285,14 @@ def _forward_hint(name: str, got: float, ref: dict, i: int) -> str:
 def check_forward_pass(forward_pass: Callable, seed: int) -> None:
     """Hidden: z1, a1, z2, y_pred against the float64 oracle on random parameter sets."""
     params, ref, _ = _references(seed)
-    n = _len(params["x"])
+    n = len(params["x"])
     for i in range(n):
         got = _forward(forward_pass, params, i)
-        w1x, b1 = abs(_float(params["W1"][i] * params["x"][i])), abs(_float(params["b1"][i]))
-        w2, b2 = abs(_float(params["W2"][i])), abs(_float(params["b2"][i]))
+        w1x, b1 = abs(float(params["W1"][i] * params["x"][i])), abs(float(params["b1"][i]))
+        w2, b2 = abs(float(params["W2"][i])), abs(float(params["b2"][i]))
         atols = (ATOL * (1 + w1x + b1), ATOL, ATOL * (1 + w2 + b2), ATOL)
         for name, g, atol in zip(_FORWARD_NAMES, got, atols):
-            e = _float(ref[name][i])
+            e = float(ref[name][i])
             if not close(g, e, RTOL, atol):
                 raise GradingError(
                     f"forward_pass({_describe_inputs(params, i, ('x', 'W1', 'b1', 'W2', 'b2'))}): "
@@ -364,7 +359,7 @@ def check_bce_edges(binary_cross_entropy: Callable) -> None:
                 f"{what} triggers a numpy warning ({call.runtime_warnings()[0]}): log(0) is "
                 "evaluated. Clip y_pred to [eps, 1 - eps] (or add eps) before taking logs."
             )
-        loss = _float(value.reshape(-1)[0])
+        loss = float(value.reshape(-1)[0])
         if y == p and not abs(loss) <= 1e-3:
             raise GradingError(f"{what} is a perfect prediction: the loss should be about 0, but it is {fmt(loss)}.")
         if y != p and not abs(loss) >= 5.0:
@@ -377,72 +372,19 @@ def check_bce_edges(binary_cross_entropy: Callable) -> None:
 
 # --- backward pass ------------------------------------------------------------------
 
-class _AutodiffUsed(Exception):
-    pass
-
-
-def _tripwire(*_args: Any, **_kwargs: Any) -> Any:
-    _tripwire.tripped = True
-    raise _AutodiffUsed("automatic differentiation is not allowed in backward_pass")
-
-
-_tripwire.tripped = False
-
-
-def _autodiff_targets() -> list[tuple[object, str]]:
-    """(owner, attribute) pairs to replace with the tripwire while backward_pass runs."""
-    targets: list[tuple[object, str]] = []
-    tf = sys.modules.get("tensorflow")
-    backprop = sys.modules.get("tensorflow.python.eager.backprop")
-    tape_classes = {getattr(m, "GradientTape", None) for m in (tf, backprop) if m is not None}
-    for cls in tape_classes:
-        if _isinstance(cls, type):
-            for attribute in ("__enter__", "gradient", "jacobian", "batch_jacobian"):
-                if attribute in vars(cls):
-                    targets.append((cls, attribute))
-    if tf is not None and hasattr(tf, "gradients"):
-        targets.append((tf, "gradients"))
-    for attribute in ("tf_reference", "central_difference"):
-        targets.append((two_layer, attribute))
-    return targets
-
-
 def _call_backward(backward_pass: Callable, params: dict, ref: dict, i: int) -> dict:
-    """Call backward_pass for set ``i`` with the oracle's forward values, autodiff disabled."""
-    args = [_float(v) for v in (params["x"][i], params["y"][i], ref["z1"][i], ref["a1"][i],
+    """Call backward_pass for set ``i`` with the oracle's forward values, watched for autodiff."""
+    args = [float(v) for v in (params["x"][i], params["y"][i], ref["z1"][i], ref["a1"][i],
                                 ref["z2"][i], ref["y_pred"][i], params["W1"][i], params["b1"][i],
                                 params["W2"][i], params["b2"][i])]
     what = f"backward_pass({_describe_inputs(params, i)}, and the matching z1, a1, z2, y_pred)"
-    targets = _autodiff_targets()
-    saved = [(owner, attribute, vars(owner)[attribute] if _isinstance(owner, type) else getattr(owner, attribute))
-             for owner, attribute in targets]
-    _tripwire.tripped = False
-    try:
-        for owner, attribute, _ in saved:
-            setattr(owner, attribute, _tripwire)
-        try:
-            value = call_student(backward_pass, *args, what=what).value
-        except GradingError:
-            if _tripwire.tripped:
-                raise GradingError(_AUTODIFF_MESSAGE.format("GradientTape at run time")) from None
-            raise
-    finally:
-        for owner, attribute, original in saved:
-            setattr(owner, attribute, original)
-    if _tripwire.tripped:
-        raise GradingError(_AUTODIFF_MESSAGE.format("GradientTape at run time"))
-    if not _isinstance(value, _dict):
+    value = call_student(backward_pass, *args, what=what, forbid_autodiff=_AUTODIFF_MESSAGE).value
+    if not isinstance(value, dict):
         raise GradingError(
             f"backward_pass should return a dict with keys {', '.join(GRADIENT_KEYS)}, "
             f"but it returned {type(value).__name__}."
         )
     return value
-
-
-def _reject_autodiff(backward_pass: Callable) -> None:
-    used = sorted(referenced_names(backward_pass) & AUTODIFF_NAMES)
-    if used:
-        raise GradingError(_AUTODIFF_MESSAGE.format(", ".join(used)))
 
 
 def _gradient_value(result: dict, key: str, what: str) -> float:
@@ -463,9 +405,8 @@ def check_backward_basics(backward_pass: Callable, key: str) -> None:
     Validate never fails a cell the hidden test gives credit for.  The expected number is
     not printed: at these values it is also an answer of notebook 1.
     """
-    params = {k: np.array([v]) for k, v in EXERCISE_VALUES.items()}
+    params = {k: np.array([v]) for k, v in exercise.EXERCISE_VALUES.items()}
     ref = _worked_example_reference()
-    _reject_autodiff(backward_pass)
     result = _call_backward(backward_pass, params, ref, 0)
     got = np.array([_gradient_value(result, key, "backward_pass(exercise values)")])
     atols = [_gradient_atol(key, params, 0)]
@@ -476,7 +417,7 @@ def check_backward_basics(backward_pass: Callable, key: str) -> None:
         return
     raise GradingError(
         f"{_LATEX[key]} (key '{key}') at the worked example {_describe_inputs(params, 0)} does not "
-        f"match TensorFlow's GradientTape: you returned {fmt(_float(got[0]))}.\n"
+        f"match TensorFlow's GradientTape: you returned {fmt(float(got[0]))}.\n"
         + _likely_cause(key, got, ref, params, atols)
         + "\nverify_with_tensorflow(**EXERCISE_VALUES) shows the tape's dW1, db1, dW2 and db2 there."
     )
@@ -485,7 +426,7 @@ def check_backward_basics(backward_pass: Callable, key: str) -> None:
 def _worked_example_reference() -> dict:
     """The tape's values at :data:`EXERCISE_VALUES` (arrays of shape (1,)), computed once."""
     if "worked" not in _WORKED_EXAMPLE:
-        _WORKED_EXAMPLE["worked"] = _tf_reference(**{k: np.array([v]) for k, v in EXERCISE_VALUES.items()})
+        _WORKED_EXAMPLE["worked"] = _tf_reference(**{k: np.array([v]) for k, v in exercise.EXERCISE_VALUES.items()})
     return _WORKED_EXAMPLE["worked"]
 
 
@@ -565,7 +506,7 @@ def _follows_from_own_upstream(key: str, got: np.ndarray, results: list, params:
         upstream = np.array([as_scalar(res.get(up_key), up_key) for res in results])
     except GradingError:
         return False
-    n = _len(results)
+    n = len(results)
     up_atols = [_gradient_atol(up_key, params, i) for i in range(n)]
     if not np.isfinite(upstream).all() or _matches_everywhere(upstream, ref[up_key], up_atols) is None:
         return False
@@ -577,11 +518,11 @@ def _follows_from_own_upstream(key: str, got: np.ndarray, results: list, params:
 
 def _likely_cause(key: str, got: np.ndarray, ref: dict, params: dict, atols: list[float]) -> str:
     """"Likely cause: …" when a known mistake explains (nearly) every failing set, else the rule."""
-    n = _len(got)
-    failing = [j for j in range(n) if not close(_float(got[j]), _float(ref[key][j]), RTOL, atols[j])]
+    n = len(got)
+    failing = [j for j in range(n) if not close(float(got[j]), float(ref[key][j]), RTOL, atols[j])]
     for reason, values in _hypotheses(key, ref, params):
-        hits = sum(close(_float(got[j]), _float(values[j]), RTOL, atols[j]) for j in failing)
-        if failing and hits >= 0.9 * _len(failing):
+        hits = sum(close(float(got[j]), float(values[j]), RTOL, atols[j]) for j in failing)
+        if failing and hits >= 0.9 * len(failing):
             return f"Likely cause: {reason}."
     return f"The chain rule here: {_FORMULA[key]}."
 
@@ -596,8 +537,7 @@ def check_gradient(backward_pass: Callable, key: str, seed: int) -> None:
     if key not in GRADIENT_KEYS:
         raise ValueError(f"unknown gradient key {key!r}")
     params, ref, cd = _references(seed)
-    n = _len(params["x"])
-    _reject_autodiff(backward_pass)
+    n = len(params["x"])
     results = [_call_backward(backward_pass, params, ref, i) for i in range(n)]
     what = "backward_pass"
     got = np.array([_gradient_value(res, key, what) for res in results])
@@ -617,15 +557,15 @@ def check_gradient(backward_pass: Callable, key: str, seed: int) -> None:
         return
 
     i = bad_tf if bad_tf is not None else bad_cd
-    expected = _float(ref[key][i])
-    failing = [j for j in range(n) if not close(_float(got[j]), _float(ref[key][j]), RTOL, atols[j])]
+    expected = float(ref[key][i])
+    failing = [j for j in range(n) if not close(float(got[j]), float(ref[key][j]), RTOL, atols[j])]
     diagnosis = "\n" + _likely_cause(key, got, ref, params, atols)
     oracle = "tf.GradientTape" if bad_tf is not None else "the central difference"
     raise GradingError(
         f"{_LATEX[key]} (key '{key}') is wrong for {_describe_inputs(params, i)} "
-        f"(z1={fmt(_float(ref['z1'][i]))}, a1={fmt(_float(ref['a1'][i]))}, "
-        f"z2={fmt(_float(ref['z2'][i]))}, y_pred={fmt(_float(ref['y_pred'][i]))}):\n"
-        f"expected {fmt(expected)} ({oracle}, float64), got {fmt(_float(got[i]))}."
+        f"(z1={fmt(float(ref['z1'][i]))}, a1={fmt(float(ref['a1'][i]))}, "
+        f"z2={fmt(float(ref['z2'][i]))}, y_pred={fmt(float(ref['y_pred'][i]))}):\n"
+        f"expected {fmt(expected)} ({oracle}, float64), got {fmt(float(got[i]))}."
         + diagnosis
-        + f"\n({n - _len(failing)} of {n} random parameter sets were right.)"
+        + f"\n({n - len(failing)} of {n} random parameter sets were right.)"
     )

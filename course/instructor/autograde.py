@@ -33,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..submissions import notes_in
+from ..submissions import notes_in, release_folder
 from .nbgrader_cli import course_id, format_table, grade_table, gradebook_url, nbgrader_env
 
 __all__ = ["GradingRun", "autograde", "merge_gradebooks", "submitted_students"]
@@ -160,7 +160,7 @@ def _grade(root: Path, assignment: str, groups: list[list[str]], extra: tuple[st
 
 
 def _notes_and_failures(root: Path, assignment: str, students: list[str]) -> tuple[dict, list[str]]:
-    expected = sorted(p.name for p in (root / "release" / assignment).glob("*.ipynb"))
+    expected = sorted(p.name for p in release_folder(assignment, root).glob("*.ipynb"))
     notes, failed = {}, []
     for student in students:
         folder = root / "autograded" / student / assignment

@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..kernel_env import GRADING, set_defaults
+
 __all__ = ["nbgrader", "nbgrader_env", "course_id", "gradebook_url", "normalise_db_url", "grade_table", "StudentScore"]
 
 
@@ -44,15 +46,13 @@ def nbgrader_env(root: Path, extra: dict[str, str] | None = None) -> dict[str, s
 
     The interpreter's ``bin/`` goes first on PATH (nbgrader runs ``alembic`` from PATH),
     ``root`` goes first on PYTHONPATH so grading kernels import this course's ``course``
-    package, and TensorFlow's C++ logging is silenced.
+    package, and the grading environment of :mod:`course.kernel_env` is set.
     """
     env = dict(os.environ)
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     env["PYTHONPATH"] = str(root) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    env.setdefault("MPLBACKEND", "agg")
+    set_defaults(GRADING, env)
     # nbgrader sets this itself for the kernels it runs; inherited, it would leak.
     env.pop("NBGRADER_EXECUTION", None)
     if extra:

@@ -14,13 +14,17 @@ the notebook's read-only first cell, before any student code runs.
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np
 import tensorflow as tf
 
+from ..exercise import ACTIVATIONS
 from ..networks import init_params
+from ..pristine import np_array as _np_array
+from ..pristine import np_float64 as _np_float64
+from ..pristine import np_full as _np_full
+from ..pristine import sqrt as _sqrt
 
 __all__ = [
     "ACTIVATIONS",
@@ -30,7 +34,6 @@ __all__ = [
     "reference_analyze",
 ]
 
-ACTIVATIONS = ("sigmoid", "relu", "tanh")
 
 _GradientTape = tf.GradientTape
 _constant = tf.constant
@@ -41,10 +44,6 @@ _hidden = {"sigmoid": tf.math.sigmoid, "relu": tf.nn.relu, "tanh": tf.math.tanh}
 _sigmoid = tf.math.sigmoid
 _bce_from_logits = tf.nn.sigmoid_cross_entropy_with_logits
 _reduce_sum = tf.math.reduce_sum
-_np_array = np.array
-_np_float64 = np.float64
-_np_full = np.full
-_sqrt = math.sqrt
 
 
 def _check_activation(activation: str) -> None:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..exercise import FORWARD_KEYS, GIVEN_NAMES, GRADIENT_KEYS
+
 __all__ = [
     "GRADIENT_KEYS",
     "FORWARD_KEYS",
@@ -34,12 +36,10 @@ __all__ = [
     "central_difference",
 ]
 
-GRADIENT_KEYS = ("dy_pred", "dz2", "dW2", "db2", "da1", "dz1", "dW1", "db1")
-FORWARD_KEYS = ("z1", "a1", "z2", "y_pred", "loss")
 # Local derivatives d(node)/d(input) of each edge of the graph, from the tape.
 LOCAL_KEYS = ("dy_pred/dz2", "dz2/dW2", "dz2/db2", "dz2/da1", "da1/dz1", "dz1/dW1", "dz1/db1")
 
-_PARAMETERS = ("x", "y", "W1", "b1", "W2", "b2")
+_PARAMETERS = GIVEN_NAMES
 
 
 def as_batch(**values: object) -> dict[str, np.ndarray]:

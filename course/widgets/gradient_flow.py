@@ -34,6 +34,7 @@ import numpy as np
 
 from ..coerce import as_array
 from ..feedback import GradingError
+from ..exercise import ACTIVATIONS
 from ..networks import DEMO_X, DEMO_Y, init_scale
 from . import svg
 from ._env import PALETTE, figure_png, grading
@@ -56,7 +57,6 @@ __all__ = [
 MIN_DEPTH, MAX_DEPTH = 2, 10
 SCALE_RANGE = (0.1, 4.0)
 SEED_RANGE = (0, 20)
-ACTIVATIONS = ("sigmoid", "relu", "tanh")
 # Where the explorer opens (the classroom page and notebook 3 alike).
 START = {"depth": 10, "activation": "sigmoid", "scale": 1.0, "seed": 0}
 HIDDEN_WIDTH = 16

@@ -29,7 +29,9 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Callable
 
-from ..checks.verification import ATOL, GRADIENT_KEYS, RTOL
+from ..exercise import FORWARD_KEYS, FORWARD_PASS_OUTPUTS, GIVEN_NAMES, GRADIENT_KEYS
+from ..exercise import VERIFICATION_ATOL as ATOL
+from ..exercise import VERIFICATION_RTOL as RTOL
 from ..coerce import as_scalar, close
 from ..feedback import GradingError, fmt
 from ..oracles import two_layer
@@ -67,7 +69,7 @@ def gradient_table(forward_pass: Callable, backward_pass: Callable, verify_with_
     header = "  ".join(f"{k}={fmt(float(v))}" for k, v in params.items())
     try:
         forward = call_student(forward_pass, x, W1, b1, W2, b2, what="forward_pass(...)").value
-        z1, a1, z2, y_pred = (as_scalar(v, n) for v, n in zip(forward, ("z1", "a1", "z2", "y_pred")))
+        z1, a1, z2, y_pred = (as_scalar(v, n) for v, n in zip(forward, FORWARD_PASS_OUTPUTS))
         mine = call_student(backward_pass, x, y, z1, a1, z2, y_pred, W1, b1, W2, b2,
                             what="backward_pass(...)").value
         mine = {k: as_scalar(mine[k], k) if k in mine else None for k in GRADIENT_KEYS}
@@ -119,7 +121,7 @@ _NODE_KEYS = {
     "W2": ("W2", "dW2"), "b2": ("b2", "db2"), "z1": ("z1", "dz1"), "a1": ("a1", "da1"),
     "z2": ("z2", "dz2"), "y_pred": ("y_pred", "dy_pred"), "L": ("loss", None),
 }
-_INPUTS = ("x", "y", "W1", "b1", "W2", "b2")
+_INPUTS = GIVEN_NAMES
 _STATE_WORDS = {"ok": "agrees with the reference", "bad": "differs from the reference",
                 "missing": "your code gave no number", "input": "input"}
 _MARKS = {"ok": "✓ ", "bad": "✗ ", "missing": "? ", "input": ""}
@@ -262,14 +264,14 @@ class VerificationExplorer:
     def _student(self, p: dict[str, float]) -> tuple[dict[str, float | None], list[str]]:
         """The student's forward values, loss and gradients (None where unavailable)."""
         sigmoid, forward_pass, bce, backward_pass = self.functions
-        out: dict[str, float | None] = {k: None for k in ("z1", "a1", "z2", "y_pred", "loss", *GRADIENT_KEYS)}
+        out: dict[str, float | None] = {k: None for k in (*FORWARD_KEYS, *GRADIENT_KEYS)}
         problems: list[str] = []
         try:
             forward = call_student(forward_pass, p["x"], p["W1"], p["b1"], p["W2"], p["b2"],
                                    what="forward_pass", time_limit=_CALL_LIMIT).value
             if isinstance(forward, (str, bytes, dict)) or len(forward) != 4:
                 raise GradingError("forward_pass should return (z1, a1, z2, y_pred).")
-            for key, value in zip(("z1", "a1", "z2", "y_pred"), forward):
+            for key, value in zip(FORWARD_PASS_OUTPUTS, forward):
                 out[key] = as_scalar(value, key)
         except (GradingError, TypeError) as error:
             problems.append(str(error))

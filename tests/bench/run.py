@@ -8,14 +8,20 @@ targets of the course's design by a reader:
 - browser: key press on a slider to changed output, in JupyterLab in Chromium;
 - autograde of one complete submission against the floor measured in the same run
   (three kernel starts and three TensorFlow imports, as nbgrader does them);
-- serial against parallel (two workers) autograde of N synthetic submissions.
+- serial against parallel (two workers) autograde of N synthetic submissions;
+- ``make autograde`` with plain kernels, sandboxed fresh kernels and sandboxed warm
+  kernels (the pool), for one complete submission and for N with JOBS=1 and JOBS=2;
+- one notebook graded with the pool (steady state, from nbgrader's log) against the
+  time its cells take on a kernel that has already imported the heavy modules.
 
 ``BENCH_SUBMISSIONS`` (default 20) sets N; ``BENCH_SKIP`` takes a comma list of
-``kernel,browser,autograde,parallel`` to leave out.
+``kernel,browser,autograde,parallel,modes,warm`` to leave out.  The machine's load
+average is printed with the figures: they mean little on a busy machine.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -25,11 +31,12 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("MPLBACKEND", "agg")
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from course.kernel_env import GRADING, set_defaults  # noqa: E402
+
+set_defaults(GRADING)  # before TensorFlow is imported or a kernel starts
 
 from conftest import ASSIGNMENT, make_course_copy  # noqa: E402
 from course.instructor.autograde import autograde  # noqa: E402
@@ -38,7 +45,8 @@ from course.instructor.synthetic import solution_namespace, write_class  # noqa:
 
 TARGETS = {"verification_kernel_median_ms": 30, "gradient_flow_kernel_median_ms": 60,
            "gradient_flow_oracle_kernel_median_ms": 60,
-           "browser_median_ms": 150, "autograde_over_floor": 1.5, "parallel_over_serial": 0.6}
+           "browser_median_ms": 150, "autograde_over_floor": 1.5, "parallel_over_serial": 0.6,
+           "pool_over_plain_same_jobs": 0.5, "notebook_over_warm_cells": 1.5}
 
 
 def _summary(samples: list[float]) -> dict[str, float]:
@@ -186,11 +194,123 @@ def serial_vs_parallel(count: int) -> dict:
             "ratio": round(timings[2] / timings[1], 2), "same_scores": tables[1] == tables[2]}
 
 
+# The environment of `make autograde` for each way of running grading kernels.
+GRADING_MODES = {
+    "plain": {"COURSE_SANDBOX": "0", "COURSE_WARM_KERNELS": "0"},
+    "sandbox": {"COURSE_SANDBOX": "1", "COURSE_WARM_KERNELS": "0"},
+    "sandbox+pool": {"COURSE_SANDBOX": "1", "COURSE_WARM_KERNELS": "1"},
+}
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _full_class(scratch: str, count: int) -> Path:
+    root = make_course_copy(Path(scratch) / "course")
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    write_class(root, ASSIGNMENT, {f"student{i:02d}": "full" for i in range(count)})
+    return root
+
+
+def grading_modes(count: int) -> dict:
+    """`make autograde` seconds per mode: one complete submission; ``count`` with JOBS=1, 2."""
+    figures, scores = {}, {}
+    for mode, values in GRADING_MODES.items():
+        row = {}
+        with _environment(values):
+            for label, students, jobs in (("one_submission_s", 1, 1), ("jobs1_s", count, 1), ("jobs2_s", count, 2)):
+                with tempfile.TemporaryDirectory(prefix="bench-modes-") as scratch:
+                    root = _full_class(scratch, students)
+                    row[label] = round(autograde(root, ASSIGNMENT, jobs=jobs).seconds, 1)
+                    scores[(mode, label)] = [(r.student, r.code_score) for r in
+                                             grade_table(f"sqlite:///{root / 'gradebook.db'}", ASSIGNMENT)]
+        figures[mode] = row
+    plain, pool = figures["plain"], figures["sandbox+pool"]
+    figures["submissions"] = count
+    figures["pool_over_plain"] = {label: round(pool[label] / plain[label], 2) for label in plain}
+    figures["sandbox_over_plain"] = {label: round(figures["sandbox"][label] / plain[label], 2) for label in plain}
+    figures["same_scores_in_every_mode"] = all(
+        scores[(mode, label)] == scores[("plain", label)] for mode, label in scores)
+    return figures
+
+
+def _notebook_seconds(log: str) -> dict[tuple[str, str], float]:
+    """(student, notebook) -> seconds from "Sanitizing" to the graded notebook's write."""
+    started, seconds = {}, {}
+    for line in log.splitlines():
+        stamp, _, message = line.partition(" ")
+        path = message.split()[-1] if message else ""
+        key = (Path(path).parent.parent.name, Path(path).stem)
+        if message.startswith("Sanitizing "):
+            started[key] = float(stamp)
+        elif message.startswith("Writing ") and "/autograded/" in path and key in started:
+            seconds[key] = float(stamp) - started[key]   # the second write (after grading) wins
+    return seconds
+
+
+def _cells_seconds(notebook_path: Path, root: Path, preload: list[str]) -> float:
+    """Seconds the notebook's cells take on a kernel that imported ``preload`` beforehand."""
+    import nbformat
+    from jupyter_client.manager import start_new_kernel
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    env = dict(os.environ, NBGRADER_EXECUTION="autograde", PYTHONPATH=str(root))
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(notebook_path.parent), env=env,
+                                       extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    try:
+        client.execute_interactive("import " + ", ".join(preload), timeout=600)
+        runner = NotebookClient(notebook, km=manager, timeout=600, allow_errors=True,
+                                resources={"metadata": {"path": str(notebook_path.parent)}})
+        start = time.perf_counter()
+        runner.execute()
+        return time.perf_counter() - start
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def notebook_vs_warm_cells(students: int = 4) -> dict:
+    """Per notebook: grading with the pool (median over students after the first) against
+    its cells on a warm kernel."""
+    from course.grading_sandbox import GradingSandbox
+
+    with tempfile.TemporaryDirectory(prefix="bench-warm-") as scratch, _environment(GRADING_MODES["sandbox+pool"]):
+        root = _full_class(scratch, students)
+        run = nbgrader(root, "autograde", ASSIGNMENT, "--force", "--Application.log_format=%(created).3f %(message)s")
+        seconds = _notebook_seconds(run.stdout + run.stderr)
+        figures = {}
+        for path in sorted((root / "autograded" / "student00" / ASSIGNMENT).glob("*.ipynb")):
+            graded = [seconds[(f"student{i:02d}", path.stem)] for i in range(1, students)
+                      if (f"student{i:02d}", path.stem) in seconds]
+            cells = _cells_seconds(path, root, list(GradingSandbox().preload))
+            median = statistics.median(graded) if graded else float("nan")
+            figures[path.stem] = {"graded_s": round(median, 2), "cells_on_warm_kernel_s": round(cells, 2),
+                                  "ratio": round(median / cells, 2)}
+    return figures
+
+
 def main() -> None:
     skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
-    figures: dict = {"targets": TARGETS, "cpu_count": os.cpu_count()}
+    count = int(os.environ.get("BENCH_SUBMISSIONS", "20"))
+    figures: dict = {"targets": TARGETS, "cpu_count": os.cpu_count(), "load_average_before": os.getloadavg()}
     steps = [("kernel", kernel_latency), ("browser", browser_latency), ("autograde", autograde_vs_floor),
-             ("parallel", lambda: serial_vs_parallel(int(os.environ.get("BENCH_SUBMISSIONS", "20"))))]
+             ("parallel", lambda: serial_vs_parallel(count)), ("modes", lambda: grading_modes(count)),
+             ("warm", notebook_vs_warm_cells)]
     for name, step in steps:
         if name in skip:
             continue
@@ -199,7 +319,9 @@ def main() -> None:
             figures[name] = step()
         except Exception as error:  # a failed measurement is reported, the others still run
             figures[name] = {"error": f"{type(error).__name__}: {error}"[:500]}
-        print(f"{name} ({time.perf_counter() - start:.0f} s): {json.dumps(figures[name], indent=1)}", flush=True)
+        figures[name + "_load_average"] = os.getloadavg()
+        print(f"{name} ({time.perf_counter() - start:.0f} s, load {os.getloadavg()[0]:.1f}): "
+              f"{json.dumps(figures[name], indent=1)}", flush=True)
     out = ROOT / "artifacts" / "bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2))

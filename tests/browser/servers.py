@@ -13,6 +13,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from course.kernel_env import QUIET_TENSORFLOW, set_defaults
+
 CHROMIUM = "/usr/bin/chromium"
 COURSE_JUPYTER_CONFIG = Path(__file__).resolve().parents[2] / "etc" / "jupyter"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
@@ -159,7 +161,7 @@ def _environment(root: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env["PYTHONPATH"] = str(root)
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    set_defaults(QUIET_TENSORFLOW, env)
     env.pop("NBGRADER_EXECUTION", None)
     env.pop("MPLBACKEND", None)  # let the notebook choose ipympl
     return env

@@ -84,7 +84,10 @@ def test_notebook_runs_renders_and_responds(lab, browser, notebook):
     console = ConsoleLog(page, url)
     try:
         open_and_run(page, url, token, notebook)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # where Run All leaves the view: the end
+        page.locator(".jp-Notebook .jp-Cell").first.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-top.png"))  # the title and the setup cell
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         assert errors.count() == 0, errors.first.inner_text()[:2000]
         assert page.locator("mjx-container").count() > 0, "no rendered math"

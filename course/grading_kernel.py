@@ -1,0 +1,328 @@
+"""nbgrader's execution step with sandboxed grading kernels and a pool of warm ones.
+
+``c.Autograde.autograde_preprocessors`` names :class:`SandboxedExecute` instead of
+nbgrader's ``Execute``, so ``nbgrader autograde``, formgrader's *autograde* button and
+``make autograde`` all grade with it.  It is nbgrader's ``Execute`` (same ``c.Execute``
+settings: per-cell timeout, interrupt on timeout, kernel arguments) whose kernel
+manager, :class:`SandboxedKernelManager`, starts each kernel in the sandbox of
+:mod:`course.grading_sandbox` and talks to it over IPC sockets.
+
+With ``c.GradingSandbox.warm_kernels = n`` the manager takes its kernel from a pool:
+one server process in the sandbox (:mod:`course.kernel_zygote`) imports the heavy
+modules (``c.GradingSandbox.preload``) once and forks ``n`` kernels ahead, each in
+namespaces of its own, waiting to be told its notebook folder and environment.  Each
+kernel grades one notebook and is shut down; taking one forks its replacement, so no
+notebook pays for a process start or a TensorFlow import.  A notebook folder outside
+the pool's mount (the autograded folder) gets a fresh kernel.
+
+When the sandbox is on but cannot start, grading refuses with a message saying why
+(:func:`course.grading_sandbox.require_sandbox`); ``c.GradingSandbox.enabled = False``
+grades with plain kernels, as nbgrader does.
+
+Limits reached are shown to the student: a ``MemoryError`` or the CPU limit's
+``TimeoutError`` gets a grading note after its cell, and a kernel killed at the CPU
+limit leaves every later cell with an error (so later tests score 0, not full marks).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections import deque
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute
+from traitlets import Any, Instance
+
+from .grading_sandbox import (GradingSandbox, Slot, bwrap_command, require_sandbox, sandbox_env,
+                              write_accounts, zygote_command)
+from .submissions import grading_note
+
+__all__ = ["SandboxedExecute", "SandboxedKernelManager", "WarmPool", "SANDBOX_NOTE_TAG"]
+
+SANDBOX_NOTE_TAG = "grading-sandbox-note"
+
+
+def _spawn(settings: GradingSandbox, slot: Slot, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(bwrap_command(settings, slot, cwd, []), env=sandbox_env(dict(os.environ)),
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+class ForkedKernel:
+    """The part of :class:`subprocess.Popen` jupyter_client uses, for a kernel the pool forked."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pool: "WarmPool", pid: int):
+        self.pool, self.pid, self.returncode = pool, pid, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                self.returncode = self.pool.request(op="poll", pid=self.pid)["status"]
+            except (OSError, RuntimeError, ValueError):
+                self.returncode = -signal.SIGKILL   # the server is gone, and its kernels with it
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        # Interrupts go to the kernel as messages; any other signal ends it.
+        if signum != signal.SIGINT and self.poll() is None:
+            try:
+                self.pool.request(op="kill", pid=self.pid)
+            except (OSError, RuntimeError, ValueError):
+                pass
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    terminate = kill
+
+
+class WarmPool:
+    """Warm kernels forked by one server (:mod:`course.kernel_zygote`) that imported the heavy modules.
+
+    ``settings.warm_kernels`` kernels wait ready, namespaces and working area (at
+    ``mount``) set up; taking one forks its replacement.
+    """
+
+    def __init__(self, settings: GradingSandbox, mount: Path):
+        self.settings, self.mount = settings, Path(mount)
+        self.key = self.key_for(settings, mount)
+        self.folder = Path(tempfile.mkdtemp(prefix="grading-pool-"))
+        os.chmod(self.folder, 0o755)
+        write_accounts(self.folder, os.getuid())
+        self.server = subprocess.Popen(zygote_command(settings, self.folder, self.mount),
+                                       env=sandbox_env(dict(os.environ)), stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, text=True, start_new_session=True)
+        self.ready: deque[tuple[Slot, ForkedKernel]] = deque()
+
+    @staticmethod
+    def key_for(settings: GradingSandbox, mount: Path) -> tuple:
+        return (settings.bwrap, tuple(settings.limits().items()), tuple(settings.preload),
+                settings.tmp_mb, settings.warm_kernels, str(mount))
+
+    def alive(self) -> bool:
+        return self.server.poll() is None
+
+    def request(self, **message) -> dict:
+        """One request to the server and its answer (waits while the server still imports)."""
+        self.server.stdin.write(json.dumps(message) + "\n")
+        self.server.stdin.flush()
+        answer = self.server.stdout.readline()
+        if not answer:
+            raise RuntimeError("the warm-kernel server stopped")
+        return json.loads(answer)
+
+    def fill(self) -> None:
+        while len(self.ready) < self.settings.warm_kernels:
+            slot = Slot.create(self.mount, base=self.folder)
+            pid = self.request(op="spawn", slot=str(slot.path), uid=slot.uid)["pid"]
+            self.ready.append((slot, ForkedKernel(self, pid)))
+
+    def take(self) -> tuple[Slot, ForkedKernel] | None:
+        """A warm kernel (slot, process), or None if none is alive; forks its replacement."""
+        taken = None
+        while self.ready and taken is None:
+            slot, process = self.ready.popleft()
+            if process.poll() is None:
+                taken = (slot, process)
+            else:
+                slot.remove()
+        self.fill()
+        return taken
+
+    def close(self) -> None:
+        while self.ready:
+            slot, process = self.ready.popleft()
+            process.kill()
+            slot.remove()
+        self.server.kill()
+        self.server.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_pool: WarmPool | None = None
+
+
+def _warm_pool(settings: GradingSandbox, mount: Path) -> WarmPool | None:
+    """The process's pool for these settings (replaced when they change or its server died)."""
+    global _pool
+    if settings.warm_kernels <= 0:
+        return None
+    if _pool is None or _pool.key != WarmPool.key_for(settings, mount) or not _pool.alive():
+        if _pool is not None:
+            _pool.close()
+        _pool = WarmPool(settings, mount)
+        try:
+            _pool.fill()
+        except (OSError, RuntimeError) as error:
+            logging.getLogger(__name__).warning("no warm kernels (%s): fresh ones instead", error)
+            _pool.close()
+            _pool = None
+    return _pool
+
+
+@atexit.register
+def _close_pool() -> None:
+    if _pool is not None:
+        _pool.close()
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels run in the grading sandbox (one notebook per kernel)."""
+
+    sandbox = Instance(GradingSandbox)
+    mount = Any(None, help="Folder the pool's kernels see their working area at (the autograded root).")
+    on_finished = Any(None, help="Called with the slot after the kernel has stopped, before it is removed.")
+
+    slot: Slot | None = None
+    _warm: ForkedKernel | None = None
+
+    @property
+    def kernel_spec(self):
+        spec = super().kernel_spec
+        if spec is not None:
+            # Signals to the sandbox's process group would not reach the kernel (its own session).
+            spec.interrupt_mode = "message"
+        return spec
+
+    async def _async_pre_start_kernel(self, **kw):
+        cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
+        mount = Path(self.mount).resolve() if self.mount else None
+        pool = _warm_pool(self.sandbox, mount) if mount and mount in cwd.parents else None
+        taken = pool.take() if pool else None
+        if taken:
+            self.slot, self._warm = taken
+        else:
+            self.slot, self._warm = Slot.create(mount if mount and mount in cwd.parents else cwd), None
+        self.transport, self.cache_ports = "ipc", False
+        self.ip = str(self.slot.conn / "ipc")
+        self.connection_file = str(self.slot.path / "connection.json")
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        if kernel_cmd[1:3] != ["-m", "ipykernel_launcher"] or "-f" not in kernel_cmd:
+            raise RuntimeError(f"the grading sandbox runs IPython kernels only, not {kernel_cmd}")
+        cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
+        arguments = kernel_cmd[kernel_cmd.index("-f") + 2:]
+        self.slot.fill(cwd)
+        connection = json.loads(Path(self.connection_file).read_text())
+        self.slot.start(connection, cwd, sandbox_env(kw.get("env") or dict(os.environ)), arguments)
+        process = self._warm or _spawn(self.sandbox, self.slot, cwd)
+        provisioner = self.provisioner
+        provisioner.process, provisioner.pid, provisioner.cwd = process, process.pid, str(cwd)
+        # A forked kernel is signalled through its server (it lives in another PID namespace).
+        provisioner.pgid = None if self._warm else os.getpgid(process.pid)
+        self._reconcile_connection_info(provisioner.connection_info)
+        self._process, self._folder = process, cwd
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        slot, self.slot = self.slot, None
+        if slot is None:
+            return
+        process, folder = getattr(self, "_process", None), getattr(self, "_folder", None)
+        if process is not None:
+            process.kill()  # the sandbox is gone once its kernel has stopped; make sure of it
+            process.wait()
+        if folder is not None:
+            slot.copy_back(folder)
+        if self.on_finished:
+            self.on_finished(slot)
+        slot.remove()
+
+
+def _mentions(cell, ename: str) -> bool:
+    """Whether ``cell`` shows an error of type ``ename`` (or a subclass named like numpy's ``_ArrayMemoryError``)."""
+    return any(o.get("output_type") == "error" and str(o.get("ename", "")).endswith(ename)
+               for o in cell.get("outputs", []))
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's ``Execute`` with sandboxed (and, if configured, warm) kernels.
+
+    It refuses to be built when the sandbox is on but cannot start, so nbgrader fails
+    that submission with the reason before anything runs (and no retry grades a blank).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._settings, self._limit, self._running = GradingSandbox(parent=self), None, 0
+        require_sandbox(self._settings)
+
+    def preprocess(self, nb, resources, km=None):
+        self._limit, self._running = None, 0
+        if not self._settings.enabled:
+            return super().preprocess(nb, resources, km)
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+        except DeadKernelError:
+            if not self._limit:
+                raise
+            self._stopped_at_limit(nb)
+        self._note_limits(nb)
+        return nb, resources
+
+    def create_kernel_manager(self):
+        if not self._settings.enabled:
+            return super().create_kernel_manager()
+        coursedir = CourseDirectory(parent=self)
+        mount = Path(coursedir.root) / coursedir.autograded_directory
+        self.km = SandboxedKernelManager(kernel_name=self.kernel_name, config=self.config,
+                                         sandbox=self._settings, mount=str(mount),
+                                         on_finished=self._kernel_finished)
+        return self.km
+
+    def _kernel_finished(self, slot: Slot) -> None:
+        self._limit = slot.limit_reached()
+
+    def preprocess_cell(self, cell, resources, index):
+        self._running = index
+        return super().preprocess_cell(cell, resources, index)
+
+    def _stopped_at_limit(self, nb) -> None:
+        """Every cell from the one running at the kill on gets an error (tests score 0)."""
+        message = f"the grading kernel was stopped at its CPU-time limit ({self._settings.cpu_seconds} s)"
+        for cell in nb.cells[self._running:]:
+            if cell.cell_type == "code":
+                cell.outputs = [*cell.get("outputs", []),
+                                new_output("error", ename="KernelStopped", evalue=message,
+                                           traceback=[f"KernelStopped: {message}"])]
+
+    def _note_limits(self, nb) -> None:
+        """A grading note after the first cell stopped by each limit the kernel reached."""
+        cpu = self._settings.cpu_seconds
+        notes = {"MemoryError": f"This cell needed more memory than grading allows ({self._settings.memory_mb} MiB), "
+                                "so it stopped with a MemoryError."}
+        if self._limit:
+            notes["TimeoutError"] = f"Grading stopped this cell: the notebook used up its {cpu} s of CPU time."
+            notes["KernelStopped"] = (f"Grading stopped here: the notebook used up its {cpu} s of CPU time, "
+                                      "so this cell and the cells after it did not run.")
+        placed = []
+        for ename, text in notes.items():
+            index = next((i for i, cell in enumerate(nb.cells) if _mentions(cell, ename)), None)
+            if index is not None:
+                note = grading_note(text)
+                note.metadata["tags"].append(SANDBOX_NOTE_TAG)
+                placed.append((index, note))
+        for index, note in sorted(placed, key=lambda pair: pair[0], reverse=True):
+            nb.cells.insert(index + 1, note)

@@ -1,0 +1,129 @@
+"""Start an IPython kernel inside the grading sandbox (bwrap runs this; see :mod:`course.grading_sandbox`).
+
+``python -m course.kernel_launcher --limits JSON [--uid N] [--preload a,b]``
+
+1. sets the kernel's limits (address space, processes and threads, CPU time) and,
+   when started as root, becomes the unprivileged user id ``N`` (which drops the last
+   capabilities bwrap left it);
+2. imports the ``--preload`` modules (a warm kernel: TensorFlow is loaded before the
+   notebook is known);
+3. waits for ``/run/kernel/start.json`` (connection file, working folder, environment,
+   kernel arguments), then becomes exactly the kernel ``python -m ipykernel_launcher``
+   would have started there: same folder, environment, ``sys.argv`` and ``sys.path``.
+
+The CPU limit is soft first: the cell running when it is reached stops with a
+``TimeoutError`` (and a marker tells the grader why), the kernel is killed 5 s later.
+A process the student's code forks and that falls back into the kernel's own loop
+after its cell ends is stopped there, so it cannot answer for the kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import math
+import os
+import resource
+import signal
+import sys
+import time
+from pathlib import Path
+
+KERNEL_DIR = Path("/run/kernel")     # also course.grading_sandbox.KERNEL_DIR (not imported: trusted code only)
+LIMIT_MARKER = "limit-reached"
+CPU_GRACE_SECONDS = 5
+
+
+def set_limits(limits: dict[str, int]) -> None:
+    memory = limits["memory_mb"] << 20
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
+    cpu = limits["cpu_seconds"]
+    # Room for the imports of a warm kernel; _start_cpu_budget counts from the notebook's start.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, 2 * cpu + CPU_GRACE_SECONDS))
+
+
+def _start_cpu_budget(cpu: int) -> None:
+    """The kernel's CPU time counts from now, as for a kernel started for this notebook."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = math.ceil(usage.ru_utime + usage.ru_stime)
+    resource.setrlimit(resource.RLIMIT_CPU, (used + cpu, used + cpu + CPU_GRACE_SECONDS))
+
+    def cpu_limit_reached(_signum, _frame):
+        signal.signal(signal.SIGXCPU, signal.SIG_IGN)  # once: the hard limit ends the kernel
+        (KERNEL_DIR / LIMIT_MARKER).write_text(f"cpu:{cpu}")
+        raise TimeoutError(f"the grading kernel used up its {cpu} s of CPU time")
+
+    signal.signal(signal.SIGXCPU, cpu_limit_reached)
+
+
+def become(uid: int) -> None:
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def _wait_for_start() -> dict:
+    start = KERNEL_DIR / "start.json"
+    while not start.exists():
+        time.sleep(0.01)
+    return json.loads(start.read_text())
+
+
+def _stop_forked_children(kernel_pid: int):
+    def after_cell(_result=None):
+        if os.getpid() != kernel_pid:
+            os._exit(0)
+    return after_cell
+
+
+def preload(modules: list[str]) -> None:
+    """Import ``modules`` (and ipykernel) as ``python -m ipykernel_launcher`` would find them."""
+    # As ipykernel_launcher does: the folder Python put first is added back by IPython.
+    if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+        del sys.path[0]
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # noqa: BLE001 - the notebook imports it again and sees the error
+            print(f"grading kernel: preloading {module} failed: {error}", file=sys.stderr)
+    importlib.import_module("ipykernel.kernelapp")
+
+
+def run_kernel(limits: dict[str, int]) -> None:
+    """Wait for the start message, then run the kernel it describes (never returns)."""
+    from ipykernel.kernelapp import IPKernelApp
+
+    start = _wait_for_start()
+    _start_cpu_budget(limits["cpu_seconds"])
+    os.chdir(start["cwd"])
+    os.environ.clear()
+    os.environ.update(start["env"])
+    sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, "-f", start["connection_file"],
+                *start["arguments"]]
+    app = IPKernelApp.instance()
+    app.initialize(sys.argv[1:])
+    app.shell.events.register("post_run_cell", _stop_forked_children(os.getpid()))
+    app.start()
+    sys.exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limits", required=True)
+    parser.add_argument("--uid", type=int)
+    parser.add_argument("--preload", default="")
+    args = parser.parse_args(argv)
+
+    limits = json.loads(args.limits)
+    set_limits(limits)
+    if args.uid is not None:
+        become(args.uid)
+    preload(list(filter(None, args.preload.split(","))))
+    run_kernel(limits)
+
+
+if __name__ == "__main__":
+    main()
