@@ -27,7 +27,7 @@ export PATH := $(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: help setup lab test test-fast release autograde feedback export demo present bench hub hub-env lock clean
+.PHONY: help setup lab test test-fast sync release autograde feedback export demo present bench hub hub-env lock clean
 
 # Variables that help texts name are shown with their values.
 HELP_VARS := VENV PORT JOBS HUB_ENV HUB_PORT
@@ -60,7 +60,10 @@ FAST_LANE := not nbgrader and not browser and not server and not hub
 test-fast: setup  ## unit tests and in-process grader corpora, for the edit-test loop
 	$(BIN)/python -m pytest -m "$(FAST_LANE)" $(PYTEST_ARGS)
 
-release: setup  ## regenerate release/ from source/ and validate it
+sync: setup  ## bring each source notebook and its text twin in source_py/ up to date (the newer side wins)
+	$(BIN)/jupytext --sync source/$(ASSIGNMENT)/*.ipynb
+
+release: sync  ## regenerate release/ from source/ (after `make sync`) and validate it
 	$(BIN)/nbgrader generate_assignment $(ASSIGNMENT) --force --CourseDirectory.ignore='["__pycache__", "*.pyc", ".ipynb_checkpoints"]'
 	$(BIN)/nbgrader validate source/$(ASSIGNMENT)/*.ipynb
 	$(BIN)/nbgrader validate --invert release/$(ASSIGNMENT)/*.ipynb

@@ -123,8 +123,17 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.ClearMarkScheme",
+    "course.feedback_page.UnmarkedTasks",  # "not marked yet" instead of "0.0 / 3.0"
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "course.feedback_page.FeedbackStyle",  # long output lines wrap
 ]
+
+# MathJax from the environment (jupyter-server-mathjax), not from a CDN: the course's
+# share/jupyter comes first on JUPYTER_PATH, where nbconvert finds its mathjax.html.j2
+# for the feedback pages and formgrader's grading view alike.
+_SHARE = str(ROOT / "share" / "jupyter")
+if _SHARE not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (_SHARE, os.environ.get("JUPYTER_PATH")) if p)
 
 # --- integrity and size -----------------------------------------------------------------------
 # After execution and before scores are saved, judge student code outside the kernel by

@@ -5,6 +5,7 @@ list equal to the package's modules):
 
 - ``course.exercise``     – the exercise's constants: given values, names, tolerances, activations;
 - ``course.feedback``     – how a failed check is shown to a student (short, no traceback);
+- ``course.feedback_page`` – how the feedback HTML looks (unmarked parts, wrapping, no CDN);
 - ``course.coerce``       – turning whatever a student produced into float64 arrays;
 - ``course.pristine``     – builtins and numpy as they were before any student code ran;
 - ``course.sandbox``      – calling student code so that its warnings, prints to stderr,

@@ -161,21 +161,24 @@ class WarmPool:
 
 
 _pool: WarmPool | None = None
+_failed: set[tuple] = set()   # settings whose server could not start: fresh kernels, no retry
 
 
 def _warm_pool(settings: GradingSandbox, mount: Path) -> WarmPool | None:
     """The process's pool for these settings (replaced when they change or its server died)."""
     global _pool
-    if settings.warm_kernels <= 0:
+    key = WarmPool.key_for(settings, mount)
+    if settings.warm_kernels <= 0 or key in _failed:
         return None
-    if _pool is None or _pool.key != WarmPool.key_for(settings, mount) or not _pool.alive():
+    if _pool is None or _pool.key != key or not _pool.alive():
         if _pool is not None:
             _pool.close()
         _pool = WarmPool(settings, mount)
         try:
             _pool.fill()
         except (OSError, RuntimeError) as error:
-            logging.getLogger(__name__).warning("no warm kernels (%s): fresh ones instead", error)
+            logging.getLogger(__name__).warning("no warm kernels (%s): a fresh kernel per notebook", error)
+            _failed.add(key)
             _pool.close()
             _pool = None
     return _pool

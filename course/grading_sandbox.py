@@ -18,6 +18,10 @@ the gradebook, ``nbgrader_config.py``, the exchange or anyone's home.  The kerne
 runs with memory (RLIMIT_AS), process (RLIMIT_NPROC) and CPU-time (RLIMIT_CPU)
 limits; when grading runs as root it also runs as an unused user id of its own, so
 that the process limit counts only its processes (the kernel ignores it for root).
+An ordinary instructor account works too (bwrap then builds a user namespace; tried
+with a throwaway account grading from the hub's shared environment): the kernel keeps
+the account's id inside a user namespace of its own, which also gives the process limit
+a count of its own.
 
 Settings live in ``nbgrader_config.py`` as ``c.GradingSandbox.*`` (see
 :class:`GradingSandbox`); the environment overrides them there.

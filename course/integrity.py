@@ -14,8 +14,10 @@ reach it, and reports the statements that still could, each with the tests it co
 - ``rebind`` binds a name a test cell calls that the instructor's cells provide
   (``check_number``, ``globals``): the later tests that call it;
 - ``exit``   stops the kernel (``os._exit``, ``sys.exit``, ``os.kill``): every later test;
-- ``files``  reads or writes files or runs a shell command: no points are lost, but what the
-  cell printed is withheld from feedback (a sandboxed kernel makes the course unreadable);
+- ``files``  reads or writes files or runs a shell command: no points are lost.  With the
+  grading sandbox on (the default) the course is unreadable from the kernel and
+  :class:`course.nbgrader_ext.FlagTampering` ignores the finding; without it, what the
+  cell printed is withheld from feedback;
 - ``note``   harmless, for the grader's eye: a compatibility shim such as ``np.float = float``
   (NumPy has no such name, so nothing that runs the tests can use it), or a library
   attribute the checks never use.

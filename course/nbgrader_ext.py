@@ -7,9 +7,14 @@ judges each finding by what it could change: a statement that could change what 
 sees zeroes exactly the later tests it could affect (all of them for patched grading
 machinery or an exit, the tests that call a rebound name); file access and harmless
 oddities cost nothing.  A note after the cell tells the student (and the teaching
-assistant in formgrader) what was found and what it cost.  From the first cell that
-reads files or runs a shell on, student cells lose their outputs, so nothing they read
-(hidden tests in the gradebook, for example) reaches the feedback.
+assistant in formgrader) what was found and what it cost.
+
+File access is judged by what it could read.  In the grading sandbox
+(:mod:`course.grading_sandbox`, on unless the instructor switched it off) nothing of
+the course is readable, so a cell that opens files is simply run and shown like any
+other.  Without the sandbox, from the first cell that reads files or runs a shell on,
+student cells lose their outputs, so nothing they read (hidden tests in the gradebook,
+for example) reaches the feedback, and the note says so.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
 from .cells import grade_id, is_autograder_test
+from .grading_sandbox import GradingSandbox
 from .integrity import ScanContext, Scanner, names_read
 
 __all__ = ["FlagTampering", "LimitOutputSize", "NOTE_MARKER"]
@@ -83,6 +89,8 @@ class FlagTampering(NbGraderPreprocessor):
             [c.source for i, c in code if _is_instructor_cell(c, instructor) and not is_autograder_test(c)],
             [c.source for _, c in tests])
         scanner = Scanner(context)
+        # In the sandbox a file read finds nothing of the course: not worth a finding.
+        sandboxed = GradingSandbox(parent=self).enabled
         test_calls = {i: names_read(c.source) for i, c in tests}
         notes: list[tuple[int, list[str]]] = []
         zeroed: dict[int, list[str]] = {}
@@ -90,7 +98,7 @@ class FlagTampering(NbGraderPreprocessor):
         for index, cell in code:
             if is_autograder_test(cell) or _is_instructor_cell(cell, instructor):
                 continue
-            findings = scanner.scan(cell.source)
+            findings = [f for f in scanner.scan(cell.source) if not (sandboxed and f.kind == "files")]
             if not findings:
                 continue
             name = grade_id(cell) or f"cell {index + 1}"

@@ -146,10 +146,15 @@ def score(outcomes: Mapping[str, Outcome]) -> float:
 # ---- filling a release notebook for a real nbgrader run --------------------------------
 
 def fill_answers(notebook, answers: Mapping[str, str]):
-    """Put ``name = <source text>`` into the answer cells of a release notebook (in place)."""
+    """Put ``name = <source text>`` into the answer cells of a release notebook (in place).
+
+    The notebook's setup cell imports no numpy: an answer written with ``np.`` gets the
+    import a student would add to that cell.
+    """
     for cell in notebook.cells:
         grade_id = _meta(cell).get("grade_id", "")
         if grade_id.startswith("answer_") and grade_id.removeprefix("answer_") in answers:
             name = grade_id.removeprefix("answer_")
-            cell.source = f"{name} = {answers[name]}"
+            numpy = "import numpy as np\n" if "np." in answers[name] else ""
+            cell.source = f"{numpy}{name} = {answers[name]}"
     return notebook

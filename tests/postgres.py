@@ -14,7 +14,8 @@ refuses to run as root, so as root the cluster is created and run as the ``postg
 account in a folder of its own under the system temp dir (pytest's ``tmp_path`` is
 private to root, which ``postgres`` could not enter).  Authentication is ``trust`` on
 loopback only: the cluster lives for one test run and holds only synthetic data.
-Every name has a random suffix so parallel runs never collide.
+Every name has a random suffix so parallel runs never collide.  A watchdog process
+stops and deletes the cluster if the test process dies without doing so itself.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,6 +131,33 @@ def _stop(server: PostgresServer) -> None:
             os.kill(int(pid_file.read_text().split()[0]), signal.SIGKILL)
 
 
+# Runs beside the test process: once that process is gone without stopping the cluster
+# (killed by a signal or a `timeout`, so no `finally` ran), stop the cluster and delete it.
+_WATCHDOG = """
+import os, pwd, shutil, subprocess, sys, time
+parent, pg_ctl, data, folder, run_as = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+account = pwd.getpwnam(run_as) if run_as else None
+while True:
+    time.sleep(1)
+    try:
+        os.kill(parent, 0)
+    except ProcessLookupError:
+        break
+if os.path.exists(os.path.join(data, "postmaster.pid")):
+    command = [pg_ctl, "-D", data, "-m", "immediate", "-w", "-t", "30", "stop"]
+    as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []} if account else {}
+    subprocess.run(command, capture_output=True, cwd="/", **as_user)
+shutil.rmtree(folder, ignore_errors=True)
+"""
+
+
+def _watchdog(server: PostgresServer) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(server.bin / "pg_ctl"), str(server.data),
+         str(server.folder), server.run_as or ""],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
 @contextmanager
 def postgres_server() -> Iterator[PostgresServer]:
     """Create, start and finally stop and delete a PostgreSQL cluster on a free loopback port."""
@@ -138,6 +167,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         account = pwd.getpwnam(run_as)
         os.chown(folder, account.pw_uid, account.pw_gid)
     server = PostgresServer(folder=folder, port=0, bin=postgres_bin(), run_as=run_as)
+    watchdog = _watchdog(server)
     try:
         server.run("initdb", "-D", str(server.data), "-U", SUPERUSER, "--auth=trust",
                    "--encoding=UTF8", "--no-instructions", "--no-sync", timeout=120)
@@ -149,11 +179,13 @@ def postgres_server() -> Iterator[PostgresServer]:
             except RuntimeError:
                 if attempt == 2:
                     log = server.folder / "server.log"
-                    raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()[-3000:] if log.exists() else ''}")
+                    raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()[-3000:] if log.exists() else ''}") from None
         yield server
     finally:
         _stop(server)
         shutil.rmtree(folder, ignore_errors=True)
+        watchdog.kill()
+        watchdog.wait()
 
 
 @contextmanager

@@ -69,6 +69,8 @@ FIND_GRADEBOOK = (
     "        print(open(candidate, 'rb').read().decode('latin-1'))\n"
     "        break\n"
     "    here = os.path.dirname(here)\n"
+    "else:\n"
+    "    print('no gradebook found above', os.getcwd())\n"
 )
 
 
@@ -77,8 +79,9 @@ def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
     first, last = answers[0], answers[-1]
     # Wrong answers, all different: equal ones would be right by error carried forward
     # (dL_db2 = your dL_dz2), and these cases are about what tampering earns.
-    wrong = lambda nb: [set_answer(nb, a, f"{a.removeprefix('answer_')} = {0.123 + 0.0101 * i:.4f}")
-                        for i, a in enumerate(answers)]
+    def wrong(nb):
+        return [set_answer(nb, a, f"{a.removeprefix('answer_')} = {0.123 + 0.0101 * i:.4f}")
+                for i, a in enumerate(answers)]
 
     def tamper(code: str, *, wrong_answers: bool = True, at: str = first):
         def build(full, blank):
@@ -144,11 +147,11 @@ def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
              None, ("Integrity check",), "errors hidden from the notebook"),
         Case("t_exit_in_answer", tamper("import sys\nsys.exit(0)", wrong_answers=False, at=last),
              ("test_" + last.removeprefix("answer_"),), ("Integrity check",), "sys.exit in an answer"),
-        # Reading files cannot change a grade (the sandboxed kernel cannot even see the
-        # gradebook): no points lost, but nothing the cell printed reaches the feedback
-        # (test_no_feedback_leaks_hidden_tests) and the note says what was found.
+        # Reading files cannot change a grade, and the sandboxed kernel cannot even see the
+        # gradebook: no points lost, no note, the search comes back empty (and
+        # test_no_feedback_leaks_hidden_tests finds no hidden test in the feedback).
         Case("t_read_gradebook", tamper(FIND_GRADEBOOK, wrong_answers=False, at=last),
-             (), ("Integrity check", "open("), "reading the gradebook to print the hidden tests"),
+             (), ("no gradebook found above",), "reading the gradebook to print the hidden tests"),
         # --- broken submissions ------------------------------------------------------
         Case("b_invalid_json", invalid_json, None, ("could not be read", "not valid JSON"), "truncated file"),
         Case("b_renamed", lambda full, blank: as_file(full, name.replace(".ipynb", "-Copy1.ipynb")),
@@ -216,6 +219,11 @@ def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
 '''
 
 
+# The tape under another name, imported before any check runs: caught by what runs.
+TAPE_UNDER_AN_ALIAS = BACKWARD_WITH_TAPE.replace("    import tensorflow as tf\n", "").replace(
+    "with tf.GradientTape() as tape", "with Recorder() as tape").replace(
+    "def backward_pass", "import tensorflow as tf\nfrom tensorflow import GradientTape as Recorder\n\n\ndef backward_pass", 1)
+
 REBOUND_CHECK = HARD_CODED_BACKWARD + """
 def check_gradient(*args, **kwargs):
     print("\u2713 looks right")
@@ -245,6 +253,8 @@ def verification_cases(name: str, gradient_tests: tuple[str, ...]) -> list[Case]
              gradient_tests, (), "the worked example's gradients returned for every input"),
         Case("t2_fake_tape_and_allclose", replace("backward_pass_solution", FAKE_TAPE),
              gradient_tests, ("Integrity check",), "GradientTape and np.allclose replaced"),
+        Case("t2_tape_under_an_alias", replace("backward_pass_solution", TAPE_UNDER_AN_ALIAS),
+             gradient_tests, ("chain rule", "tf.GradientTape"), "GradientTape imported under another name"),
         Case("t2_rebinds_check", replace("backward_pass_solution", REBOUND_CHECK),
              gradient_tests, ("Integrity check", "check_gradient"), "the hidden check replaced by a no-op"),
         Case("t2_exit_in_function", replace("sigmoid_solution",

@@ -99,7 +99,7 @@ def test_backward_check_survives_mutating_inputs_and_weird_returns():
 
     def mutating(y, zs, activations, params, activation="sigmoid"):
         grads = correct(y, zs, activations, params, activation)
-        for W, b in params:
+        for W, _ in params:
             W *= 0.0  # must not change what the check compares against
         zs.clear()
         return grads

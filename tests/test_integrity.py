@@ -129,9 +129,13 @@ def _setup_cell():
                                                 "grade_id": "setup", "schema_version": 3}})
 
 
-def _flag(*cells):
+def _flag(*cells, sandbox: bool = True):
+    from traitlets.config import Config
+
+    config = Config()
+    config.GradingSandbox.enabled = sandbox   # as nbgrader_config.py (COURSE_SANDBOX) sets it
     notebook = new_notebook(cells=[_setup_cell(), *cells])
-    notebook, _ = FlagTampering().preprocess(notebook, {"nbgrader": {}})
+    notebook, _ = FlagTampering(config=config).preprocess(notebook, {"nbgrader": {}})
     return notebook
 
 
@@ -156,12 +160,23 @@ def test_rebinding_costs_only_the_tests_that_call_the_name():
     assert error.ename == "IntegrityError" and "check_gradient" in error.evalue
 
 
-def test_file_access_costs_nothing_but_hides_what_was_read():
-    notebook = _flag(
-        new_code_cell("secret = open('/etc/hostname').read()",
-                      outputs=[nbformat.v4.new_output("stream", name="stdout", text="secret")]),
-        _test_cell("test_z1"),
-        new_code_cell("print(secret)", outputs=[nbformat.v4.new_output("stream", name="stdout", text="secret")]))
+def _reads_a_file():
+    return (new_code_cell("secret = open('/etc/hostname').read()",
+                          outputs=[nbformat.v4.new_output("stream", name="stdout", text="secret")]),
+            _test_cell("test_z1"),
+            new_code_cell("print(secret)", outputs=[nbformat.v4.new_output("stream", name="stdout", text="secret")]))
+
+
+def test_file_access_in_the_sandbox_is_run_and_shown_like_any_code():
+    notebook = _flag(*_reads_a_file())
+    assert _scores(notebook) == {"test_z1": True}
+    student = [c for c in notebook.cells if c.cell_type == "code" and not grade_id(c)]
+    assert all(c.outputs[0].text == "secret" for c in student[1:])
+    assert not any(NOTE_MARKER in c.metadata.get("tags", []) for c in notebook.cells)
+
+
+def test_file_access_without_the_sandbox_costs_nothing_but_hides_what_was_read():
+    notebook = _flag(*_reads_a_file(), sandbox=False)
     assert _scores(notebook) == {"test_z1": True}
     student = [c for c in notebook.cells if c.cell_type == "code" and not grade_id(c)]
     assert all(c.outputs == [] for c in student), "nothing a file-reading notebook printed is kept"

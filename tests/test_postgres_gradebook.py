@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +57,18 @@ def test_bare_postgres_urls_are_read_with_psycopg2(bare):
     assert normalise_db_url(bare) == "postgresql+psycopg2://u@h:5432/db"
     assert normalise_db_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_db_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+
+
+def test_cluster_of_a_killed_test_process_is_stopped_and_removed():
+    """A test run killed mid-way (a `timeout`, Ctrl-C twice) leaves no server behind."""
+    script = ("import os\nfrom tests.postgres import postgres_server\n"
+              "server = postgres_server().__enter__()\n"
+              "print(server.folder, server.port, flush=True)\nos._exit(1)\n")
+    root = Path(__file__).resolve().parents[1]
+    output = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
+                            timeout=180, env={**os.environ, "PYTHONPATH": str(root)}).stdout
+    folder, port = output.split()
+    deadline = time.monotonic() + 60
+    while (Path(folder).exists() or _accepts_connections(int(port))) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not Path(folder).exists() and not _accepts_connections(int(port))

@@ -155,7 +155,7 @@ def hostile_class(tmp_path_factory):
     base = tmp_path_factory.mktemp("hostile")
     root = make_course_copy(base / "course", notebooks=(NOTEBOOK,))
     nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
-    (root / ".exchange").mkdir()
+    (root / ".exchange").mkdir(exist_ok=True)
     (root / ".exchange" / "secret.txt").write_text(EXCHANGE_SECRET)
     home = base / "instructor_home"
     home.mkdir()

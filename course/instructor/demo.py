@@ -36,12 +36,14 @@ STUDENTS = {"demo_full": "full", "demo_blank": "blank", "demo_partly_wrong": "pa
 
 def scratch_course(root: Path, destination: Path, assignment: str,
                    notebooks: list[str] | None = None) -> Path:
-    """Copy what the pipeline reads from ``root`` — ``nbgrader_config.py`` and the
-    assignment's source notebooks (those named in ``notebooks``, by stem, if given) —
+    """Copy what the pipeline reads from ``root`` — ``nbgrader_config.py``, ``share/`` and
+    the assignment's source notebooks (those named in ``notebooks``, by stem, if given) —
     into ``destination`` (created); returns it."""
     source = destination / "source" / assignment
     source.mkdir(parents=True)
     shutil.copy2(root / "nbgrader_config.py", destination)
+    if (root / "share").is_dir():  # the course's nbconvert template (MathJax without a CDN)
+        shutil.copytree(root / "share", destination / "share")
     for notebook in sorted((root / "source" / assignment).glob("*.ipynb")):
         if notebooks is None or notebook.stem in notebooks:
             shutil.copy2(notebook, source / notebook.name)
