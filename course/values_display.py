@@ -22,12 +22,11 @@ that is the notebook's record of what it showed, read back by the grader.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Mapping
 
-from .values import EXERCISE, GivenValues, from_mapping, hint_table, load_settings
+from .values import DEFAULT_ASSIGNMENT, EXERCISE, GivenValues, from_mapping, hint_table, load_settings
 
-__all__ = ["show_given_values", "show_sigmoid_hints", "RECORD_KEY", "resolve_values"]
+__all__ = ["show_given_values", "show_sigmoid_hints", "worked_example", "RECORD_KEY", "resolve_values"]
 
 RECORD_KEY = "course_given_values"
 
@@ -44,11 +43,17 @@ def _values_table(values: GivenValues) -> str:
     ))
 
 
-def resolve_values() -> tuple[GivenValues, str | None, str]:
-    """(values, student id or None, sentence saying whose values they are) for this kernel."""
+def resolve_values(assignment: str | None = None) -> tuple[GivenValues, str | None, str]:
+    """(values, student id or None, sentence saying whose values they are) for this kernel.
+
+    ``assignment`` is the nbgrader assignment id, which ``generate_assignment`` writes into
+    the released notebook's call (:class:`course.values_grading.StampAssignment`), so the
+    values do not depend on where the student keeps the notebook.
+    """
     if os.environ.get("NBGRADER_EXECUTION"):
-        return EXERCISE, None, ("nbgrader is running this notebook without a student, "
-                                "so these are the exercise's values.")
+        # Validate, or grading with per-student values off (switched on, the grader
+        # passes the student's values explicitly).
+        return EXERCISE, None, "The exercise's values (the same for everyone)."
     student = os.environ.get("JUPYTERHUB_USER") or None
     if student is None:
         return EXERCISE, None, (
@@ -56,7 +61,7 @@ def resolve_values() -> tuple[GivenValues, str | None, str]:
             "the exercise's values. If your course gives every student their own values, work "
             "on the course's JupyterHub: your answers are graded against your own values.")
     settings = load_settings()
-    values = settings.values_for(student, Path.cwd().name)
+    values = settings.values_for(student, assignment or DEFAULT_ASSIGNMENT)
     if settings.enabled and student in settings.overrides:
         return values, student, f"**Your values** (student `{student}`, set by your instructor)."
     if settings.enabled:
@@ -79,17 +84,17 @@ def _display(markdown: str, plain: str, metadata: Mapping[str, object] | None = 
 
 
 def show_given_values(values: Mapping[str, float] | None = None, *,
-                      student: str | None = None) -> GivenValues:
+                      student: str | None = None, assignment: str | None = None) -> GivenValues:
     """Show the table of given values and return them as ``GivenValues`` (x, y, W1, b1, W2, b2).
 
-    Without arguments the values are this kernel's (:func:`resolve_values`); the grader
-    passes the graded student's ``values`` and ``student`` id explicitly.
+    Without ``values`` they are this kernel's (:func:`resolve_values` for ``assignment``);
+    the grader passes the graded student's ``values`` and ``student`` id explicitly.
     """
     if values is not None:
         given = from_mapping(values)
         whose = f"Graded with the values of student `{student}`." if student else "Given values."
     else:
-        given, student, whose = resolve_values()
+        given, student, whose = resolve_values(assignment)
     plain = whose.replace("**", "").replace("`", "") + "\n" + "  ".join(
         f"{key} = {_number(value)}" for key, value in given.as_dict().items())
     record = {RECORD_KEY: {"student": student, "values": given.as_dict()}}
@@ -108,3 +113,12 @@ def show_sigmoid_hints(values: Mapping[str, float] | GivenValues = EXERCISE) -> 
         f"sigmoid({_number(point)}) = {value:.4f}" for point, value in table.items())
     _display("**Hint — sigmoid values:**\n\n" + "\n".join((header, rule, row)), plain)
     return table
+
+
+def worked_example(assignment: str | None = None) -> dict[str, float]:
+    """This kernel's notebook-1 values as ``{x, y, W1, b1, W2, b2}``: notebook 2's worked example.
+
+    The same values the student's notebook 1 shows (:func:`resolve_values`), so the code
+    in notebook 2 checks the numbers worked by hand.
+    """
+    return resolve_values(assignment)[0].as_dict()

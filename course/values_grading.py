@@ -22,7 +22,11 @@ answer at once, which a test cell in the kernel does not have when it runs (late
 answers are not executed yet), so it is made here from the answer cells' source:
 answers typed as plain numbers (anything else is left out of the verdict).
 
-Two passes, because nbgrader clears outputs before it executes:
+The student's kernel derives the same values as the grader because
+:class:`StampAssignment` (first of ``GenerateAssignment.preprocessors``) writes the
+assignment id into the released notebook's ``show_given_values()`` call.
+
+Grading takes two passes, because nbgrader clears outputs before it executes:
 
 1. :class:`StashShownValues` (first of ``Autograde.sanitize_preprocessors``, before
    ``ClearOutput``) copies what the submitted notebook recorded it showed (the given
@@ -49,18 +53,34 @@ from .checks.paper import QUANTITIES, answers_from_other_values
 from .values import EXERCISE, GivenValues, PerStudentValues, from_mapping
 from .values_display import RECORD_KEY
 
-__all__ = ["StashShownValues", "GradeWithOwnValues", "GIVEN_CELL", "NOTE_TAG", "STASH_KEY"]
+__all__ = ["StampAssignment", "StashShownValues", "GradeWithOwnValues", "typed_answers",
+           "GIVEN_CELL", "NOTE_TAG", "STASH_KEY"]
 
 GIVEN_CELL = "paper_given_values"          # grade_id of notebook 1's given-values cell
 NOTE_TAG = "grading-values-note"
 STASH_KEY = "course_shown_values"          # notebook metadata key between the two passes
 
-_GIVEN_CALL = re.compile(r"show_given_values\(\s*\)")
-_CHECK_CALL = re.compile(r"check_quantity\((\s*(['\"])\w+\2\s*,\s*globals\(\)\s*)\)")
+_GIVEN_CALL = re.compile(r"show_given_values\([^()]*\)")
+# Calls that take the assignment id, stamped into the release by StampAssignment.
+_STAMPED_CALL = re.compile(r"\b(show_given_values|worked_example)\(\s*\)")
+# check_quantity("z1", globals()) or check_quantity("z1", globals(), <keyword arguments>)
+_CHECK_CALL = re.compile(r"check_quantity\((\s*(['\"])\w+\2\s*,\s*globals\(\)[^()]*?)\s*\)")
 
 
 def _given_cell(nb):
     return next((cell for cell in nb.cells if grade_id(cell) == GIVEN_CELL), None)
+
+
+class StampAssignment(NbGraderPreprocessor):
+    """``generate_assignment``: write the assignment id into the instructor's calls of
+    ``show_given_values()`` and ``worked_example()``, so a student's kernel derives the
+    same values as the grader wherever the notebook is kept."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and not is_code_answer(cell):
+            assignment = resources["nbgrader"]["assignment"]
+            cell.source = _STAMPED_CALL.sub(rf"\1(assignment={assignment!r})", cell.source)
+        return cell, resources
 
 
 class StashShownValues(NbGraderPreprocessor):
@@ -148,7 +168,7 @@ class GradeWithOwnValues(NbGraderPreprocessor):
                     rf"check_quantity(\1, given={_literal(values)}{extra})", cell.source)
                 if count == 0:
                     raise ValueError(f"{grade_id(cell)}: check_quantity is not called as "
-                                     f'check_quantity("<name>", globals()); cannot pass the values')
+                                     f'check_quantity("<name>", globals(), ...); cannot pass the values')
 
         shown = _shown(record) if record else None
         mismatch = shown is not None and not _same(shown, values)

@@ -207,13 +207,16 @@ def test_cli_prints_the_values_as_json(tmp_path):
 def _run(env_extra: dict, tmp_path: Path) -> nbformat.NotebookNode:
     release = read(ROOT / "release" / "ex01_backprop" / "01_paper_calculation.ipynb")
     return run_given_cells(release, tmp_path / "ex01_backprop", env_extra,
-                           extra_source="print(repr((x, y, W1, b1, W2, b2)))")
+                           extra_source="from course.values_display import worked_example\n"
+                                        "print(repr((x, y, W1, b1, W2, b2)))\n"
+                                        "print(repr(tuple(worked_example().values())))")
 
 
 def _shown(notebook) -> tuple[str, dict, str, tuple]:
     given_output = notebook.cells[0].outputs[0]
     hints = notebook.cells[1].outputs[0].data["text/markdown"]
-    bound = eval(notebook.cells[2].outputs[0].text)  # noqa: S307 - a tuple of floats we printed
+    bound, worked = (eval(line) for line in notebook.cells[2].outputs[0].text.splitlines())  # noqa: S307
+    assert worked == bound, "notebook 2's worked example is not notebook 1's values"
     return given_output.data["text/markdown"], given_output.metadata, hints, bound
 
 
@@ -298,3 +301,13 @@ def test_typed_answers_reads_plain_numbers_only():
     notebook = fill_answers(read(ROOT / "release" / "ex01_backprop" / "01_paper_calculation.ipynb"),
                             {"z1": "0.6", "a1": "-1", "z2": "W2 * a1 + b2", "y_pred": "'0.62'", "loss": "True"})
     assert typed_answers(notebook) == {"z1": 0.6, "a1": -1.0}
+
+
+def test_release_carries_the_assignment_id():
+    """generate_assignment stamps the assignment id, so the student's values do not depend
+    on the folder the notebook is kept in."""
+    release = read(ROOT / "release" / "ex01_backprop" / "01_paper_calculation.ipynb")
+    given_cell = next(c for c in release.cells if c.metadata["nbgrader"]["grade_id"] == "paper_given_values")
+    assert "given = show_given_values(assignment='ex01_backprop')" in given_cell.source
+    notebook2 = read(ROOT / "release" / "ex01_backprop" / "02_code_verification.ipynb")
+    assert "worked_example(assignment='ex01_backprop')" in "\n".join(c.source for c in notebook2.cells)

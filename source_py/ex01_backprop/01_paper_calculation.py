@@ -63,8 +63,9 @@ from course.widgets.sigmoid import sigmoid_explorer
 
 # %% nbgrader={"grade": false, "grade_id": "paper_given_values", "locked": true, "schema_version": 3, "solution": false}
 from course.values_display import show_given_values, show_sigmoid_hints
-given = show_given_values()     # shows the table of your values and returns them
-x, y, W1, b1, W2, b2 = given    # input, target, layer 1 (input -> hidden), layer 2 (hidden -> output)
+# The table of your values; x, y, W1, b1, W2, b2 become Python variables.
+given = show_given_values()
+x, y, W1, b1, W2, b2 = given
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "paper_forward_equations", "locked": true, "schema_version": 3, "solution": false}
 # ## Task 1.1 — Forward pass (8 points: 5 autograded, 3 marked by hand)

@@ -37,14 +37,15 @@
 # %% nbgrader={"grade": false, "grade_id": "verification_setup", "locked": true, "schema_version": 3, "solution": false}
 import numpy as np
 from course.checks.verification import (
-    EXERCISE_VALUES, check_backward_basics, check_bce_basics, check_bce_edges, check_bce_values,
+    check_backward_basics, check_bce_basics, check_bce_edges, check_bce_values,
     check_forward_basics, check_forward_pass, check_gradient, check_sigmoid_basics,
     check_sigmoid_extremes, check_sigmoid_values,
 )
+from course.values_display import worked_example   # your values from Part 1
 from course.widgets.verification import gradient_table, verification_explorer
 import tensorflow as tf   # after course: course quiets TensorFlow's start-up log
 
-print("The worked example:", EXERCISE_VALUES)
+print("The worked example (your values from Part 1):", worked_example())
 
 
 # %% [markdown]
@@ -280,7 +281,7 @@ def verify_with_tensorflow(x, y, W1, b1, W2, b2):
 # far TensorFlow drifts there.
 
 # %% nbgrader={"grade": false, "grade_id": "verification_gradient_tables", "locked": true, "schema_version": 3, "solution": false}
-gradient_table(forward_pass, backward_pass, verify_with_tensorflow, **EXERCISE_VALUES)
+gradient_table(forward_pass, backward_pass, verify_with_tensorflow, **worked_example())
 gradient_table(forward_pass, backward_pass, verify_with_tensorflow,
                x=2.0, y=0.0, W1=3.0, b1=1.0, W2=9.0, b2=8.5)
 
