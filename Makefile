@@ -16,6 +16,9 @@ BIN   := $(abspath $(VENV))/bin
 # Jupyter refuses to run as root unless told (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 STAMP := $(VENV)/.installed
+# The shared environment of `make hub-env` is built by that target only: on a JupyterHub an
+# instructor's `make autograde VENV=<it>` uses it and never tries to install into it.
+MANAGED_ENV := $(wildcard $(VENV)/.built-requirements)
 
 # nbgrader calls `alembic` (and the kernel) from PATH: the environment's bin/ comes first.
 export PATH := $(BIN):$(PATH)
@@ -32,7 +35,7 @@ help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' \
 	  $(foreach v,$(HELP_VARS),-e 's|$$($(v))|$($(v))|g') | expand -t 12
 
-setup: $(STAMP)  ## create $(VENV) with the pinned dependencies and the course package (idempotent)
+setup: $(if $(MANAGED_ENV),,$(STAMP))  ## create $(VENV) with the pinned dependencies and the course package (idempotent)
 
 $(STAMP): requirements.txt requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

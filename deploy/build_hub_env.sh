@@ -60,12 +60,11 @@ if ! up_to_date course "$course_key"; then
   echo "$course_key" >"$HUB_ENV/.built-course"
 fi
 
-# The role configuration is small: copied every time.
+# The role configuration is small: copied every time.  Everyone also gets the JupyterLab
+# settings `make lab` uses (etc/jupyter: no news pop-up, no update check).
 rm -rf "$HUB_ENV/etc/backprop-by-hand"
 mkdir -p "$HUB_ENV/etc"
 cp -r deploy/jupyter "$HUB_ENV/etc/backprop-by-hand"
+cp -r etc/jupyter/. "$HUB_ENV/etc/backprop-by-hand/common/"
 chmod -R a+rX "$HUB_ENV/etc/backprop-by-hand"
-# `make autograde VENV=$HUB_ENV` (an instructor's terminal on the hub) must find the
-# environment installed, not try to install into it: its stamp is newer than any checkout.
-touch "$HUB_ENV/.installed"
 echo "hub-env: ready in $HUB_ENV ($("$HUB_ENV/bin/jupyterhub" --version | tail -1) + configurable-http-proxy $CHP_VERSION)"

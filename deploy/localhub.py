@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -225,6 +226,27 @@ def _stop(process: subprocess.Popen, timeout: float = 60) -> None:
             process.wait()
 
 
+def _stop_on_signal(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _cleanup_on_sigterm() -> Iterator[None]:
+    """While the hub runs, SIGTERM (a CI timeout, ``timeout``, ``kill``) unwinds like Ctrl-C.
+
+    Without it the process would die on the spot and leave the accounts, the servers and
+    the hub behind.  Only the main thread may set a handler; elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _stop_on_signal)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def release_as_instructor(hub: LocalHub, assignment: str = ASSIGNMENT) -> None:
     """``nbgrader generate_assignment`` and ``release_assignment`` as the instructor."""
     env = {**hub.user_env(), "JUPYTERHUB_USER": hub.instructor.name}
@@ -252,6 +274,7 @@ def local_hub(*, students: int = 3, others: int = 1, port: int | None = None,
     state = Path(tempfile.mkdtemp(prefix=f"bph-hub-{suffix}-"))
     with ExitStack() as cleanup:
         cleanup.callback(shutil.rmtree, state, ignore_errors=True)
+        cleanup.enter_context(_cleanup_on_sigterm())
         names = [f"instructor-{suffix}", *(f"student{i + 1}-{suffix}" for i in range(students)),
                  *(f"other{i + 1}-{suffix}" for i in range(others))]
         created = create_accounts(names)
@@ -297,10 +320,6 @@ def local_hub(*, students: int = 3, others: int = 1, port: int | None = None,
                        instructor=instructor, students=student_accounts, others=other_accounts,
                        process=process, log=log,
                        extra_env={"NBGRADER_DB_URL": gradebook_url} if gradebook_url else {})
-
-
-def _stop_on_signal(signum, frame) -> None:
-    raise KeyboardInterrupt
 
 
 def main() -> None:

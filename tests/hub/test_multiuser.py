@@ -20,6 +20,7 @@ import io
 import json
 import os
 import pwd
+import re
 import subprocess
 import tempfile
 import time
@@ -56,13 +57,14 @@ class Scenario:
     released: dict                              # formgrader's answers to assign / release
     fetched: dict[str, list[dict]] = field(default_factory=dict)
     submitted: dict[str, dict] = field(default_factory=dict)
-    collect: dict = field(default_factory=dict)
+    collect: dict[str, dict] = field(default_factory=dict)   # formgrader's answers: "class", then "crowd"
     autograde: ShellResult | None = None
     feedback: dict = field(default_factory=dict)
     feedback_pages: dict[str, dict[str, str]] = field(default_factory=dict)   # student -> notebook -> HTML
     export_csv: str = ""
     probes: dict[str, ShellResult] = field(default_factory=dict)
     http_status: dict[str, int] = field(default_factory=dict)
+    lab_disabled: dict[str, list[str]] = field(default_factory=dict)   # role -> JupyterLab plugins switched off
     outsider_courses: dict = field(default_factory=dict)
     outsider_list: dict = field(default_factory=dict)
     outsider_home: list[str] = field(default_factory=list)
@@ -75,6 +77,8 @@ class Scenario:
     accounts_left: list[str] = field(default_factory=list)
     homes_left: list[str] = field(default_factory=list)
     grades: dict[str, StudentScore] = field(default_factory=dict)   # read from the gradebook database
+    grades_before_button: dict[str, StudentScore] = field(default_factory=dict)   # right after make autograde
+    button: dict = field(default_factory=dict)                      # formgrader's answer to its autograde button
     course_files: list[str] = field(default_factory=list)            # the instructor's course root, at the end
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -124,6 +128,45 @@ def _fetch_feedback(user: HubUser, course: str, scenario: Scenario) -> None:
     scenario.feedback_pages[user.account.name] = pages
 
 
+def _probe_reach(hub: LocalHub, instructor: HubUser, pupils: list[HubUser], stranger: HubUser,
+                 record: Scenario) -> None:
+    """What a student, the instructor and a user outside the course can reach beyond their own files."""
+    course, first = hub.course_id, pupils[0].account
+    course_exchange = hub.exchange / course
+    probes = {
+        "list inbound": f"ls {course_exchange}/inbound",
+        "list exchange feedback": f"ls {course_exchange}/feedback",
+        "guess a submission": f"cat {course_exchange}/inbound/{first.name}+{ASSIGNMENT}+*/{NOTEBOOKS[0]}.ipynb",
+        "list another home": f"ls {first.home}",
+        "read another's feedback": f"cat {first.home}/{course}/{ASSIGNMENT}/feedback/*/{NOTEBOOKS[0]}.html",
+        "read another's answers": f"cat {first.home}/{course}/{ASSIGNMENT}/{NOTEBOOKS[0]}.ipynb",
+        "own home": "ls ~",
+    }
+    record.probes = {name: pupils[1].shell(command) for name, command in probes.items()}
+    record.http_status = {
+        "student -> another student's files": pupils[1].server(
+            "GET", f"api/contents/{course}/{ASSIGNMENT}", user=first.name, follow=True).status_code,
+        "instructor -> formgrader api": instructor.server("GET", "formgrader/api/assignments").status_code,
+        "student -> own formgrader api": pupils[1].server("GET", "formgrader/api/assignments").status_code,
+        "student -> instructor's formgrader": pupils[1].server(
+            "GET", "formgrader/api/assignments", user=hub.instructor.name, follow=True).status_code,
+        "student -> own formgrader page": pupils[1].server("GET", "formgrader").status_code,
+    }
+    record.lab_disabled = {"instructor": _disabled_lab_plugins(instructor),
+                           "student": _disabled_lab_plugins(pupils[1])}
+    record.outsider_courses = stranger.json("GET", "courses")
+    record.outsider_list = stranger.json("GET", f"assignments?course_id={course}")
+    stranger.json("POST", "assignments/fetch", data={"course_id": course, "assignment_id": ASSIGNMENT})
+    record.outsider_home = stranger.listing("")
+
+
+def _disabled_lab_plugins(user: HubUser) -> list[str]:
+    """The JupyterLab plugins the user's lab page says are switched off (its page config)."""
+    page = user.server("GET", "lab", headers={"Accept": "text/html"}).text
+    config = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)
+    return sorted(config and json.loads(config.group(1)).get("disabledExtensions", []) or [])
+
+
 def _log_in_crowd(hub: LocalHub) -> list[str]:
     """The ``BURST`` extra students log in and each asks the hub for an API token."""
     def token(account):
@@ -163,6 +206,7 @@ def gradebook_url(postgres_server) -> str:
 @pytest.fixture(scope="module")
 def scenario(gradebook_url) -> Scenario:
     clock = time.perf_counter()
+    cpu_before = os.times()
     seconds = {}
 
     def lap(step: str) -> None:
@@ -174,11 +218,9 @@ def scenario(gradebook_url) -> Scenario:
     with local_hub(students=len(KINDS) + BURST, others=1, hub_env=DEFAULT_HUB_ENV,
                    gradebook_url=gradebook_url) as hub:
         course = hub.course_id
-        students = hub.students[:len(KINDS)]
-        outsider = hub.others[0]
         instructor = HubUser(hub.url, hub.instructor)
-        pupils = [HubUser(hub.url, account) for account in students]
-        stranger = HubUser(hub.url, outsider)
+        pupils = [HubUser(hub.url, account) for account in hub.students[:len(KINDS)]]
+        stranger = HubUser(hub.url, hub.others[0])
         everyone = [instructor, *pupils, stranger]
         lap("hub and accounts")
 
@@ -201,7 +243,7 @@ def scenario(gradebook_url) -> Scenario:
             list(pool.map(lambda pair: _student_work(pair[0], pair[1], course, record), zip(pupils, KINDS)))
         lap("students fetch, answer, submit")
 
-        record.collect = instructor.json("POST", f"formgrader/api/assignment/{ASSIGNMENT}/collect")
+        record.collect["class"] = instructor.json("POST", f"formgrader/api/assignment/{ASSIGNMENT}/collect")
         with ThreadPoolExecutor(1) as pool:
             # The crowd of the burst below logs in while the grading kernels run.
             crowd_tokens = pool.submit(_log_in_crowd, hub)
@@ -209,6 +251,12 @@ def scenario(gradebook_url) -> Scenario:
                                                timeout=900)
             tokens = crowd_tokens.result()
         lap(f"collect and autograde (JOBS={AUTOGRADE_JOBS})")
+
+        # Formgrader's *autograde* button for one student: the same grading, the same grades.
+        regraded = pupils[KINDS.index("partly_wrong")].account.name
+        record.grades_before_button = {row.student: row for row in grade_table(gradebook_url, ASSIGNMENT)}
+        record.button = instructor.json("POST", f"formgrader/api/submission/{ASSIGNMENT}/{regraded}/autograde")
+        lap("formgrader's autograde button, one student")
 
         record.feedback = {step: instructor.json("POST", f"formgrader/api/assignment/{ASSIGNMENT}/{step}")
                            for step in ("generate_feedback", "release_feedback")}
@@ -219,37 +267,12 @@ def scenario(gradebook_url) -> Scenario:
         record.export_csv = instructor.read_text("grades.csv")
         lap("feedback and export")
 
-        # What a student can reach beyond their own files.
-        first = students[0]
-        course_exchange = hub.exchange / course
-        probes = {
-            "list inbound": f"ls {course_exchange}/inbound",
-            "list exchange feedback": f"ls {course_exchange}/feedback",
-            "guess a submission": f"cat {course_exchange}/inbound/{first.name}+{ASSIGNMENT}+*/{NOTEBOOKS[0]}.ipynb",
-            "list another home": f"ls {first.home}",
-            "read another's feedback": f"cat {first.home}/{course}/{ASSIGNMENT}/feedback/*/{NOTEBOOKS[0]}.html",
-            "read another's answers": f"cat {first.home}/{course}/{ASSIGNMENT}/{NOTEBOOKS[0]}.ipynb",
-            "own home": "ls ~",
-        }
-        record.probes = {name: pupils[1].shell(command) for name, command in probes.items()}
-        record.http_status = {
-            "student -> another student's files": pupils[1].server(
-                "GET", f"api/contents/{course}/{ASSIGNMENT}", user=first.name, follow=True).status_code,
-            "instructor -> formgrader api": instructor.server("GET", "formgrader/api/assignments").status_code,
-            "student -> own formgrader api": pupils[1].server("GET", "formgrader/api/assignments").status_code,
-            "student -> instructor's formgrader": pupils[1].server(
-                "GET", "formgrader/api/assignments", user=hub.instructor.name, follow=True).status_code,
-            "student -> own formgrader page": pupils[1].server("GET", "formgrader").status_code,
-        }
-        record.outsider_courses = stranger.json("GET", "courses")
-        record.outsider_list = stranger.json("GET", f"assignments?course_id={course}")
-        stranger.json("POST", "assignments/fetch", data={"course_id": course, "assignment_id": ASSIGNMENT})
-        record.outsider_home = stranger.listing("")
+        _probe_reach(hub, instructor, pupils, stranger, record)
         lap("probes")
 
         _burst(hub, course, tokens, record)
         lap(f"{BURST} students submit at once")
-        record.collect = instructor.json("POST", f"formgrader/api/assignment/{ASSIGNMENT}/collect")
+        record.collect["crowd"] = instructor.json("POST", f"formgrader/api/assignment/{ASSIGNMENT}/collect")
         for account in hub.students[len(KINDS):]:
             try:
                 record.burst_collected[account.name] = instructor.read_text(
@@ -273,7 +296,12 @@ def scenario(gradebook_url) -> Scenario:
     names = {account.name for account in hub.accounts}
     record.accounts_left = sorted(entry.pw_name for entry in pwd.getpwall() if entry.pw_name in names)
     record.homes_left = sorted(str(a.home) for a in hub.accounts if a.home.exists())
-    record.seconds = {**seconds, "total": round(sum(seconds.values()), 1), **record.seconds}
+    cpu = [after - before for after, before in zip(os.times(), cpu_before)][:4]
+    record.seconds = {**seconds, "total": round(sum(seconds.values()), 1), **record.seconds,
+                      # CPU of this process and of every process started under it (hub, proxy, servers,
+                      # kernels, nbgrader), counted as each is reaped: on an idle 2-core machine the
+                      # wall time cannot be below half of it.
+                      "cpu (user + system, all processes)": round(sum(cpu), 1)}
     (artifacts / "timings.json").write_text(json.dumps(record.seconds, indent=1))
     (artifacts / "grades.txt").write_text(format_table(list(record.grades.values())) + "\n")
     return record
@@ -304,6 +332,11 @@ def test_every_student_submitted(scenario):
         assert answer["success"] and "submitted" in statuses, (name, answer)
 
 
+def test_instructor_collected_through_formgrader(scenario):
+    assert sorted(scenario.collect) == ["class", "crowd"]
+    assert all(answer["success"] for answer in scenario.collect.values()), scenario.collect
+
+
 def test_autograde_ran_in_the_instructors_terminal(scenario):
     assert scenario.autograde.status == 0, scenario.autograde.output[-3000:]
 
@@ -314,6 +347,11 @@ def test_grades_read_from_postgresql_are_the_expected_ones(scenario):
     assert sorted(scenario.grades) == sorted(scenario.kinds)
     for name, kind in scenario.kinds.items():
         assert scenario.grades[name].code_scores == pytest.approx(expected_code_scores(kind)), (name, kind)
+
+
+def test_formgrader_autograde_button_gives_the_same_grades(scenario):
+    assert scenario.button["success"], scenario.button
+    assert scenario.grades_before_button == scenario.grades
 
 
 def test_each_student_fetched_their_own_feedback(scenario):
@@ -357,6 +395,13 @@ def test_formgrader_answers_the_instructor_and_refuses_students(scenario):
     assert status["student -> own formgrader api"] == 404
     assert status["student -> own formgrader page"] == 404
     assert status["student -> instructor's formgrader"] == 403
+    grading_plugins = {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                       "@jupyter/nbgrader:course-list"}
+    assert grading_plugins <= set(scenario.lab_disabled["student"]), "students' JupyterLab keeps the grading menus"
+    assert not grading_plugins & set(scenario.lab_disabled["instructor"]), "the instructor lost the grading menus"
+    # Both roles also get the lab settings every user shares (etc/jupyter, as `make lab`).
+    for role, disabled in scenario.lab_disabled.items():
+        assert "@jupyterlab/apputils-extension:announcements" in disabled, role
 
 
 def test_students_submitting_at_once_lose_nothing(scenario):
