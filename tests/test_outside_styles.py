@@ -94,13 +94,23 @@ def test_correct_code_in_an_outside_style_earns_every_point(graded, label):
     assert sum(result["scores"].values()) == sum(result["points"].values()), _failures(result)
 
 
+def _notes(graded, label) -> list[str]:
+    return [c.source for c in graded[label]["graded"].cells if NOTE_MARKER in c.get("metadata", {}).get("tags", [])]
+
+
 @pytest.mark.parametrize("label, found", [
     ("nb2_harmless_header", "compatibility shim"),
-    ("nb2_pasted_module", "open()"),
-    ("nb3_pasted_module", "open()"),
     ("nb3_pasted_module", "compatibility shim"),
 ])
 def test_harmless_code_gets_a_note_and_no_penalty(graded, label, found):
-    notes = [c.source for c in graded[label]["graded"].cells if NOTE_MARKER in c.get("metadata", {}).get("tags", [])]
+    notes = _notes(graded, label)
     assert any(found in note for note in notes), notes
     assert all("scored 0" not in note for note in notes), notes
+
+
+@pytest.mark.parametrize("label", ["nb2_pasted_module", "nb3_pasted_module"])
+def test_unused_file_io_is_not_even_a_finding_in_the_sandbox(graded, label):
+    # The grading sandbox (on by default) shows the kernel nothing of the course, so a
+    # pasted module's save/load with open() is judged by what it could read: nothing.
+    notes = _notes(graded, label)
+    assert all("open(" not in note and "scored 0" not in note for note in notes), notes
