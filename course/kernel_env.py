@@ -17,10 +17,11 @@ equal to it (and checks that every notebook imports ``course`` before TensorFlow
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Mapping, MutableMapping
+from typing import Iterator, Mapping, MutableMapping
 
-__all__ = ["QUIET_TENSORFLOW", "GRADING", "set_defaults"]
+__all__ = ["QUIET_TENSORFLOW", "GRADING", "set_defaults", "overridden"]
 
 QUIET_TENSORFLOW: Mapping[str, str] = {
     "TF_CPP_MIN_LOG_LEVEL": "3",      # C++ logging: errors only
@@ -45,3 +46,19 @@ def set_defaults(variables: Mapping[str, str] = QUIET_TENSORFLOW,
     for name, value in variables.items():
         environ.setdefault(name, value)
     return environ
+
+
+@contextlib.contextmanager
+def overridden(values: Mapping[str, str]) -> Iterator[None]:
+    """Set ``values`` in ``os.environ`` for the duration, then put back what was there
+    (a variable that was unset is unset again); other variables are left alone."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shutil
 import tempfile
 import time
@@ -25,6 +24,7 @@ from typing import Iterator
 import nbformat
 
 from ..cells import is_autograder_test, is_marked_by_hand, points
+from ..kernel_env import overridden
 from .autograde import autograde
 from .nbgrader_cli import format_table, grade_table, gradebook_url, nbgrader
 from .synthetic import write_class
@@ -56,18 +56,9 @@ def scratch_course(root: Path, destination: Path, assignment: str,
 def course_environment(course: Path) -> Iterator[None]:
     """Point nbgrader's gradebook and exchange at ``course`` for the duration (the
     instructor's own NBGRADER_DB_URL / NBGRADER_EXCHANGE may name the real ones)."""
-    wanted = {"NBGRADER_DB_URL": f"sqlite:///{course / 'gradebook.db'}",
-              "NBGRADER_EXCHANGE": str(course / ".exchange")}
-    saved = {name: os.environ.get(name) for name in wanted}
-    os.environ.update(wanted)
-    try:
+    with overridden({"NBGRADER_DB_URL": f"sqlite:///{course / 'gradebook.db'}",
+                     "NBGRADER_EXCHANGE": str(course / ".exchange")}):
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def points_split(source_dir: Path) -> tuple[float, float]:

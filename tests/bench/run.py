@@ -21,7 +21,6 @@ average is printed with the figures: they mean little on a busy machine.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import random
@@ -34,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from course.kernel_env import GRADING, set_defaults  # noqa: E402
+from course.kernel_env import GRADING, overridden, set_defaults  # noqa: E402
 
 set_defaults(GRADING)  # before TensorFlow is imported or a kernel starts
 
@@ -202,20 +201,6 @@ GRADING_MODES = {
 }
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str]):
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def _full_class(scratch: str, count: int) -> Path:
     root = make_course_copy(Path(scratch) / "course")
     nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
@@ -228,7 +213,7 @@ def grading_modes(count: int) -> dict:
     figures, scores = {}, {}
     for mode, values in GRADING_MODES.items():
         row = {}
-        with _environment(values):
+        with overridden(values):
             for label, students, jobs in (("one_submission_s", 1, 1), ("jobs1_s", count, 1), ("jobs2_s", count, 2)):
                 with tempfile.TemporaryDirectory(prefix="bench-modes-") as scratch:
                     root = _full_class(scratch, students)
@@ -289,7 +274,7 @@ def notebook_vs_warm_cells(students: int = 4) -> dict:
     its cells on a warm kernel."""
     from course.grading_sandbox import GradingSandbox
 
-    with tempfile.TemporaryDirectory(prefix="bench-warm-") as scratch, _environment(GRADING_MODES["sandbox+pool"]):
+    with tempfile.TemporaryDirectory(prefix="bench-warm-") as scratch, overridden(GRADING_MODES["sandbox+pool"]):
         root = _full_class(scratch, students)
         run = nbgrader(root, "autograde", ASSIGNMENT, "--force", "--Application.log_format=%(created).3f %(message)s")
         seconds = _notebook_seconds(run.stdout + run.stderr)
