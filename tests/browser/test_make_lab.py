@@ -29,12 +29,12 @@ class Terminal:
     """``command`` run in a pseudo-terminal, as typed at a shell prompt: Ctrl-C written
     to the terminal reaches the whole foreground job, and everything printed is kept."""
 
-    def __init__(self, command: list[str], cwd: Path):
+    def __init__(self, command: list[str], cwd: Path, env: dict[str, str]):
         self.output = b""
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: becomes the command
             os.chdir(cwd)
-            os.execvp(command[0], command)
+            os.execvpe(command[0], command, {**os.environ, **env})
 
     def read(self, seconds: float) -> bool:
         """Collect output for ``seconds``; False once the command has exited."""
@@ -82,6 +82,8 @@ def course(tmp_path) -> Path:
     root.mkdir()
     for name in COURSE_FILES:
         shutil.copy2(ROOT / name, root / name)
+    # nbgrader_config.py imports the course package from beside itself.
+    shutil.copytree(ROOT / "course", root / "course", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "etc", root / "etc")
     shutil.copytree(ROOT / "source", root / "source")
     return root
@@ -92,7 +94,11 @@ def test_make_lab_has_no_popup_no_formgrader_warning_and_stops_cleanly(course):
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    terminal = Terminal(["make", "lab", f"VENV={sys.prefix}", f"PORT={port}"], course)
+    # JupyterLab's workspaces in a folder of the test's own: the user's default workspace
+    # (in ~/.jupyter) would reopen whatever they had open, hiding this notebook behind it,
+    # and the test must not rewrite it.
+    workspaces = {"JUPYTERLAB_WORKSPACES_DIR": str(course.parent / "lab-workspaces")}
+    terminal = Terminal(["make", "lab", f"VENV={sys.prefix}", f"PORT={port}"], course, workspaces)
     try:
         token = terminal.wait_for(rb"token=([0-9a-f]+)", timeout=120).group(1).decode()
         terminal.read(2)
@@ -102,7 +108,7 @@ def test_make_lab_has_no_popup_no_formgrader_warning_and_stops_cleanly(course):
             console = ConsoleLog(page, f"http://127.0.0.1:{port}/")
             page.goto(f"http://127.0.0.1:{port}/lab/tree/source/ex01_backprop/01_paper_calculation.ipynb"
                       f"?token={token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
+            page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=180_000)
             terminal.read(10)  # the news question used to pop up a few seconds after start
             page.screenshot(path=str(ARTIFACTS / "make-lab.png"))
             assert page.get_by_text("Jupyter news").count() == 0, "the news pop-up covers the notebook"
