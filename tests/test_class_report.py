@@ -1,0 +1,112 @@
+"""``make report`` on a planted class graded by real ``nbgrader autograde`` (issue 13).
+
+60 students, each with a planted set of mistakes across the three notebooks
+(course/instructor/planted.py), are graded the way ``make autograde JOBS=2`` does.  The
+report, read from ``autograded/`` and the gradebook without re-running anything, must
+count exactly what was planted: each mistake once, at its root, with the later steps
+consistent with it counted as right by error carried forward.  The HTML page renders in
+Chromium with its two pictures and shows no student name; an empty class gives an
+empty report.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from conftest import ASSIGNMENT, ROOT, make_course_copy
+from course.instructor.autograde import autograde
+from course.instructor.nbgrader_cli import nbgrader
+from course.instructor.planted import class_plan, expected_counts, write_planted_class
+from course.instructor.report import write_report
+
+pytestmark = pytest.mark.nbgrader
+ARTIFACTS = ROOT / "artifacts" / "report"
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    root = make_course_copy(tmp_path_factory.mktemp("class") / "course")
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    students = class_plan()
+    write_planted_class(root, ASSIGNMENT, students)
+    autograde(root, ASSIGNMENT, jobs=2)
+    paths = write_report(root, ASSIGNMENT)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for path in paths.values():
+        (ARTIFACTS / path.name).write_bytes(path.read_bytes())
+    return root, students, paths
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_class_is_large_enough_and_covers_every_notebook(planted):
+    root, students, _ = planted
+    assert len(students) >= 60
+    notebooks = {key[0] for key, n in expected_counts(root, ASSIGNMENT, students).items()
+                 if key[2] != "passed"}
+    assert notebooks == {"01_paper_calculation", "02_code_verification", "03_gradient_flow"}
+
+
+def test_counts_equal_the_planted_ones(planted):
+    root, students, paths = planted
+    rows = _rows(paths["misconceptions"])
+    assert list(rows[0]) == ["notebook", "test", "outcome", "misconception", "students"]
+    got = {(r["notebook"], r["test"], r["outcome"], r["misconception"]): int(r["students"]) for r in rows}
+    expected = expected_counts(root, ASSIGNMENT, students)
+    wrong = {key: (got.get(key), expected.get(key)) for key in set(got) | set(expected)
+             if got.get(key) != expected.get(key)}
+    assert not wrong, wrong
+    print("\n" + "\n".join(f"{n:3d}  {nb}  {test}  {outcome}  {m}" for (nb, test, outcome, m), n in sorted(got.items())
+                           if outcome != "passed"))
+
+
+def test_per_student_csv_has_every_student_and_test(planted):
+    root, students, paths = planted
+    rows = _rows(paths["students"])
+    assert {r["student"] for r in rows} == set(students)
+    tests_per_student = {len([r for r in rows if r["student"] == s]) for s in students}
+    assert tests_per_student == {sum(1 for key in expected_counts(root, ASSIGNMENT, {"x": ()}))}
+
+
+def test_html_names_no_student(planted):
+    _, students, paths = planted
+    text = paths["html"].read_text()
+    assert not [student for student in students if student in text]
+
+
+@pytest.mark.browser
+def test_html_renders_in_chromium_with_its_plots(planted):
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS
+
+    _, _, paths = planted
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(paths["html"].as_uri())
+        for figure in ("#heat-map svg", "#misconception-chart svg"):
+            box = page.locator(figure).bounding_box()
+            assert box and box["width"] > 200 and box["height"] > 100, (figure, box)
+        assert page.locator("#heat-map svg image, #heat-map svg path").count() > 0
+        assert page.locator("#misconception-chart svg path").count() > 5  # the bars
+        text = page.evaluate("document.body.innerText")
+        assert "forgot_the_sigmoid_derivative" in text and "discrimination" in text
+        page.screenshot(path=str(ARTIFACTS / "class_report.png"), full_page=True)
+        browser.close()
+    assert errors == []
+
+
+def test_empty_class_gives_an_empty_report(tmp_path):
+    root = make_course_copy(tmp_path / "course", notebooks=("01_paper_calculation",))
+    paths = write_report(root, ASSIGNMENT)
+    assert _rows(paths["misconceptions"]) == [] and _rows(paths["students"]) == []
+    assert "No graded submissions" in paths["html"].read_text()
