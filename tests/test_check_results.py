@@ -113,3 +113,37 @@ def test_misconception_ids(text, expected):
 
 def test_every_step_formula_is_covered():
     assert set(STEP_FORMULAS) <= set(paper.QUANTITIES)
+
+
+def test_per_student_values_flow_into_the_judgement():
+    """With a student's own given values, expected values, the error-carried-forward path and
+    the misconception all come from those values, not from the exercise's."""
+    own = {"x": 0.4, "y": 1.0, "W1": 0.7, "b1": -0.1, "W2": 0.5, "b2": 0.3}
+    answers = student_chain({"dL_dz2": lambda v: v["dL_dy_pred"]}, given=own)   # forgot σ' at the output
+    results = paper.grade_answers(answers, given=own)
+    assert results["dL_dz2"].outcome is Outcome.FAILED
+    assert results["dL_dz2"].misconception == "forgot_the_sigmoid_derivative"
+    for name in LATER_THAN_DZ2:
+        assert results[name].outcome is Outcome.CARRIED and results[name].root == "dL_dz2", (name, results[name])
+    assert all(results[n].outcome is Outcome.PASSED for n in ("z1", "a1", "z2", "y_pred", "loss", "dL_dy_pred"))
+    # The same numbers judged against the exercise's values follow from nothing the student was given.
+    assert paper.judge_quantity("z1", answers, hidden=True).outcome is Outcome.FAILED
+    # As the grader calls it: the literal values and carry_forward from answers_from_other_values.
+    assert paper.answers_from_other_values(answers, own) == []
+    dW2 = paper.judge_quantity("dL_dW2", answers, hidden=True, given=own, carry_forward=True)
+    assert dW2.outcome is Outcome.CARRIED and dW2.root == "dL_dz2"
+
+
+def test_autodiff_in_backward_pass_is_a_named_misconception():
+    import tensorflow as tf
+
+    def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
+        with tf.GradientTape() as tape:
+            w = tf.Variable(W2)
+            loss = (w * a1 - y) ** 2
+        dW2 = float(tape.gradient(loss, w))
+        return {key: dW2 for key in verification.GRADIENT_KEYS}
+
+    result = verification.judge_gradient(backward_pass, "dW2")
+    assert result.outcome is Outcome.FAILED and result.misconception == "used_autodiff", result
+    assert "automatic differentiation" in result.message

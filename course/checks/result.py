@@ -30,7 +30,7 @@ from typing import Callable
 from ..feedback import GradingError, passed
 
 __all__ = ["Outcome", "Result", "RESULT_MIME", "report", "reporting", "judgement", "passed_result",
-           "failed_result", "misconception_id"]
+           "failed_result", "misconception_id", "display_bundle"]
 
 RESULT_MIME = "application/vnd.backprop-by-hand.result+json"
 
@@ -118,6 +118,15 @@ def judgement(test: str | Callable[..., str]):
     return decorate
 
 
+def display_bundle(result: Result) -> dict:
+    """The MIME bundle of ``result``'s ``display_data`` output.
+
+    The JSON carries no message (a failure's message may quote an expected value; it is
+    in the cell's error output already).  The empty ``text/plain`` makes front ends that
+    do not know :data:`RESULT_MIME` show nothing instead of "no renderer"."""
+    return {RESULT_MIME: result.as_json(), "text/plain": ""}
+
+
 def _publish(result: Result) -> None:
     """Attach the result to the running cell's outputs (only inside an IPython kernel)."""
     try:
@@ -126,8 +135,8 @@ def _publish(result: Result) -> None:
     except ImportError:  # pragma: no cover - IPython is part of the environment
         return
     if not InteractiveShell.initialized():
-        return  # plain Python (the in-process corpora): nothing to attach to
-    publish_display_data({RESULT_MIME: result.as_json(), "text/plain": ""})
+        return  # plain Python: nothing to attach to (tests/notebook_grader.py records it itself)
+    publish_display_data(display_bundle(result))
 
 
 def report(result: Result) -> None:

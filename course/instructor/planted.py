@@ -22,9 +22,10 @@ from typing import Callable
 import nbformat
 
 from ..cells import by_grade_id, grade_id, is_autograder_test
+from ..exercise import EXERCISE_VALUES
 from .synthetic import full_submission, write_submission
 
-__all__ = ["Plant", "PLANTS", "CLASS_PLAN", "class_plan", "write_planted_class", "expected_counts"]
+__all__ = ["Plant", "PLANTS", "CLASS_PLAN", "class_plan", "planted_submission", "write_planted_class", "expected_counts"]
 
 PAPER, VERIFICATION, GRADIENT_FLOW = "01_paper_calculation", "02_code_verification", "03_gradient_flow"
 NOTEBOOKS = (PAPER, VERIFICATION, GRADIENT_FLOW)
@@ -42,13 +43,13 @@ class Plant:
 
 
 # --- notebook 1: numbers computed by hand, with the student's own mistake carried on ----
-_GIVEN = {"x": 0.5, "y": 1.0, "W1": 0.8, "b1": 0.2, "W2": 0.6, "b2": 0.1}
 _STEPS: tuple[tuple[str, Callable[[dict], float]], ...] = (
     ("z1", lambda v: v["W1"] * v["x"] + v["b1"]),
     ("a1", lambda v: 1 / (1 + math.exp(-v["z1"]))),
     ("z2", lambda v: v["W2"] * v["a1"] + v["b2"]),
     ("y_pred", lambda v: 1 / (1 + math.exp(-v["z2"]))),
-    ("loss", lambda v: -math.log(v["y_pred"])),
+    # y is 1 in the exercise, so only the y·ln(y_pred) terms remain.
+    ("loss", lambda v: -v["y"] * math.log(v["y_pred"])),
     ("dL_dy_pred", lambda v: -v["y"] / v["y_pred"]),
     ("dL_dz2", lambda v: v["dL_dy_pred"] * v["y_pred"] * (1 - v["y_pred"])),
     ("dL_dW2", lambda v: v["dL_dz2"] * v["a1"]),
@@ -61,7 +62,9 @@ _STEPS: tuple[tuple[str, Callable[[dict], float]], ...] = (
 
 
 def _paper_answers(**mistakes: Callable[[dict], float]) -> dict[str, float]:
-    values = dict(_GIVEN)
+    if EXERCISE_VALUES["y"] != 1:
+        raise ValueError("the planted notebook-1 answers assume the exercise's y = 1")
+    values = dict(EXERCISE_VALUES)
     for name, formula in _STEPS:
         values[name] = mistakes.get(name, formula)(values)
     return {name: values[name] for name, _ in _STEPS}
@@ -152,15 +155,20 @@ def class_plan(plan=CLASS_PLAN) -> dict[str, tuple[str, ...]]:
     return students
 
 
-def write_planted_class(root: Path, assignment: str, students: dict[str, tuple[str, ...]]) -> None:
-    """Write every student's submission (all notebooks) into ``root/submitted``."""
+def planted_submission(root: Path, assignment: str, plants: tuple[str, ...]) -> dict[str, nbformat.NotebookNode]:
+    """Notebook name -> the full submission with ``plants`` applied (every notebook of ``source/``)."""
     source, release = root / "source" / assignment, root / "release" / assignment
     names = sorted(path.stem for path in source.glob("*.ipynb"))
+    notebooks = {name: full_submission(source / f"{name}.ipynb", release / f"{name}.ipynb") for name in names}
+    for plant in plants:
+        PLANTS[plant].edit(notebooks[PLANTS[plant].notebook])
+    return notebooks
+
+
+def write_planted_class(root: Path, assignment: str, students: dict[str, tuple[str, ...]]) -> None:
+    """Write every student's submission (all notebooks) into ``root/submitted``."""
     for student, plants in students.items():
-        notebooks = {name: full_submission(source / f"{name}.ipynb", release / f"{name}.ipynb") for name in names}
-        for plant in plants:
-            PLANTS[plant].edit(notebooks[PLANTS[plant].notebook])
-        write_submission(root / "submitted", student, assignment, notebooks)
+        write_submission(root / "submitted", student, assignment, planted_submission(root, assignment, plants))
 
 
 def expected_counts(root: Path, assignment: str, students: dict[str, tuple[str, ...]]
