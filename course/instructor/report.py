@@ -33,6 +33,8 @@ import collections
 import csv
 import html
 import io
+import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,9 +117,12 @@ def _outcome(record: dict | None, cell, score: float, max_score: float) -> tuple
 
 def collect(root: Path, assignment: str, db_url: str | None = None) -> list[Row]:
     """Every student's outcome on every autograded test, from ``root/autograded``."""
+    paths = sorted((root / "autograded").glob(f"*/{assignment}/*.ipynb"))
+    if not paths:
+        return []   # nothing graded yet: do not even open (and so create) a gradebook
     scores = _scores(db_url or gradebook_url(root), assignment)
     rows = []
-    for path in sorted((root / "autograded").glob(f"*/{assignment}/*.ipynb")):
+    for path in paths:
         student, notebook_name = path.parent.parent.name, path.stem
         notebook = nbformat.read(path, as_version=4)
         for cell in notebook.cells:
@@ -186,7 +191,7 @@ def heat_map_svg(rows: list[Row]) -> str:
     ax = figure.add_subplot()
     values = [[shares[t][o] for o in OUTCOMES] for t in tests]
     image = ax.imshow(values, aspect="auto", cmap=matplotlib.colormaps["cividis"], vmin=0.0, vmax=1.0)
-    ax.set_xticks(range(len(OUTCOMES)), [_OUTCOME_LABEL[o] for o in OUTCOMES])
+    ax.set_xticks(range(len(OUTCOMES)), [textwrap.fill(_OUTCOME_LABEL[o], 14) for o in OUTCOMES])
     ax.set_yticks(range(len(tests)), [f"{nb[:2]} {test.removeprefix('test_')}" for nb, test in tests])
     for i, row in enumerate(values):
         for j, value in enumerate(row):
@@ -216,9 +221,14 @@ def bar_chart_svg(rows: list[Row], top: int = 12) -> str:
 
 
 # --------------------------------------------------------------------------- outputs
+_NUMBER = re.compile(r"[-+]?[0-9.]+%?|–")
+
+
 def _table(headers: list[str], body: list[list[str]]) -> str:
+    """An HTML table of already escaped cells; numbers are right-aligned."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    rows = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in body)
+    rows = "".join("<tr>" + "".join(f"<td class='n'>{cell}</td>" if _NUMBER.fullmatch(cell) else f"<td>{cell}</td>"
+                                    for cell in row) + "</tr>" for row in body)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
@@ -253,8 +263,8 @@ def report_html(rows: list[Row], assignment: str) -> str:
     students = len({r.student for r in rows})
     title = f"Class report: {html.escape(assignment)}"
     style = ("body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}"
-             "td,th{border:1px solid #999;padding:.2em .5em;text-align:right}td:first-child,"
-             "td:nth-child(2){text-align:left}svg{max-width:100%;height:auto}")
+             "td,th{border:1px solid #999;padding:.2em .5em;text-align:left}td.n{text-align:right}"
+             "svg{max-width:100%;height:auto}")
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>"
              f"<style>{style}</style></head><body><h1>{title}</h1>"]
     if not rows:
