@@ -165,6 +165,18 @@ def test_html_names_no_student(planted):
     assert not [student for student in students if student in text]
 
 
+def test_class_panel_for_the_classroom_explorer(planted):
+    """The explorer runs in demos/: the panel finds the course above it and shows both
+    pictures, without names."""
+    from course.instructor.report import class_panel
+
+    root, students, _, _ = planted
+    (root / "demos").mkdir(exist_ok=True)
+    panel = class_panel(root / "demos").value
+    assert panel.count("<svg") == 2 and "forgot_the_sigmoid_derivative" in panel
+    assert not [student for student in students if student in panel]
+
+
 @pytest.mark.browser
 def test_html_renders_in_chromium_with_its_plots(planted):
     from playwright.sync_api import sync_playwright

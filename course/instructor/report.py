@@ -44,7 +44,8 @@ from ..cells import grade_id, is_autograder_test
 from ..checks.result import RESULT_MIME, Outcome
 from .nbgrader_cli import gradebook_url
 
-__all__ = ["Row", "collect", "misconception_counts", "discrimination", "write_report", "panel_html", "class_panel", "summary_text",
+__all__ = ["Row", "collect", "misconception_counts", "discrimination", "write_report", "panel_html", "class_panel",
+           "course_root", "summary_text",
            "OUTCOMES", "NOT_RUN", "INTEGRITY", "UNRECOGNISED"]
 
 OUTCOMES = tuple(outcome.value for outcome in Outcome)      # passed, passed_ecf, failed
@@ -235,7 +236,7 @@ def _table(headers: list[str], body: list[list[str]]) -> str:
 def panel_html(rows: list[Row]) -> str:
     """The heat map and the misconception chart, for the classroom explorer (no names)."""
     if not rows:
-        return "<p>No graded submissions yet.</p>"
+        return "<p>No graded submissions yet: after <code>make autograde</code> this shows what the class got wrong.</p>"
     return (f'<div class="class-report-panel"><figure>{heat_map_svg(rows)}</figure>'
             f"<figure>{bar_chart_svg(rows)}</figure></div>")
 
@@ -250,12 +251,21 @@ def summary_text(rows: list[Row], top: int = 10) -> str:
     return "\n".join(lines or ["(no wrong steps)"]) + f"\n{carried} step(s) right by error carried forward."
 
 
-def class_panel(root: Path | str = ".", assignment: str = "ex01_backprop"):
+def course_root(start: Path | str | None = None) -> Path:
+    """The folder holding ``nbgrader_config.py``: ``start`` (default: the working folder)
+    or the nearest of its parents (the explorer runs in ``demos/``), else ``start``."""
+    here = Path.cwd() if start is None else Path(start)
+    here = here.resolve()
+    return next((folder for folder in (here, *here.parents) if (folder / "nbgrader_config.py").is_file()), here)
+
+
+def class_panel(root: Path | str | None = None, assignment: str = "ex01_backprop"):
     """An ``ipywidgets.HTML`` with the class's heat map and misconception chart, for the
-    classroom explorer (``demos/``) to show in the next lecture: no names, no re-run."""
+    classroom explorer (``demos/``) to show in the next lecture: no names, no re-run.
+    ``root`` defaults to :func:`course_root`."""
     import ipywidgets
 
-    return ipywidgets.HTML(panel_html(collect(Path(root), assignment)))
+    return ipywidgets.HTML(panel_html(collect(course_root(root), assignment)))
 
 
 def report_html(rows: list[Row], assignment: str) -> str:
