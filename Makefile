@@ -27,7 +27,7 @@ export PATH := $(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: help setup lab test test-fast sync release autograde feedback export demo present bench hub hub-env lock clean
+.PHONY: help setup lab test test-fast sync release autograde feedback export report demo present bench hub hub-env lock clean
 
 # Variables that help texts name are shown with their values.
 HELP_VARS := VENV PORT JOBS HUB_ENV HUB_PORT
@@ -82,6 +82,9 @@ feedback: setup  ## write HTML feedback for every graded student into feedback/
 
 export: setup  ## write grades.csv from the gradebook
 	$(BIN)/nbgrader export
+
+report: setup  ## write reports/: misconceptions.csv, student_outcomes.csv, class_report.html
+	$(BIN)/python -m course.instructor.report $(ASSIGNMENT)
 
 demo: setup  ## the whole pipeline on synthetic students in a scratch course (KEEP=dir keeps it)
 	$(BIN)/python -m course.instructor.demo $(ASSIGNMENT) $(if $(KEEP),--keep $(KEEP))

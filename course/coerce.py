@@ -42,12 +42,14 @@ def as_array(value: object, name: str, shape: tuple[int, ...] | None = None) -> 
     (None, text, booleans, dicts, arrays of objects, wrong size).
     """
     if value is None or isinstance(value, (str, bytes, bool, dict, set)):
-        raise GradingError(f"{name} should be a number, but it is {_describe(value)}.")
+        raise GradingError(f"{name} should be a number, but it is {_describe(value)}.",
+                           misconception="not_a_number")
     try:
         array = _np_array(value, dtype=_float64, copy=True, subok=False)
     except (TypeError, ValueError, OverflowError) as error:
         raise GradingError(
-            f"{name} should be a number (or an array of numbers), but it is {_describe(value)}."
+            f"{name} should be a number (or an array of numbers), but it is {_describe(value)}.",
+            misconception="not_a_number",
         ) from error
     if shape is not None and array.shape != tuple(shape):
         expected_size = 1
@@ -55,7 +57,8 @@ def as_array(value: object, name: str, shape: tuple[int, ...] | None = None) -> 
             expected_size *= dim
         if array.size != expected_size:
             raise GradingError(
-                f"{name} should have shape {tuple(shape)}, but it has shape {array.shape}."
+                f"{name} should have shape {tuple(shape)}, but it has shape {array.shape}.",
+                misconception="wrong_shape",
             )
         array = array.reshape(shape)
     return array
@@ -76,14 +79,17 @@ def as_scalar(value: object, name: str) -> float:
     if _looks_like_decimal_comma(value):
         raise GradingError(
             f"{name} is the tuple {value!r}, not one number: it looks like a decimal comma. "
-            "Python reads 3,14 as the two numbers 3 and 14; write a decimal point: 3.14."
+            "Python reads 3,14 as the two numbers 3 and 14; write a decimal point: 3.14.",
+            misconception="decimal_comma",
         )
     array = as_array(value, name)
     if array.size != 1:
-        raise GradingError(f"{name} should be a single number, but it has shape {array.shape}.")
+        raise GradingError(f"{name} should be a single number, but it has shape {array.shape}.",
+                           misconception="not_a_number")
     number = float(array.reshape(-1)[0])
     if not _isfinite(number):
-        raise GradingError(f"{name} should be a finite number, but it is {fmt(number)}.")
+        raise GradingError(f"{name} should be a finite number, but it is {fmt(number)}.",
+                           misconception="not_finite")
     return number
 
 

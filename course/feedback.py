@@ -17,7 +17,15 @@ __all__ = ["GradingError", "passed", "fail", "fmt", "error_summary", "missing_an
 
 
 class GradingError(AssertionError):
-    """A failed check.  ``str(error)`` is the whole feedback the student sees."""
+    """A failed check.  ``str(error)`` is the whole feedback the student sees.
+
+    ``misconception`` is a stable id (e.g. ``"decimal_comma"``) when a known mistake
+    explains the failure; :mod:`course.checks.result` carries it into the class report.
+    """
+
+    def __init__(self, message: str = "", misconception: str | None = None):
+        super().__init__(message)
+        self.misconception = misconception
 
     def _render_traceback_(self) -> list[str]:
         # IPython calls this instead of formatting the stack: the hidden test cell's

@@ -37,19 +37,21 @@ import tempfile
 import time
 from collections import deque
 from pathlib import Path
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
-from traitlets import Any, Instance
+from traitlets import Any, Instance, Type
 
 from .grading_sandbox import (GradingSandbox, Slot, bwrap_command, require_sandbox, sandbox_env,
                               write_accounts, zygote_command)
 from .submissions import grading_note
 
-__all__ = ["SandboxedExecute", "SandboxedKernelManager", "WarmPool", "SANDBOX_NOTE_TAG"]
+__all__ = ["SandboxedExecute", "SandboxedKernelManager", "GradingKernelClient", "WarmPool", "SANDBOX_NOTE_TAG"]
 
 SANDBOX_NOTE_TAG = "grading-sandbox-note"
 
@@ -190,9 +192,58 @@ def _close_pool() -> None:
         _pool.close()
 
 
+class GradingKernelClient(AsyncKernelClient):
+    """jupyter_client's client, ready as soon as the kernel is.
+
+    jupyter_client's ``wait_for_ready`` ends with 0.2 s of silence on IOPub (twice if
+    the first reply comes before IOPub is connected), which was a fifth of a warm
+    kernel's handover.  Here the kernel is ready once a ``kernel_info`` request has its
+    reply and its ``idle`` status on IOPub: IOPub is then connected and everything the
+    kernel published before is read, which is what the silence made sure of.
+    """
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            request = self.kernel_info()
+            if await self._shell_reply(request, min(1.0, deadline - time.monotonic())) is not None \
+                    and await self._iopub_idle(request, 0.2):
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    wait_for_ready = _async_wait_for_ready
+
+    async def _shell_reply(self, request: str, seconds: float) -> dict | None:
+        until = time.monotonic() + max(seconds, 0.0)
+        while (left := until - time.monotonic()) > 0:
+            try:
+                message = await self.shell_channel.get_msg(timeout=left)
+            except Empty:
+                return None
+            if message["parent_header"].get("msg_id") == request:
+                self._handle_kernel_info_reply(message)
+                return message
+        return None
+
+    async def _iopub_idle(self, request: str, seconds: float) -> bool:
+        """Read IOPub until the kernel reports ``request`` done; False after ``seconds`` of silence."""
+        while True:
+            try:
+                message = await self.iopub_channel.get_msg(timeout=seconds)
+            except Empty:
+                return False
+            if (message["msg_type"] == "status" and message["parent_header"].get("msg_id") == request
+                    and message["content"].get("execution_state") == "idle"):
+                return True
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels run in the grading sandbox (one notebook per kernel)."""
 
+    client_factory = Type(GradingKernelClient, klass=AsyncKernelClient)
     sandbox = Instance(GradingSandbox)
     mount = Any(None, help="Folder the pool's kernels see their working area at (the autograded root).")
     on_finished = Any(None, help="Called with the slot after the kernel has stopped, before it is removed.")
@@ -271,6 +322,11 @@ class SandboxedExecute(Execute):
         super().__init__(*args, **kwargs)
         self._settings, self._limit, self._running = GradingSandbox(parent=self), None, 0
         require_sandbox(self._settings)
+        if self._settings.enabled:
+            # A sandboxed kernel grades one notebook and is discarded: once its last cell
+            # has answered (outputs included) there is nothing a graceful shutdown adds,
+            # and it costs at least one of jupyter_client's 0.1 s polls.
+            self.shutdown_kernel = "immediate"
 
     def preprocess(self, nb, resources, km=None):
         self._limit, self._running = None, 0

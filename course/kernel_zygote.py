@@ -8,7 +8,7 @@ modules (TensorFlow takes seconds) and then answers one JSON request per line on
 - ``{"op": "spawn", "slot": "P/<slot>", "uid": N or null}`` → ``{"pid": …}``: fork a
   kernel that waits for its start message in the slot (see :mod:`course.kernel_launcher`);
 - ``{"op": "poll", "pid": …}`` → ``{"status": null or exit code}``;
-- ``{"op": "kill", "pid": …}`` → ``{}``.
+- ``{"op": "kill", "pid": …}`` → ``{}`` once the kernel is gone.
 
 A forked kernel costs milliseconds instead of a process start and the imports, and
 it gets what a kernel started on its own by bwrap gets: new mount, PID, network, IPC
@@ -176,6 +176,9 @@ def serve(settings: argparse.Namespace) -> None:
         elif request["op"] == "kill":
             if _poll(request["pid"], finished) is None:
                 os.kill(request["pid"], signal.SIGKILL)
+                # Reaped before the answer: the grader's next poll sees it gone, not a
+                # 0.1 s poll later (its namespace's processes die with it, PDEATHSIG).
+                finished[request["pid"]] = os.waitstatus_to_exitcode(os.waitpid(request["pid"], 0)[1])
             answer = {}
         else:
             answer = {"error": f"unknown request {request['op']!r}"}

@@ -134,7 +134,7 @@ def call_student(
         os._exit, sys.exit = saved_exits
     # Autodiff is reported first: a function that used it and then failed is told why.
     if watch is not None and watch.used:
-        raise GradingError(forbid_autodiff.format(used=describe_calls(watch)))
+        raise GradingError(forbid_autodiff.format(used=describe_calls(watch)), misconception="used_autodiff")
     if failure is not None:
         raise failure
     return StudentCall(value, list(raised), captured_stderr.getvalue())

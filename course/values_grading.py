@@ -10,9 +10,9 @@ instructor's own cells:
   ``given = show_given_values({...}, student="...")``, so ``x, y, W1, …`` in the
   grading kernel are the student's (an answer typed as ``W1 * x + b1`` evaluates as on
   the student's screen);
-- every hidden ``check_quantity("z1", globals())`` becomes
-  ``check_quantity("z1", globals(), given={...})``, so expected values, error carried
-  forward, hint readings and misconceptions are all computed from them.
+- every ``check_quantity("z1", globals())`` (and hidden ``…, hidden=True)``) gets
+  ``given={...}`` added, so expected values, error carried forward, hint readings and
+  misconceptions are all computed from them.
 
 Error carried forward forgives slips, not someone else's values: when the numbers typed
 into the answer cells do not follow from the student's values at two or more of the

@@ -29,6 +29,15 @@ Settings, from the hub's environment:
 ``BPH_INSTRUCTOR_ROOT``  an instructor's course root (``~`` = their home)  ``~/<course id>``
 ``BPH_UNIX_NAME``        Unix account of hub user ``{username}``          ``{username}`` (TLJH: ``jupyter-{username}``)
 =======================  ===============================================  ================================
+
+Per-student values for notebook 1 (off by default) are switched on with the course's own
+variables, ``COURSE_PER_STUDENT_VALUES=1`` and ``COURSE_VALUES_SALT``, set in the hub's
+environment: every server gets both, students' to show each their own values, the
+instructors' to grade against them.  The hub sets ``JUPYTERHUB_USER``, which is the
+identity the notebook shows values for.  A table pinning a student's values
+(``c.PerStudentValues.overrides``) belongs in ``etc/backprop-by-hand/common/nbgrader_config.py``
+of the servers' environment, which students and instructors both read; in the course
+root's ``nbgrader_config.py`` it would apply to grading only.
 """
 
 import json
@@ -46,6 +55,10 @@ EXCHANGE = os.environ.get("BPH_EXCHANGE", "/srv/nbgrader/exchange")
 GRADEBOOK_URL = os.environ.get("BPH_GRADEBOOK_URL", "")
 INSTRUCTOR_ROOT = os.environ.get("BPH_INSTRUCTOR_ROOT", f"~/{COURSE}")
 UNIX_NAME = os.environ.get("BPH_UNIX_NAME", "{username}")
+
+# The course's per-student values switch and salt (course/values.py), passed on unchanged.
+PER_STUDENT_VALUES = {name: os.environ[name] for name in ("COURSE_PER_STUDENT_VALUES", "COURSE_VALUES_SALT")
+                      if name in os.environ}
 
 STUDENTS_GROUP = f"nbgrader-{COURSE}"
 GRADERS_GROUP = f"formgrade-{COURSE}"
@@ -85,6 +98,8 @@ c.Spawner.environment.update({
     # (the values of course/kernel_env.py's QUIET_TENSORFLOW; a test keeps them equal).
     "TF_CPP_MIN_LOG_LEVEL": "3",
     "TF_ENABLE_ONEDNN_OPTS": "0",
+    # Students must see the values they are graded against: both roles get the same switch.
+    **PER_STUDENT_VALUES,
 })
 
 

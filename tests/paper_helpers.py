@@ -51,15 +51,17 @@ STEP_FORMULAS: dict[str, Callable[[Mapping[str, float]], float]] = {
 
 
 def student_chain(overrides: Mapping[str, Callable[[Mapping[str, float]], float]] | None = None,
-                  round_to: Callable[[float], float] | None = None) -> dict[str, float]:
+                  round_to: Callable[[float], float] | None = None,
+                  given: Mapping[str, float] | None = None) -> dict[str, float]:
     """Answers of a student who works step by step from their own written numbers.
 
     ``overrides[step](values_so_far)`` replaces the formula of that step (a slip or a
     misconception); ``round_to`` is applied to every number the student writes down, and
-    later steps use the rounded numbers.  Includes ``max_sigmoid_derivative = 0.25``.
+    later steps use the rounded numbers.  ``given`` (y = 1) replaces the exercise's
+    values (a student with values of their own).  Includes ``max_sigmoid_derivative = 0.25``.
     """
     overrides = dict(overrides or {})
-    values: dict[str, float] = dict(GIVEN)
+    values: dict[str, float] = dict(GIVEN if given is None else given)
     for step in QUANTITIES:
         value = overrides.get(step, STEP_FORMULAS[step])(values)
         values[step] = round_to(value) if round_to else value

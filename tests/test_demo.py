@@ -55,6 +55,8 @@ def test_demo_twice_leaves_the_course_root_as_it_was():
         assert set(rows) == {"demo_full", "demo_blank", "demo_partly_wrong"}, output
         assert rows["demo_full"][2] == "14" and rows["demo_blank"][2] == "0", output  # auto column
         assert "now removed" in output
+        # make demo ends with the class report's summary (reports/ of the scratch course)
+        assert "What the class got wrong" in output and "right by error carried forward" in output, output
 
 
 def _points_by_kind() -> tuple[float, float]:

@@ -63,7 +63,7 @@ def _jupyter(*args: str) -> str:
 
 def test_lab_extensions_enabled_and_ok():
     report = _jupyter("labextension", "list")
-    for extension in ("@jupyter/nbgrader", "@jupyter-widgets/jupyterlab-manager", "jupyter-matplotlib"):
+    for extension in ("@jupyter/nbgrader", "@jupyter-widgets/jupyterlab-manager"):
         line = next((row for row in report.splitlines() if extension in row), "")
         assert "enabled" in line and "OK" in line, f"{extension} missing or broken:\n{report}"
 

@@ -168,11 +168,11 @@ def test_checks_follow_the_given_values():
     alice = values.derive("alice", course=COURSE, salt="grading")
     answers = {k: round(v, 4) for k, v in _chain(alice.as_dict()).items() if k in paper.QUANTITIES}
     answers["max_sigmoid_derivative"] = 0.25
-    assert all(ok for ok, _ in paper.grade_answers(answers, alice.as_dict()).values())
+    assert all(result.passed for result in paper.grade_answers(answers, alice.as_dict()).values())
     # The same answers against the exercise's values: the copied chain is not carried forward.
     results = paper.grade_answers(answers, values.EXERCISE.as_dict())
-    assert {name for name, (ok, _) in results.items() if not ok} == set(paper.QUANTITIES)
-    assert "look worked from other given values" in results["a1"][1]
+    assert {name for name, result in results.items() if not result.passed} == set(paper.QUANTITIES)
+    assert "look worked from other given values" in results["a1"].message
 
 
 def test_hint_table_reading_passes_for_a_student_table():
@@ -181,7 +181,7 @@ def test_hint_table_reading_passes_for_a_student_table():
     chain = _chain(alice.as_dict(), _nearest_reading(table))
     answers = {k: round(v, 4) for k, v in chain.items() if k in paper.QUANTITIES}
     results = paper.grade_answers(answers, alice.as_dict())
-    assert all(ok for name, (ok, _) in results.items() if name in paper.QUANTITIES), results
+    assert all(result.passed for name, result in results.items() if name in paper.QUANTITIES), results
 
 
 # ---- the instructor's command ---------------------------------------------------------------

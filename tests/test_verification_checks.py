@@ -271,7 +271,7 @@ def test_hidden_feedback_shows_expected_and_got_for_one_input():
     namespace: dict = {"np": np}
     exec(MUTANTS["missing x in dW1"][0], namespace)
     with pytest.raises(GradingError) as failure:
-        verification.check_gradient(namespace["backward_pass"], "dW1", seed=2401)
+        verification.check_gradient(namespace["backward_pass"], "dW1", hidden=True, seed=2401)
     message = str(failure.value)
     assert "expected" in message and "got" in message and "x=" in message
     assert "Likely cause: the factor x is missing" in message
@@ -291,9 +291,9 @@ def test_visible_backward_check_carries_an_error_forward():
     passes the hidden one, so Validate does not fail a cell the grade gives credit for."""
     namespace: dict = {"np": np}
     exec(MUTANTS["missing sigmoid derivative, layer 1"][0], namespace)
-    verification.check_backward_basics(namespace["backward_pass"], "dW1")
+    verification.check_gradient(namespace["backward_pass"], "dW1")
     with pytest.raises(GradingError):
-        verification.check_backward_basics(namespace["backward_pass"], "dz1")
+        verification.check_gradient(namespace["backward_pass"], "dz1")
 
 
 # --- oracles ------------------------------------------------------------------------------

@@ -41,7 +41,9 @@ def test_nbgrader_generate_and_autograde(generated_course, tmp_path):
     course = copy_generated_course(generated_course, tmp_path / "course", notebooks=(NOTEBOOK,))
     release = nbformat.read(course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     released_text = "\n".join(c.source for c in release.cells)
-    assert "BEGIN HIDDEN TESTS" not in released_text and "check_gradient(" not in released_text
+    # The visible and hidden parts call the same check; only the hidden calls say hidden=True.
+    assert "BEGIN HIDDEN TESTS" not in released_text and "hidden=True" not in released_text
+    assert "check_gradient(backward_pass" in released_text
     assert "MARK SCHEME" not in released_text and "np.clip(z, -500.0" not in released_text
 
     _submit(course, "reference", None)

@@ -25,14 +25,17 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from ..coerce import as_array, as_scalar, close, written_precision
-from ..feedback import GradingError, fmt, missing_answer, passed
+from ..feedback import GradingError, fmt, missing_answer
 from ..networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params
 from ..oracles import deep as oracle
 from ..pristine import abs, float, isinstance, len, list, max, min, range, tuple, zip
 from ..pristine import default_rng as _rng
 from ..sandbox import call_student
+from .result import Result, judgement, passed_result, reporting
 
 __all__ = [
+    "judge_deep_forward", "judge_deep_backward", "judge_analyze_gradient_flow",
+    "judge_vanishing_phenomenon", "judge_gradient_after_10_layers",
     "check_deep_forward",
     "check_deep_backward",
     "check_analyze_gradient_flow",
@@ -134,7 +137,7 @@ def _reraise_with_hint(error: GradingError) -> None:
     if any(word in message for word in ("mismatch", "align", "broadcast", "shapes", "shape")):
         raise GradingError(
             message + "\nHint: W of layer l has shape (n_out, n_in). Going backwards, "
-            "dL/da_prev = W.T @ dz (note the transpose) and dL/dW = np.outer(dz, a_prev)."
+            "dL/da_prev = W.T @ dz (note the transpose) and dL/dW = np.outer(dz, a_prev).", "missing_transpose"
         ) from None
     raise error
 
@@ -145,7 +148,8 @@ _FORWARD_HIDDEN = [((3, 5, 4, 2, 1), 21, "sigmoid"), ((4, 6, 6, 3, 1), 22, "relu
                    ((2, 7, 3, 1), 23, "tanh"), ((5, 1), 24, "relu"), ((6, 3, 8, 4, 5, 1), 25, "sigmoid")]
 
 
-def check_deep_forward(deep_forward: Callable, *, hidden: bool = False) -> None:
+@judgement("deep_forward")
+def judge_deep_forward(deep_forward: Callable, *, hidden: bool = False) -> Result:
     """``deep_forward(x, params, activation)`` against the TensorFlow forward pass."""
     specs = _FORWARD_HIDDEN if hidden else _FORWARD_VISIBLE
     for index, (sizes, seed, activation) in enumerate(specs):
@@ -170,15 +174,16 @@ def check_deep_forward(deep_forward: Callable, *, hidden: bool = False) -> None:
                         if layer else "z = W @ x + b")
                 raise GradingError(f"{what}: zs[{layer}] (layer {layer}, counting from 0 at the input) "
                                    f"is wrong: ||z|| should be {fmt(oracle.frobenius(exp_z))}, "
-                                   f"got {fmt(oracle.frobenius(z))}.\nHint: {hint}.")
+                                   f"got {fmt(oracle.frobenius(z))}.\nHint: {hint}.", "wrong_pre_activation")
             if not _all_close(a, exp_a, _atol(exp_a)):
                 if layer == L - 1:
                     hint = "the output layer always uses the sigmoid, whatever the hidden activation"
                 else:
                     hint = f"hidden layers use the {activation!r} activation of their own z"
                 raise GradingError(f"{what}: activations[{layer + 1}] (the output of layer {layer}) is "
-                                   f"wrong although its z is right.\nHint: {hint}.")
-    passed(f"deep_forward matches TensorFlow on {len(specs)} network(s)")
+                                   f"wrong although its z is right.\nHint: {hint}.",
+                                   "output_layer_activation" if layer == L - 1 else "hidden_activation")
+    return passed_result("deep_forward", f"deep_forward matches TensorFlow on {len(specs)} network(s)")
 
 
 # --------------------------------------------------------------------------- backward
@@ -220,6 +225,23 @@ def _diagnose_backward(case: _Case, layer: int, dW: np.ndarray, grads_got: list)
             f"then multiply by the activation derivative; {_ACTIVATION_HINT[case.activation]}.")
 
 
+# Misconception ids of the diagnoses above and below (a phrase of the text -> id).
+_DIAGNOSIS_IDS = (
+    ("reverse order", "reversed_layer_order"), ("order is reversed", "reversed_layer_order"),
+    ("sign is flipped", "sign_flipped"), ("the output layer:", "output_layer_gradient"),
+    ("'dead' ReLU", "dead_relu_derivative"), ("all zeros", "zero_gradient"),
+    ("travels back into", "gradient_into_hidden_layer"),
+    ("norms of the activations", "norms_of_activations"), ("norms of the weights", "norms_of_weights"),
+    ("norms of dL/db", "norms_of_bias_gradients"), ("squared norms", "squared_norms"),
+    ("for seed=0", "ignored_seed"), ("sigmoid network's gradients", "ignored_activation"),
+    ("even the output layer", "analysis_output_layer_off"), ("down to the input are off", "analysis_early_layers_off"),
+)
+
+
+def _diagnosis_id(diagnosis: str) -> str | None:
+    return next((id_ for phrase, id_ in _DIAGNOSIS_IDS if phrase in diagnosis), None)
+
+
 def _shape_of(pair: Any) -> tuple | None:
     try:
         return as_array(pair[0], "dW").shape
@@ -227,7 +249,8 @@ def _shape_of(pair: Any) -> tuple | None:
         return None
 
 
-def check_deep_backward(deep_backward: Callable, activation: str, *, hidden: bool = False) -> None:
+@judgement(lambda deep_backward, activation, **_: f"deep_backward[{activation}]")
+def judge_deep_backward(deep_backward: Callable, activation: str, *, hidden: bool = False) -> Result:
     """``deep_backward(y, zs, activations, params, activation)`` against ``tf.GradientTape``.
 
     The forward values passed in come from the oracle, so a wrong forward pass does not
@@ -252,7 +275,8 @@ def check_deep_backward(deep_backward: Callable, activation: str, *, hidden: boo
         wanted = [W.shape for W, _ in case.params]
         if L > 1 and shapes != wanted and shapes == wanted[::-1]:
             raise GradingError(f"{what}: your list is in reverse order (its first dW has the output "
-                               f"layer's shape {wanted[-1]}): item 0 must be the layer nearest the input.")
+                               f"layer's shape {wanted[-1]}): item 0 must be the layer nearest the input.",
+                               "reversed_layer_order")
         grads_got = []
         for layer, pair in enumerate(pairs):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
@@ -264,7 +288,7 @@ def check_deep_backward(deep_backward: Callable, activation: str, *, hidden: boo
                 if dW.shape == W.shape[::-1] and W.shape[0] != W.shape[1]:
                     raise GradingError(f"{what}: dW of layer {layer} has shape {dW.shape}, the transpose "
                                        f"of W's {W.shape}. dL/dW = np.outer(dz, a_prev): rows follow the "
-                                       f"layer's outputs, columns its inputs.")
+                                       f"layer's outputs, columns its inputs.", "transposed_dW")
                 dW = as_array(pair[0], f"dW of layer {layer}", W.shape)
             db = as_array(pair[1], f"db of layer {layer}", (W.shape[0],))
             grads_got.append((dW, db))
@@ -273,15 +297,17 @@ def check_deep_backward(deep_backward: Callable, activation: str, *, hidden: boo
             dW, db = grads_got[layer]
             atol = _atol(*[g for pair in case.grads for g in pair])
             if not _all_close(dW, exp_dW, atol):
+                diagnosis = _diagnose_backward(case, layer, dW, [g[0] for g in grads_got])
                 raise GradingError(
                     f"{what}: dL/dW of layer {layer} (counting from 0 at the input) is the first wrong "
                     f"one going backwards from the output: ||dW|| should be "
                     f"{fmt(oracle.frobenius(exp_dW))}, got {fmt(oracle.frobenius(dW))}.\n"
-                    f"Likely: {_diagnose_backward(case, layer, dW, [g[0] for g in grads_got])}")
+                    f"Likely: {diagnosis}", _diagnosis_id(diagnosis))
             if not _all_close(db, exp_db, atol):
                 raise GradingError(f"{what}: dW of layer {layer} is right but db is wrong: dL/db = dL/dz "
-                                   f"of that layer (shape {exp_db.shape}).")
-    passed(f"deep_backward ({activation}) matches tf.GradientTape on {len(specs)} network(s)")
+                                   f"of that layer (shape {exp_db.shape}).", "wrong_bias_gradient")
+    return passed_result(f"deep_backward[{activation}]",
+                         f"deep_backward ({activation}) matches tf.GradientTape on {len(specs)} network(s)")
 
 
 # --------------------------------------------------------------------------- analyze
@@ -412,11 +438,13 @@ def _judge_analysis(result: tuple[np.ndarray, str] | GradingError, case: _Case,
     own = _own_result(namespace, case)
     if isinstance(own, np.ndarray) and own.shape == norms.shape and _all_close(norms, own, _atol(own)):
         return "carried"
-    raise GradingError(f"{what} is wrong.\nLikely: {_diagnose_norms(norms, case, case.norms)}")
+    diagnosis = _diagnose_norms(norms, case, case.norms)
+    raise GradingError(f"{what} is wrong.\nLikely: {diagnosis}", _diagnosis_id(diagnosis))
 
 
-def check_analyze_gradient_flow(analyze: Callable, namespace: Mapping[str, Any] | None = None, *,
-                                hidden: bool = False) -> None:
+@judgement("analyze_gradient_flow")
+def judge_analyze_gradient_flow(analyze: Callable, namespace: Mapping[str, Any] | None = None, *,
+                                hidden: bool = False) -> Result:
     """``analyze_gradient_flow`` returns the per-layer ``||dL/dW||_F`` of each case.
 
     Judges the analysis, not the backward pass again: a result equal to what the
@@ -432,15 +460,16 @@ def check_analyze_gradient_flow(analyze: Callable, namespace: Mapping[str, Any] 
     if len(raws) > 1 and len(raws) == len(results) and \
             all(r.shape == raws[0].shape and _all_close(r, raws[0], 0.0) for r in raws[1:]):
         raise GradingError(f"analyze_gradient_flow returned exactly the same numbers for {len(raws)} "
-                           "different networks: the result must be computed, not hard-coded.")
+                           "different networks: the result must be computed, not hard-coded.", "hard_coded")
     outcomes = [_judge_analysis(result, case, namespace) for result, case in zip(results, cases)]
     carried = outcomes.count("carried")
     if carried:
-        passed(f"analyze_gradient_flow is consistent with your own deep_forward and deep_backward on "
-               f"{len(specs)} network(s) ({carried} differ from TensorFlow because of them; "
-               "their own tests say where)")
-        return
-    passed(f"analyze_gradient_flow matches tf.GradientTape on {len(specs)} network(s)")
+        return passed_result("analyze_gradient_flow",
+                             f"analyze_gradient_flow is consistent with your own deep_forward and deep_backward "
+                             f"on {len(specs)} network(s) ({carried} differ from TensorFlow because of them; "
+                             "their own tests say where)", carried_from="deep_backward")
+    return passed_result("analyze_gradient_flow",
+                         f"analyze_gradient_flow matches tf.GradientTape on {len(specs)} network(s)")
 
 
 # --------------------------------------------------------------------------- phenomenon
@@ -453,7 +482,8 @@ def phenomenon_ratios(sigmoid_norms: np.ndarray, relu_norms: np.ndarray) -> tupl
     return sigmoid_ratio, relu_spread
 
 
-def check_vanishing_phenomenon(analyze: Callable, namespace: Mapping[str, Any] | None = None) -> None:
+@judgement("vanishing_phenomenon")
+def judge_vanishing_phenomenon(analyze: Callable, namespace: Mapping[str, Any] | None = None) -> Result:
     """At the default seed the 5-layer sigmoid network's first layer gets a gradient at
     least 10x smaller than its last, and the ReLU network's norms stay within 4x.
 
@@ -473,8 +503,8 @@ def check_vanishing_phenomenon(analyze: Callable, namespace: Mapping[str, Any] |
 
     if any(isinstance(result, GradingError) for result in results):
         if carried_forward():
-            passed("your analysis fails exactly where your own deep_backward does (its own tests say why)")
-            return
+            return passed_result("vanishing_phenomenon", "your analysis fails exactly where your own "
+                                 "deep_backward does (its own tests say why)", carried_from="deep_backward")
         raise next(result for result in results if isinstance(result, GradingError))
     (sig, _), (relu, _) = (_student_norms(None, c.x, c.y, c.sizes, c.activation, c.seed, raw=r)
                            for r, c in zip(results, cases))
@@ -484,47 +514,55 @@ def check_vanishing_phenomenon(analyze: Callable, namespace: Mapping[str, Any] |
                 raise GradingError(f"the {name} norms should be finite and non-negative, got {fmt(value)}.")
     sigmoid_ratio, relu_spread = phenomenon_ratios(sig, relu)
     if sigmoid_ratio <= SIGMOID_MAX_FIRST_OVER_LAST and relu_spread <= RELU_MAX_SPREAD:
-        passed(f"sigmoid: first/last = {fmt(sigmoid_ratio)} (vanishing); relu: spread {fmt(relu_spread)}x (stable)")
-        return
+        return passed_result("vanishing_phenomenon", f"sigmoid: first/last = {fmt(sigmoid_ratio)} (vanishing); "
+                                                     f"relu: spread {fmt(relu_spread)}x (stable)")
     if carried_forward():
-        passed("your analysis is right for your own deep_backward, whose slip hides the phenomenon here "
-               "(its own test says where); with correct gradients the sigmoid network's first layer "
-               "gets a far smaller gradient than its last")
-        return
+        return passed_result("vanishing_phenomenon",
+                             "your analysis is right for your own deep_backward, whose slip hides the phenomenon "
+                             "here (its own test says where); with correct gradients the sigmoid network's first "
+                             "layer gets a far smaller gradient than its last", carried_from="deep_backward")
     if not sigmoid_ratio <= SIGMOID_MAX_FIRST_OVER_LAST:
         raise GradingError(
             f"for the {L}-layer sigmoid network (layer_sizes={list(DEMO_LAYER_SIZES)}, seed=0) the first "
             f"layer's gradient norm should be at least 10x smaller than the last layer's, but "
-            f"first/last = {fmt(sigmoid_ratio)}. Is index 0 the layer nearest the input?")
+            f"first/last = {fmt(sigmoid_ratio)}. Is index 0 the layer nearest the input?", "no_vanishing_shown")
     raise GradingError(
         f"for the {L}-layer ReLU network the layer norms should stay within a factor "
-        f"{RELU_MAX_SPREAD:g} of each other, but largest/smallest = {fmt(relu_spread)}.")
+        f"{RELU_MAX_SPREAD:g} of each other, but largest/smallest = {fmt(relu_spread)}.", "relu_not_stable")
 
 
 # --------------------------------------------------------------------------- reflection
-def check_gradient_after_10_layers(namespace: Mapping[str, Any], *, hidden: bool = False) -> None:
+@judgement("gradient_after_10_layers")
+def judge_gradient_after_10_layers(namespace: Mapping[str, Any], *, hidden: bool = False) -> Result:
     """Reflection Q2: ``gradient_after_10_layers`` in ``namespace`` (the notebook's
     ``globals()``) is 0.25 ** 10 ~ 9.54e-7, right to 3 significant figures.
 
     The visible part only checks that it is a number."""
     name = "gradient_after_10_layers"
     if name not in namespace:
-        raise GradingError(missing_answer(name, namespace))
+        raise GradingError(missing_answer(name, namespace), "missing_answer")
     number = as_scalar(namespace[name], name)
     if not hidden:
-        passed(f"{name} is a number")
-        return
+        return passed_result(name, f"{name} is a number")
     expected = 0.25 ** 10
     if close(number, expected, 1e-3):
-        passed(f"{name} is right")
-        return
+        return passed_result(name, f"{name} is right")
     half_unit, figures = written_precision(number)
     if abs(number - expected) <= half_unit:
         raise GradingError(f"{name} = {fmt(number)} is close, but it has only {figures} significant "
-                           f"figure{'s' if figures != 1 else ''}: give at least 3 (or compute it).")
+                           f"figure{'s' if figures != 1 else ''}: give at least 3 (or compute it).",
+                           "too_few_significant_figures")
     if close(number, 0.25 * 10, 1e-3):
-        raise GradingError(f"{name}: the factors multiply (one per layer), they do not add.")
+        raise GradingError(f"{name}: the factors multiply (one per layer), they do not add.", "factors_added")
     if close(number, 0.25 ** 9, 1e-3) or close(number, 0.25 ** 11, 1e-3):
-        raise GradingError(f"{name}: count one factor of at most 0.25 for each of the 10 layers.")
+        raise GradingError(f"{name}: count one factor of at most 0.25 for each of the 10 layers.",
+                           "wrong_number_of_factors")
     raise GradingError(f"{name} = {fmt(number)} is not the largest factor left after "
                        "10 sigmoid layers, each of which multiplies the gradient by at most 0.25.")
+
+
+check_deep_forward = reporting(judge_deep_forward)
+check_deep_backward = reporting(judge_deep_backward)
+check_analyze_gradient_flow = reporting(judge_analyze_gradient_flow)
+check_vanishing_phenomenon = reporting(judge_vanishing_phenomenon)
+check_gradient_after_10_layers = reporting(judge_gradient_after_10_layers)

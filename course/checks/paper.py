@@ -3,8 +3,10 @@
 The student types thirteen numbers, ``z1`` … ``dL_db1`` (the public contract), plus
 ``max_sigmoid_derivative`` for reflection question 1.  Each test cell calls
 
-    check_number("dL_dz2", globals())      # visible: a finite number
-    check_quantity("dL_dz2", globals())    # hidden: its value
+    check_quantity("dL_dz2", globals())                # visible: a finite number
+    check_quantity("dL_dz2", globals(), hidden=True)   # hidden: its value
+
+(``check_quantity`` reports :func:`judge_quantity`'s :class:`~course.checks.result.Result`.)
 
 How a value is judged
 ---------------------
@@ -47,18 +49,19 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
 
 from ..coerce import as_scalar, close, written_precision
-from ..feedback import GradingError, fmt, missing_answer, passed
+from ..exercise import PAPER_QUANTITIES
+from ..feedback import GradingError, fmt, missing_answer
 # As they were before any student cell ran (course/pristine.py says why).
 from ..pristine import exp as _exp
 from ..pristine import isfinite as _isfinite
 from ..pristine import log as _log
 from ..pristine import log10 as _log10
-from ..exercise import PAPER_QUANTITIES
 from ..values import EXERCISE, EXERCISE_HINTS, GivenValues, from_mapping, hint_table
+from .result import Outcome, Result, failed_result, misconception_id, passed_result, reporting
 
 __all__ = [
     "GIVEN", "QUANTITIES", "RTOL", "ATOL", "SIGMOID_HINTS", "HINT_RADIUS",
-    "check_number", "check_quantity", "grade_answers", "correct_values", "sigmoid",
+    "judge_quantity", "check_quantity", "grade_answers", "correct_values", "sigmoid",
     "answers_from_other_values",
 ]
 
@@ -294,7 +297,7 @@ def _correct(given: GivenValues) -> Mapping[str, float]:
 def _read(namespace: Mapping[str, object], name: str) -> float:
     """The student's answer ``name`` as a finite float, or a GradingError saying why not."""
     if name not in namespace:
-        raise GradingError(missing_answer(name, namespace))
+        raise GradingError(missing_answer(name, namespace), misconception="missing_answer")
     return as_scalar(namespace[name], name)
 
 
@@ -303,16 +306,6 @@ def _read_or_none(namespace: Mapping[str, object], name: str) -> float | None:
         return _read(namespace, name)
     except GradingError:
         return None
-
-
-def check_number(name: str, namespace: Mapping[str, object]) -> None:
-    """Visible test: ``namespace[name]`` is a single finite number.
-
-    Returns None on purpose: a test cell whose last expression has a value gets an
-    ``execute_result`` output, which nbgrader's Validate reads as a partial score.
-    """
-    value = _read(namespace, name)
-    passed(f"{name} is a number ({fmt(value)}); its value is checked by hidden tests.")
 
 
 def _evaluate(formula: Formula, values: Mapping[str, float]) -> list[tuple[float, str]]:
@@ -326,13 +319,20 @@ def _evaluate(formula: Formula, values: Mapping[str, float]) -> list[tuple[float
 
 
 def _judge(name: str, got: float, namespace: Mapping[str, object], given: GivenValues,
-           inputs: str = "theirs or correct") -> tuple[bool, str, bool]:
-    """(passed, feedback, matched a named misconception) for the student's ``got`` for ``name``.
+           inputs: str = "theirs or correct", verdicts: dict[str, Result | None] | None = None) -> Result:
+    """The judgement of the student's ``got`` for quantity ``name``.
 
     ``inputs`` says which earlier values the step is computed from: the student's or the
     correct ones (error carried forward, the default), only the student's where they
     have one ("theirs"), or only the correct ones ("correct": nothing carried forward).
+
+    ``verdicts`` caches the judgement of each earlier answer.  A step that is right only
+    when computed from an earlier answer that is not simply right (it failed, or was
+    itself carried forward) is right by error carried forward, with the root of that
+    error as its ``root``; one computed from answers that are right (a hint-table
+    reading, a rounded value) is simply right.
     """
+    verdicts = {} if verdicts is None else verdicts
     rule = RULES[name]
     carry_forward = inputs != "correct"
     theirs = {n: _read_or_none(namespace, n) if carry_forward else None for n in QUANTITIES}
@@ -347,49 +347,80 @@ def _judge(name: str, got: float, namespace: Mapping[str, object], given: GivenV
         if not choices or (inputs != "theirs" and not close(theirs[n], correct[n], 1e-12, 0.0)):
             choices.append(correct[n])
         options.append(choices)
-    combos = []
+    combos, carried = [], []
     for chosen in itertools.product(*options):
         values = dict(base)
         values.update(zip(rule.inputs, chosen))
         combos.append(values)
+        carried.append(tuple(root for n, value in zip(rule.inputs, chosen)
+                             if value == theirs[n] and value != correct[n]
+                             for root in _error_roots(n, namespace, given, verdicts)))
 
-    matches = [(abs(got - expected), note)
-               for values in combos for expected, note in _evaluate(rule.accepted, values)
+    matches = [(bool(roots), abs(got - expected), note, roots)
+               for values, roots in zip(combos, carried) for expected, note in _evaluate(rule.accepted, values)
                if close(got, expected, RTOL, ATOL)]
     if matches:
-        _, note = min(matches, key=lambda match: match[0])  # the reading closest to the answer
-        return True, f"{name} = {fmt(got)} is right" + (f" (using {note})." if note else "."), False
+        # Right from right inputs beats right from a wrong one; then the closest reading.
+        from_wrong, _, note, roots = min(matches, key=lambda match: match[:2])
+        if from_wrong:
+            roots = tuple(dict.fromkeys(roots))
+            return passed_result(
+                name, f"{name} = {fmt(got)} is right for your own earlier answers (the error in your "
+                      f"{' and '.join(roots)} is marked once, in {'their' if len(roots) > 1 else 'its'} own test).",
+                carried_from=",".join(roots))
+        return passed_result(name, f"{name} = {fmt(got)} is right" + (f" (using {note})." if note else "."))
 
+    checked = ("\n" + _checked_against(rule, theirs, given)) if carry_forward else ""
     # The student's own rounding comes first: an answer that is the right value rounded
     # to the figures the student wrote is short of precision, not a misconception
     # (-0.025 rounded to -0.03 is not "you multiplied by z1", although -0.05 × 0.6 = -0.03).
     half_unit, figures = written_precision(got)
     if got != 0 and any(abs(got - expected) <= half_unit
                         for values in combos for expected, _ in _evaluate(rule.accepted, values)):
-        return False, (
+        return failed_result(name, (
             f"{name} = {fmt(got)} is close, but it has only {figures} significant figure"
             f"{'s' if figures != 1 else ''}: the tests need at least 3 (e.g. 0.123, not 0.1). "
-            f"Keep more digits in every step." + ("\n" + _checked_against(rule, theirs, given)
-                                                  if carry_forward else "")), False
+            f"Keep more digits in every step." + checked), TOO_FEW_FIGURES)
 
     causes: list[str] = []
     for description, formula in rule.misconceptions:
         if any(close(got, wrong, RTOL, ATOL) or abs(got - wrong) <= half_unit
                for values in combos for wrong, _ in _evaluate(formula, values)):
             causes.append(description)
-    named = bool(causes)
+    misconception = misconception_id(causes[0]) if causes else None
     if not causes:
         flipped = any(close(-got, expected, RTOL, ATOL)
                       for values in combos for expected, _ in _evaluate(rule.accepted, values))
         if flipped and got != 0:
             causes.append("the sign is flipped")
+            misconception = SIGN_FLIPPED
 
     lines = [f"{name} = {fmt(got)} does not match {rule.formula}."]
     if causes:
         lines.append("It looks like " + "; or ".join(causes) + ".")
-    if carry_forward:
-        lines.append(_checked_against(rule, theirs, given))
-    return False, "\n".join(lines), named
+    return failed_result(name, "\n".join(lines) + checked, misconception)
+
+
+# Failures that no named misconception of RULES explains.
+TOO_FEW_FIGURES, SIGN_FLIPPED = "too_few_significant_figures", "sign_flipped"
+
+
+def _names_a_misconception(result: Result) -> bool:
+    return result.misconception is not None and result.misconception not in (TOO_FEW_FIGURES, SIGN_FLIPPED)
+
+
+def _error_roots(name: str, namespace: Mapping[str, object], given: GivenValues,
+                 verdicts: dict[str, Result | None]) -> tuple[str, ...]:
+    """The earlier steps whose error the student's answer ``name`` carries: ``(name,)``
+    when it failed its own test, its roots when it was carried forward, () when right."""
+    if name not in verdicts:
+        verdicts[name] = None  # the chain has no cycles; this only guards the recursion
+        got = _read_or_none(namespace, name)
+        verdicts[name] = None if got is None else _judge(name, got, namespace, given, verdicts=verdicts)
+    verdict = verdicts[name]
+    if verdict is None or verdict.outcome is Outcome.PASSED:
+        return ()
+    return (name,) if verdict.outcome is Outcome.FAILED else tuple(verdict.root.split(","))
 
 
 # Steps that read given values directly: where answers worked from other values show.
@@ -410,8 +441,8 @@ def answers_from_other_values(answers: Mapping[str, object], given: Mapping[str,
     off = []
     for name in _GIVEN_STEPS:
         got = _read_or_none(answers, name)
-        if got is not None and not _judge(name, got, answers, values)[0] \
-                and not _judge(name, got, answers, values, inputs="theirs")[2]:
+        if got is not None and not _judge(name, got, answers, values).passed \
+                and not _names_a_misconception(_judge(name, got, answers, values, inputs="theirs")):
             off.append(name)
     return off if len(off) >= 2 else []
 
@@ -431,51 +462,53 @@ def _checked_against(rule: _Rule, theirs: Mapping[str, float | None], given: Giv
     return text + "."
 
 
-def _grade(name: str, namespace: Mapping[str, object], given: GivenValues,
-           carry_forward: bool = True) -> tuple[bool, str]:
-    """(passed, feedback) for quantity ``name``; never raises for anything a student wrote."""
-    try:
-        got = _read(namespace, name)
-        if carry_forward:
-            ok, message, _ = _judge(name, got, namespace, given)
-            return ok, message
-        ok, message, _ = _judge(name, got, namespace, given, inputs="correct")
-        if not ok:
-            message += ("\nYour answers look worked from other given values than yours (see the "
-                        "grading note), so earlier answers are not carried forward.")
-        return ok, message
-    except GradingError as error:
-        return False, str(error)
-    except Exception as error:  # noqa: BLE001 - a grader bug must cost one test, not the batch
-        return False, f"{name} could not be checked ({type(error).__name__}); please tell your instructor."
-
-
-def check_quantity(name: str, namespace: Mapping[str, object],
-                   given: Mapping[str, float] | None = None, carry_forward: bool = True) -> None:
-    """Hidden test: the value of quantity ``name`` (error carried forward; see module doc).
+def judge_quantity(name: str, namespace: Mapping[str, object], *, hidden: bool = False,
+                   given: Mapping[str, float] | None = None, carry_forward: bool = True) -> Result:
+    """The judgement of quantity ``name``; never raises for anything a student wrote.
 
     ``namespace`` is the notebook's ``globals()``: the student's answers are read from
-    it by name (each coerced with ``as_scalar``).  The given values are ``given`` (the
-    grader writes the student's own as a literal, see course.values_grading), else
+    it by name (each coerced with ``as_scalar``).  Visible (``hidden=False``): the answer
+    is one finite number, and no value is revealed.  Hidden: its value, with error
+    carried forward (see the module doc).  The given values are ``given`` (the grader
+    writes the student's own as a literal, see course.values_grading), else
     :data:`GIVEN`; never read from the notebook.  ``carry_forward=False`` (the grader's
     verdict of :func:`answers_from_other_values`) checks against the values ``given``
-    leads to only.  Prints a ✓ line or raises GradingError.
+    leads to only.
     """
     if name not in RULES:
         raise ValueError(f"unknown quantity {name!r}")  # an authoring error, not a student one
-    ok, message = _grade(name, namespace, _given(given), carry_forward)
-    if not ok:
-        raise GradingError(message)
-    passed(message)
+    try:
+        got = _read(namespace, name)
+        if not hidden:
+            return passed_result(name, f"{name} is a number ({fmt(got)}); its value is checked by hidden tests.")
+        values = _given(given)
+        if carry_forward:
+            return _judge(name, got, namespace, values)
+        result = _judge(name, got, namespace, values, inputs="correct")
+        if result.passed:
+            return result
+        return failed_result(name, result.message + (
+            "\nYour answers look worked from other given values than yours (see the grading note), "
+            "so earlier answers are not carried forward."), result.misconception)
+    except GradingError as error:
+        return failed_result(name, str(error), error.misconception)
+    except Exception as error:  # noqa: BLE001 - a grader bug must cost one test, not the batch
+        return failed_result(name, f"{name} could not be checked ({type(error).__name__}); "
+                                   "please tell your instructor.", "grader_error")
+
+
+check_quantity = reporting(judge_quantity)
 
 
 def grade_answers(answers: Mapping[str, object],
-                  given: Mapping[str, float] | None = None) -> dict[str, tuple[bool, str]]:
+                  given: Mapping[str, float] | None = None) -> dict[str, Result]:
     """Judge every quantity at once against ``given`` (default: the exercise's), silently.
 
-    Returns name -> (passed, feedback).  For instructors and quick experiments; the
-    notebook's tests call :func:`check_quantity`.  With ``given`` (per-student values),
-    answers worked from other values are not carried forward, as when graded.
+    Returns name -> :class:`~course.checks.result.Result`.  For instructors and quick
+    experiments; the notebook's tests call :func:`check_quantity`.  With ``given``
+    (per-student values), answers worked from other values are not carried forward, as
+    when graded.
     """
     carry_forward = given is None or not answers_from_other_values(answers, given)
-    return {name: _grade(name, answers, _given(given), carry_forward) for name in _ALL_NAMES}
+    return {name: judge_quantity(name, answers, hidden=True, given=given, carry_forward=carry_forward)
+            for name in _ALL_NAMES}

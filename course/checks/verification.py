@@ -30,26 +30,22 @@ import numpy as np
 
 from .. import exercise
 from ..coerce import as_array, as_scalar, close, first_mismatch
-from ..feedback import GradingError, fmt, passed
+from ..feedback import GradingError, fmt
 from ..oracles import two_layer
 from ..pristine import dict, float, isinstance, len
 from ..sandbox import call_student
+from .result import Result, judgement, misconception_id, passed_result, reporting
 
 __all__ = [
     "RTOL",
     "ATOL",
     "EXERCISE_VALUES",
     "GRADIENT_KEYS",
+    "SEEDS",
     "parameter_sets",
-    "check_sigmoid_basics",
-    "check_sigmoid_values",
-    "check_sigmoid_extremes",
-    "check_forward_basics",
-    "check_forward_pass",
-    "check_bce_basics",
-    "check_bce_values",
-    "check_bce_edges",
-    "check_backward_basics",
+    "judge_sigmoid", "judge_sigmoid_extremes", "judge_forward_pass", "judge_bce", "judge_bce_edges",
+    "judge_gradient",
+    "check_sigmoid", "check_sigmoid_extremes", "check_forward_pass", "check_bce", "check_bce_edges",
     "check_gradient",
 ]
 
@@ -168,7 +164,7 @@ def _sigmoid_scalar(sigmoid: Callable, z: float) -> tuple[float, list[str]]:
     return as_scalar(call.value, f"sigmoid({fmt(z)})"), call.runtime_warnings()
 
 
-def check_sigmoid_basics(sigmoid: Callable) -> None:
+def _sigmoid_basics(sigmoid: Callable) -> Result:
     """Visible: sigmoid(0) is 0.5 and sigmoid(2.0) is a number between 0.5 and 1."""
     value, _ = _sigmoid_scalar(sigmoid, 0.0)
     if not close(value, 0.5, 1e-6):
@@ -176,10 +172,10 @@ def check_sigmoid_basics(sigmoid: Callable) -> None:
     value, _ = _sigmoid_scalar(sigmoid, 2.0)
     if not 0.5 < value < 1.0:
         raise GradingError(f"sigmoid(2.0) should lie between 0.5 and 1, but it is {fmt(value)}.")
-    passed("sigmoid returns sensible numbers (the hidden tests check many more values)")
+    return passed_result("sigmoid", "sigmoid returns sensible numbers (the hidden tests check many more values)")
 
 
-def check_sigmoid_values(sigmoid: Callable, seed: int) -> None:
+def _sigmoid_values(sigmoid: Callable, seed: int) -> Result:
     """Hidden: 40 random scalars z in [-30, 30] against the float64 reference."""
     rng = np.random.default_rng(seed)
     zs = np.concatenate([rng.uniform(-6.0, 6.0, 25), rng.uniform(-30.0, 30.0, 15)])
@@ -187,18 +183,21 @@ def check_sigmoid_values(sigmoid: Callable, seed: int) -> None:
         got, _ = _sigmoid_scalar(sigmoid, z)
         expected = float(two_layer.sigmoid_reference(z))
         if not close(got, expected, RTOL, 1e-9):
-            hint = ""
+            hint, misconception = "", None
             if close(got, float(two_layer.sigmoid_reference(-z)), RTOL, 1e-9):
                 hint = " It looks like 1/(1 + exp(z)): the sign inside exp should be minus, exp(-z)."
+                misconception = "sign_inside_exp"
             elif close(got, np.exp(-z), RTOL, 1e-9) or close(got, np.exp(z), RTOL, 1e-9):
                 hint = " The formula is 1 / (1 + exp(-z)); the '1 +' and the division are missing."
+                misconception = "exp_without_one_plus_and_division"
             raise GradingError(
-                f"sigmoid({fmt(z)}) should be {fmt(expected)}, but it is {fmt(got)}.{hint}"
+                f"sigmoid({fmt(z)}) should be {fmt(expected)}, but it is {fmt(got)}.{hint}", misconception
             )
-    passed(f"sigmoid matches the reference on {len(zs)} random inputs")
+    return passed_result("sigmoid", f"sigmoid matches the reference on {len(zs)} random inputs")
 
 
-def check_sigmoid_extremes(sigmoid: Callable) -> None:
+@judgement("sigmoid_extremes")
+def judge_sigmoid_extremes(sigmoid: Callable) -> Result:
     """Hidden: no overflow warning at |z| = 1000, limits 0 and 1, arrays in, arrays out."""
     for z, limit in ((1000.0, 1.0), (-1000.0, 0.0), (750.0, 1.0), (-750.0, 0.0)):
         got, warned = _sigmoid_scalar(sigmoid, z)
@@ -207,7 +206,7 @@ def check_sigmoid_extremes(sigmoid: Callable) -> None:
                 f"sigmoid({fmt(z)}) triggers a numpy warning ({warned[0]}). 1/(1 + np.exp(-z)) "
                 "overflows for large negative z: clip z (e.g. to [-500, 500]) or use a form "
                 "that never takes exp of a large positive number (np.where evaluates both branches, "
-                "so both must be safe)."
+                "so both must be safe).", "overflow_at_large_z"
             )
         if not close(got, limit, 0.0, 1e-6):
             raise GradingError(f"sigmoid({fmt(z)}) should be about {fmt(limit)}, but it is {fmt(got)}.")
@@ -217,13 +216,13 @@ def check_sigmoid_extremes(sigmoid: Callable) -> None:
     except GradingError as error:
         raise GradingError(
             f"{error}\nsigmoid must also work element-wise on numpy arrays: no if-statement "
-            "or math.exp on z; use np.exp with np.clip or np.where."
+            "or math.exp on z; use np.exp with np.clip or np.where.", "not_elementwise"
         ) from None
     if call.runtime_warnings():
         raise GradingError(
             f"sigmoid on an array with entries ±1000 triggers a numpy warning "
             f"({call.runtime_warnings()[0]}): make the overflow-safe version work element-wise "
-            "(np.clip or np.where on arrays, not an if-statement)."
+            "(np.clip or np.where on arrays, not an if-statement).", "overflow_at_large_z"
         )
     got = as_array(call.value, "sigmoid(array of shape (2, 3))")
     if got.shape != z.shape:
@@ -239,7 +238,7 @@ def check_sigmoid_extremes(sigmoid: Callable) -> None:
             f"sigmoid on an array: element {index} (z = {fmt(float(z[index]))}) should be "
             f"{fmt(e)}, but it is {fmt(g)}."
         )
-    passed("sigmoid is overflow-safe at |z| = 1000 and works element-wise on arrays")
+    return passed_result("sigmoid_extremes", "sigmoid is overflow-safe at |z| = 1000 and works element-wise on arrays")
 
 
 # --- forward pass ----------------------------------------------------------------------
@@ -260,13 +259,13 @@ def _forward(forward_pass: Callable, params: dict, i: int) -> list[float]:
     return [as_scalar(v, f"{name} from {what}") for name, v in zip(_FORWARD_NAMES, value)]
 
 
-def check_forward_basics(forward_pass: Callable) -> None:
+def _forward_basics(forward_pass: Callable) -> Result:
     """Visible: on the exercise's values, four finite numbers come back."""
     params = {k: np.array([v]) for k, v in exercise.EXERCISE_VALUES.items()}
     values = _forward(forward_pass, params, 0)
     if not 0.0 < values[3] < 1.0:
         raise GradingError(f"y_pred should be a probability between 0 and 1, but it is {fmt(values[3])}.")
-    passed("forward_pass returns four numbers (z1, a1, z2, y_pred)")
+    return passed_result("forward_pass", "forward_pass returns four numbers (z1, a1, z2, y_pred)")
 
 
 def _forward_hint(name: str, got: float, ref: dict, i: int) -> str:
@@ -282,7 +281,7 @@ def _forward_hint(name: str, got: float, ref: dict, i: int) -> str:
     return ""
 
 
-def check_forward_pass(forward_pass: Callable, seed: int) -> None:
+def _forward_values(forward_pass: Callable, seed: int) -> Result:
     """Hidden: z1, a1, z2, y_pred against the float64 oracle on random parameter sets."""
     params, ref, _ = _references(seed)
     n = len(params["x"])
@@ -294,11 +293,13 @@ def check_forward_pass(forward_pass: Callable, seed: int) -> None:
         for name, g, atol in zip(_FORWARD_NAMES, got, atols):
             e = float(ref[name][i])
             if not close(g, e, RTOL, atol):
+                hint = _forward_hint(name, g, ref, i)
                 raise GradingError(
                     f"forward_pass({_describe_inputs(params, i, ('x', 'W1', 'b1', 'W2', 'b2'))}): "
-                    f"{name} should be {fmt(e)}, but it is {fmt(g)}." + _forward_hint(name, g, ref, i)
+                    f"{name} should be {fmt(e)}, but it is {fmt(g)}." + hint,
+                    "forgot_the_activation" if "apply the sigmoid" in hint else None,
                 )
-    passed(f"forward_pass matches the float64 reference on {n} random parameter sets")
+    return passed_result("forward_pass", f"forward_pass matches the float64 reference on {n} random parameter sets")
 
 
 # --- binary cross-entropy ------------------------------------------------------------
@@ -309,18 +310,18 @@ def _bce(bce: Callable, y: float, p: float) -> tuple[float, list[str]]:
     return as_scalar(call.value, what), call.runtime_warnings()
 
 
-def check_bce_basics(binary_cross_entropy: Callable) -> None:
+def _bce_basics(binary_cross_entropy: Callable) -> Result:
     """Visible: a finite, positive loss for y_true = 1, y_pred = 0.7."""
     loss, _ = _bce(binary_cross_entropy, 1.0, 0.7)
     if not loss > 0.0:
         raise GradingError(
             f"binary_cross_entropy(1, 0.7) should be a positive number, but it is {fmt(loss)}: "
-            "a wrong sign? Mind the minus in front of the bracket."
+            "a wrong sign? Mind the minus in front of the bracket.", "sign_error"
         )
-    passed("binary_cross_entropy returns a positive number")
+    return passed_result("binary_cross_entropy", "binary_cross_entropy returns a positive number")
 
 
-def check_bce_values(binary_cross_entropy: Callable, seed: int) -> None:
+def _bce_values(binary_cross_entropy: Callable, seed: int) -> Result:
     """Hidden: 40 random (y_true, y_pred) pairs, y_pred in [1e-3, 1 - 1e-3] or confidently right."""
     rng = np.random.default_rng(seed)
     ys = rng.integers(0, 2, 40).astype(np.float64)
@@ -331,18 +332,22 @@ def check_bce_values(binary_cross_entropy: Callable, seed: int) -> None:
     for y, p, e in zip(ys.tolist(), ps.tolist(), expected.tolist()):
         got, _ = _bce(binary_cross_entropy, y, p)
         if not close(got, e, RTOL, ATOL):
-            hint = ""
+            hint, misconception = "", None
             if close(got, -e, RTOL, ATOL):
                 hint = " It has the wrong sign: L = -[y log(y_pred) + (1-y) log(1-y_pred)]."
+                misconception = "sign_error"
             elif close(got, -np.log(p) if y == 0 else -np.log1p(-p), RTOL, ATOL):
                 hint = " The y and (1-y) terms are swapped."
+                misconception = "terms_swapped"
             raise GradingError(
-                f"binary_cross_entropy({fmt(y)}, {fmt(p)}) should be {fmt(e)}, but it is {fmt(got)}.{hint}"
+                f"binary_cross_entropy({fmt(y)}, {fmt(p)}) should be {fmt(e)}, but it is {fmt(got)}.{hint}",
+                misconception,
             )
-    passed("binary_cross_entropy matches the exact formula on 40 random inputs")
+    return passed_result("binary_cross_entropy", "binary_cross_entropy matches the exact formula on 40 random inputs")
 
 
-def check_bce_edges(binary_cross_entropy: Callable) -> None:
+@judgement("bce_edges")
+def judge_bce_edges(binary_cross_entropy: Callable) -> Result:
     """Hidden: finite, warning-free loss at y_pred exactly 0 and 1."""
     for y, p in ((1.0, 1.0), (0.0, 0.0), (1.0, 0.0), (0.0, 1.0)):
         what = f"binary_cross_entropy({fmt(y)}, {fmt(p)})"
@@ -352,12 +357,12 @@ def check_bce_edges(binary_cross_entropy: Callable) -> None:
             raise GradingError(
                 f"{what} should be finite, but it is {value.reshape(-1).tolist()}: log(0) is -inf "
                 "(and 0 * log(0) is nan). Add a small epsilon inside the logs or clip y_pred "
-                "to [eps, 1 - eps], e.g. eps = 1e-7."
+                "to [eps, 1 - eps], e.g. eps = 1e-7.", "log_of_zero"
             )
         if call.runtime_warnings():
             raise GradingError(
                 f"{what} triggers a numpy warning ({call.runtime_warnings()[0]}): log(0) is "
-                "evaluated. Clip y_pred to [eps, 1 - eps] (or add eps) before taking logs."
+                "evaluated. Clip y_pred to [eps, 1 - eps] (or add eps) before taking logs.", "log_of_zero"
             )
         loss = float(value.reshape(-1)[0])
         if y == p and not abs(loss) <= 1e-3:
@@ -365,9 +370,9 @@ def check_bce_edges(binary_cross_entropy: Callable) -> None:
         if y != p and not abs(loss) >= 5.0:
             raise GradingError(
                 f"{what} is a certain, wrong prediction: the loss should be large (about -log(eps)), "
-                f"but it is {fmt(loss)}. Is the epsilon far too large?"
+                f"but it is {fmt(loss)}. Is the epsilon far too large?", "epsilon_too_large"
             )
-    passed("binary_cross_entropy stays finite at y_pred = 0 and y_pred = 1")
+    return passed_result("bce_edges", "binary_cross_entropy stays finite at y_pred = 0 and y_pred = 1")
 
 
 # --- backward pass ------------------------------------------------------------------
@@ -396,7 +401,7 @@ def _gradient_value(result: dict, key: str, what: str) -> float:
     return as_scalar(result[key], f"{key} from {what}")
 
 
-def check_backward_basics(backward_pass: Callable, key: str) -> None:
+def _gradient_basics(backward_pass: Callable, key: str) -> Result:
     """Visible: on the exercise's values, ``key`` is a finite number that matches the tape.
 
     The worked example is the student's own reference (``verify_with_tensorflow`` runs on
@@ -410,16 +415,20 @@ def check_backward_basics(backward_pass: Callable, key: str) -> None:
     result = _call_backward(backward_pass, params, ref, 0)
     got = np.array([_gradient_value(result, key, "backward_pass(exercise values)")])
     atols = [_gradient_atol(key, params, 0)]
-    if _matches_everywhere(got, ref[key], atols) is None or \
-            _follows_from_own_upstream(key, got, [result], params, ref, require_varying=False):
-        passed(f"backward_pass's '{key}' ({_LATEX[key]}) matches TensorFlow at the worked example "
-               "(the hidden tests check many more inputs)")
-        return
+    test = f"backward_pass['{key}']"
+    if _matches_everywhere(got, ref[key], atols) is None:
+        return passed_result(test, f"backward_pass's '{key}' ({_LATEX[key]}) matches TensorFlow at the "
+                                   "worked example (the hidden tests check many more inputs)")
+    if _follows_from_own_upstream(key, got, [result], params, ref, require_varying=False):
+        return passed_result(test, f"backward_pass's '{key}' ({_LATEX[key]}) follows from your own "
+                                   f"{_UPSTREAM[key][0]} at the worked example", carried_from=_UPSTREAM[key][0])
+    cause, misconception = _likely_cause(key, got, ref, params, atols)
     raise GradingError(
         f"{_LATEX[key]} (key '{key}') at the worked example {_describe_inputs(params, 0)} does not "
         f"match TensorFlow's GradientTape: you returned {fmt(float(got[0]))}.\n"
-        + _likely_cause(key, got, ref, params, atols)
-        + "\nverify_with_tensorflow(**EXERCISE_VALUES) shows the tape's dW1, db1, dW2 and db2 there."
+        + cause
+        + "\nverify_with_tensorflow(**EXERCISE_VALUES) shows the tape's dW1, db1, dW2 and db2 there.",
+        misconception,
     )
 
 
@@ -516,18 +525,20 @@ def _follows_from_own_upstream(key: str, got: np.ndarray, results: list, params:
     return _matches_everywhere(got, upstream * ref[local_key], atols) is None
 
 
-def _likely_cause(key: str, got: np.ndarray, ref: dict, params: dict, atols: list[float]) -> str:
-    """"Likely cause: …" when a known mistake explains (nearly) every failing set, else the rule."""
+def _likely_cause(key: str, got: np.ndarray, ref: dict, params: dict,
+                  atols: list[float]) -> tuple[str, str | None]:
+    """("Likely cause: …", its misconception id) when a known mistake explains (nearly)
+    every failing set, else (the chain rule, None)."""
     n = len(got)
     failing = [j for j in range(n) if not close(float(got[j]), float(ref[key][j]), RTOL, atols[j])]
     for reason, values in _hypotheses(key, ref, params):
         hits = sum(close(float(got[j]), float(values[j]), RTOL, atols[j]) for j in failing)
         if failing and hits >= 0.9 * len(failing):
-            return f"Likely cause: {reason}."
-    return f"The chain rule here: {_FORMULA[key]}."
+            return f"Likely cause: {reason}.", misconception_id(reason)
+    return f"The chain rule here: {_FORMULA[key]}.", None
 
 
-def check_gradient(backward_pass: Callable, key: str, seed: int) -> None:
+def _gradient_values(backward_pass: Callable, key: str, seed: int) -> Result:
     """Hidden: gradient ``key`` of backward_pass against tf.GradientTape and central differences.
 
     ``backward_pass`` receives the oracle's forward values for each random parameter set.
@@ -545,27 +556,76 @@ def check_gradient(backward_pass: Callable, key: str, seed: int) -> None:
     bad_tf = _matches_everywhere(got, ref[key], atols)
     bad_cd = _matches_everywhere(got, cd[key], [a + 1e-8 for a in atols])
     if bad_tf is None and bad_cd is None:
-        passed(f"{key} ({_LATEX[key]}) matches tf.GradientTape (float64) and central differences "
-               f"on {n} random parameter sets")
-        return
+        return passed_result(f"backward_pass['{key}']", f"{key} ({_LATEX[key]}) matches tf.GradientTape "
+                             f"(float64) and central differences on {n} random parameter sets")
 
     # Error carried forward: right chain rule applied to the student's own upstream value.
     if _follows_from_own_upstream(key, got, results, params, ref, require_varying=True):
         up_key = _UPSTREAM[key][0]
-        passed(f"{key} ({_LATEX[key]}) follows correctly from your own {up_key} by the "
-               f"chain rule ({up_key} itself is marked wrong in its own test)")
-        return
+        return passed_result(f"backward_pass['{key}']", f"{key} ({_LATEX[key]}) follows correctly from your own "
+                             f"{up_key} by the chain rule ({up_key} itself is marked wrong in its own test)",
+                             carried_from=up_key)
 
     i = bad_tf if bad_tf is not None else bad_cd
     expected = float(ref[key][i])
     failing = [j for j in range(n) if not close(float(got[j]), float(ref[key][j]), RTOL, atols[j])]
-    diagnosis = "\n" + _likely_cause(key, got, ref, params, atols)
+    cause, misconception = _likely_cause(key, got, ref, params, atols)
     oracle = "tf.GradientTape" if bad_tf is not None else "the central difference"
     raise GradingError(
         f"{_LATEX[key]} (key '{key}') is wrong for {_describe_inputs(params, i)} "
         f"(z1={fmt(float(ref['z1'][i]))}, a1={fmt(float(ref['a1'][i]))}, "
         f"z2={fmt(float(ref['z2'][i]))}, y_pred={fmt(float(ref['y_pred'][i]))}):\n"
         f"expected {fmt(expected)} ({oracle}, float64), got {fmt(float(got[i]))}."
-        + diagnosis
-        + f"\n({n - len(failing)} of {n} random parameter sets were right.)"
+        + "\n" + cause
+        + f"\n({n - len(failing)} of {n} random parameter sets were right.)",
+        misconception,
     )
+
+
+# --- the public judgements and checks (one protocol: course/checks/result.py) ------------
+
+# Seeds of the hidden parameter sets; the hidden test cells pass them explicitly.
+SEEDS = {"sigmoid": 2101, "forward_pass": 2201, "binary_cross_entropy": 2301, "gradient": 2401}
+
+
+@judgement("sigmoid")
+def judge_sigmoid(sigmoid: Callable, *, hidden: bool = False, seed: int | None = None) -> Result:
+    """Visible: sigmoid(0) = 0.5 and 0.5 < sigmoid(2) < 1.  Hidden: 40 random z."""
+    if not hidden:
+        return _sigmoid_basics(sigmoid)
+    return _sigmoid_values(sigmoid, SEEDS["sigmoid"] if seed is None else seed)
+
+
+@judgement("forward_pass")
+def judge_forward_pass(forward_pass: Callable, *, hidden: bool = False, seed: int | None = None) -> Result:
+    """Visible: four finite numbers for the worked example.  Hidden: 65 random sets."""
+    if not hidden:
+        return _forward_basics(forward_pass)
+    return _forward_values(forward_pass, SEEDS["forward_pass"] if seed is None else seed)
+
+
+@judgement("binary_cross_entropy")
+def judge_bce(binary_cross_entropy: Callable, *, hidden: bool = False, seed: int | None = None) -> Result:
+    """Visible: a positive loss for (1, 0.7).  Hidden: 40 random pairs."""
+    if not hidden:
+        return _bce_basics(binary_cross_entropy)
+    return _bce_values(binary_cross_entropy, SEEDS["binary_cross_entropy"] if seed is None else seed)
+
+
+@judgement(lambda backward_pass, key, **_: f"backward_pass['{key}']")
+def judge_gradient(backward_pass: Callable, key: str, *, hidden: bool = False, seed: int | None = None) -> Result:
+    """Gradient ``key`` of ``backward_pass``: visible at the worked example, hidden on
+    65 random parameter sets (both with error carried forward)."""
+    if key not in GRADIENT_KEYS:
+        raise ValueError(f"unknown gradient key {key!r}")
+    if not hidden:
+        return _gradient_basics(backward_pass, key)
+    return _gradient_values(backward_pass, key, SEEDS["gradient"] if seed is None else seed)
+
+
+check_sigmoid = reporting(judge_sigmoid)
+check_sigmoid_extremes = reporting(judge_sigmoid_extremes)
+check_forward_pass = reporting(judge_forward_pass)
+check_bce = reporting(judge_bce)
+check_bce_edges = reporting(judge_bce_edges)
+check_gradient = reporting(judge_gradient)

@@ -1,4 +1,4 @@
-"""Instructor tooling: run nbgrader steps, make synthetic students, grade in parallel.
+"""Instructor tooling: run nbgrader steps, make synthetic students, grade in parallel, report.
 
 Nothing here runs in a student's kernel.  ``python -m course.instructor.demo`` and
 ``python -m course.instructor.autograde`` back the ``make demo`` / ``make autograde``
@@ -8,5 +8,7 @@ targets; the tests drive the same functions in temporary courses.
 - ``autograde``    – ``make autograde``: optionally parallel, into one gradebook;
 - ``synthetic``    – synthetic students (full, blank, partly wrong submissions);
 - ``demo``         – ``make demo``: the whole pipeline on synthetic students;
+- ``report``       – ``make report``: what the class got wrong, from ``autograded/`` and the gradebook;
+- ``planted``      – a synthetic class with a planted distribution of misconceptions (tests the report);
 - ``values``       – ``python -m course.instructor.values STUDENT``: a student's notebook-1 values.
 """

@@ -1,7 +1,8 @@
 """``make demo``: the whole instructor pipeline on three synthetic students, in a scratch course.
 
 generate_assignment → (submissions written to submitted/) → autograde →
-generate_feedback → export, then the grade table from the gradebook.  Everything runs
+generate_feedback → export, then the grade table from the gradebook and the class
+report (``reports/``, as ``make report`` writes it).  Everything runs
 in a temporary copy of the course (config and ``source/`` only), with its own
 gradebook and exchange, so the real course root — ``release/`` that students work in,
 ``gradebook.db``, ``grades.csv`` — is left exactly as it was.  ``--keep DIR`` runs in
@@ -27,6 +28,7 @@ from ..cells import is_autograder_test, is_marked_by_hand, points
 from ..kernel_env import overridden
 from .autograde import autograde
 from .nbgrader_cli import format_table, grade_table, gradebook_url, nbgrader
+from .report import collect, summary_text, write_report
 from .synthetic import write_class
 
 __all__ = ["run_demo", "scratch_course", "points_split", "points_note", "STUDENTS"]
@@ -97,8 +99,13 @@ def run_demo(course: Path, assignment: str) -> str:
         nbgrader(course, "export")
         timings["feedback+export"] = time.perf_counter() - start
         table = format_table(grade_table(gradebook_url(course), assignment))
+        start = time.perf_counter()
+        rows = collect(course, assignment)
+        write_report(course, assignment, rows=rows)
+        timings["report"] = time.perf_counter() - start
     summary = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in timings.items())
-    return f"{table}\n\n{points_note(course / 'source' / assignment)}\n({summary})"
+    return (f"{table}\n\n{points_note(course / 'source' / assignment)}\n({summary})\n\n"
+            f"What the class got wrong (reports/, as `make report` writes it):\n{summary_text(rows)}")
 
 
 def main() -> None:

@@ -36,7 +36,6 @@
 
 # %% nbgrader={"grade": false, "grade_id": "paper_setup", "locked": true, "schema_version": 3, "solution": false}
 import math   # for your own calculations: math.exp, math.log
-from course.checks.paper import check_number
 from course.widgets.sigmoid import sigmoid_explorer
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "paper_network", "locked": true, "schema_version": 3, "solution": false}
@@ -94,10 +93,10 @@ z1 = 0.6
 
 # %% nbgrader={"grade": true, "grade_id": "test_z1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # z1 is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("z1", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("z1", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("z1", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "answer_a1", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -108,10 +107,10 @@ a1 = 0.645656
 
 # %% nbgrader={"grade": true, "grade_id": "test_a1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # a1 is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("a1", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("a1", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("a1", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "answer_z2", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -122,10 +121,10 @@ z2 = 0.487394
 
 # %% nbgrader={"grade": true, "grade_id": "test_z2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # z2 is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("z2", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("z2", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("z2", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "answer_y_pred", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -136,10 +135,10 @@ y_pred = 0.619492
 
 # %% nbgrader={"grade": true, "grade_id": "test_y_pred", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # y_pred is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("y_pred", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("y_pred", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("y_pred", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "answer_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -150,10 +149,10 @@ loss = 0.478855
 
 # %% nbgrader={"grade": true, "grade_id": "test_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # loss is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("loss", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("loss", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("loss", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task_forward_work", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": true}
@@ -226,10 +225,10 @@ dL_dy_pred = -1.61423
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dy_pred", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_dy_pred is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("dL_dy_pred", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("dL_dy_pred", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("dL_dy_pred", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_dz2", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -240,10 +239,10 @@ dL_dz2 = -0.380508
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dz2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_dz2 is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("dL_dz2", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("dL_dz2", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("dL_dz2", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_dW2", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -254,10 +253,10 @@ dL_dW2 = -0.245677
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dW2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_dW2 is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("dL_dW2", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("dL_dW2", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("dL_dW2", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_db2", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -268,10 +267,10 @@ dL_db2 = -0.380508
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_db2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_db2 is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("dL_db2", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("dL_db2", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("dL_db2", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_da1", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -282,10 +281,10 @@ dL_da1 = -0.228305
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_da1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_da1 is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("dL_da1", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("dL_da1", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("dL_da1", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_dz1", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -296,10 +295,10 @@ dL_dz1 = -0.0522325
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dz1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_dz1 is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("dL_dz1", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("dL_dz1", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("dL_dz1", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_dW1", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -310,10 +309,10 @@ dL_dW1 = -0.0261163
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dW1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_dW1 is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("dL_dW1", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("dL_dW1", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("dL_dW1", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_db1", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -324,10 +323,10 @@ dL_db1 = -0.0522325
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_db1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_db1 is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("dL_db1", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("dL_db1", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("dL_db1", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task_backward_work", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": true}
@@ -391,10 +390,10 @@ max_sigmoid_derivative = 0.25
 
 # %% nbgrader={"grade": true, "grade_id": "test_max_sigmoid_derivative", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # max_sigmoid_derivative is one finite number (the hidden test checks its value, from your earlier answers)
-check_number("max_sigmoid_derivative", globals())
-### BEGIN HIDDEN TESTS
 from course.checks.paper import check_quantity
 check_quantity("max_sigmoid_derivative", globals())
+### BEGIN HIDDEN TESTS
+check_quantity("max_sigmoid_derivative", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task_reflection_1_explanation", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": true}

@@ -36,11 +36,6 @@
 
 # %% nbgrader={"grade": false, "grade_id": "verification_setup", "locked": true, "schema_version": 3, "solution": false}
 import numpy as np
-from course.checks.verification import (
-    check_backward_basics, check_bce_basics, check_bce_edges, check_bce_values,
-    check_forward_basics, check_forward_pass, check_gradient, check_sigmoid_basics,
-    check_sigmoid_extremes, check_sigmoid_values,
-)
 from course.values_display import worked_example   # your values from Part 1
 from course.widgets.verification import gradient_table, verification_explorer
 import tensorflow as tf   # after course: course quiets TensorFlow's start-up log
@@ -72,13 +67,15 @@ def sigmoid(z):
 
 # %% nbgrader={"grade": true, "grade_id": "test_sigmoid_values", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # sigmoid(0) is 0.5, sigmoid(2) lies between 0.5 and 1
-check_sigmoid_basics(sigmoid)
+from course.checks.verification import check_sigmoid
+check_sigmoid(sigmoid)
 ### BEGIN HIDDEN TESTS
-check_sigmoid_values(sigmoid, seed=2101)
+check_sigmoid(sigmoid, hidden=True, seed=2101)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_sigmoid_extremes", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # no overflow warning at z = ±1000, limits 0 and 1, arrays in -> arrays of the same shape out
+from course.checks.verification import check_sigmoid_extremes
 check_sigmoid_extremes(sigmoid)
 
 
@@ -102,9 +99,10 @@ def forward_pass(x, W1, b1, W2, b2):
 
 # %% nbgrader={"grade": true, "grade_id": "test_forward_pass", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 # four finite numbers come back for the worked example
-check_forward_basics(forward_pass)
+from course.checks.verification import check_forward_pass
+check_forward_pass(forward_pass)
 ### BEGIN HIDDEN TESTS
-check_forward_pass(forward_pass, seed=2201)
+check_forward_pass(forward_pass, hidden=True, seed=2201)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -127,13 +125,15 @@ def binary_cross_entropy(y_true, y_pred):
 
 # %% nbgrader={"grade": true, "grade_id": "test_bce_values", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # a positive loss for y_true = 1, y_pred = 0.7
-check_bce_basics(binary_cross_entropy)
+from course.checks.verification import check_bce
+check_bce(binary_cross_entropy)
 ### BEGIN HIDDEN TESTS
-check_bce_values(binary_cross_entropy, seed=2301)
+check_bce(binary_cross_entropy, hidden=True, seed=2301)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_bce_edges", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # finite and warning-free at y_pred = 0 and y_pred = 1, for both labels
+from course.checks.verification import check_bce_edges
 check_bce_edges(binary_cross_entropy)
 
 
@@ -178,59 +178,67 @@ def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_dy_pred", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass returns a finite number under the key "dy_pred"
-check_backward_basics(backward_pass, "dy_pred")
+# backward_pass["dy_pred"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
+from course.checks.verification import check_gradient
+check_gradient(backward_pass, "dy_pred")
 ### BEGIN HIDDEN TESTS
-check_gradient(backward_pass, "dy_pred", seed=2401)
+check_gradient(backward_pass, "dy_pred", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_dz2", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass returns a finite number under the key "dz2"
-check_backward_basics(backward_pass, "dz2")
+# backward_pass["dz2"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
+from course.checks.verification import check_gradient
+check_gradient(backward_pass, "dz2")
 ### BEGIN HIDDEN TESTS
-check_gradient(backward_pass, "dz2", seed=2401)
+check_gradient(backward_pass, "dz2", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_dW2", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass returns a finite number under the key "dW2"
-check_backward_basics(backward_pass, "dW2")
+# backward_pass["dW2"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
+from course.checks.verification import check_gradient
+check_gradient(backward_pass, "dW2")
 ### BEGIN HIDDEN TESTS
-check_gradient(backward_pass, "dW2", seed=2401)
+check_gradient(backward_pass, "dW2", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_db2", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass returns a finite number under the key "db2"
-check_backward_basics(backward_pass, "db2")
+# backward_pass["db2"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
+from course.checks.verification import check_gradient
+check_gradient(backward_pass, "db2")
 ### BEGIN HIDDEN TESTS
-check_gradient(backward_pass, "db2", seed=2401)
+check_gradient(backward_pass, "db2", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_da1", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass returns a finite number under the key "da1"
-check_backward_basics(backward_pass, "da1")
+# backward_pass["da1"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
+from course.checks.verification import check_gradient
+check_gradient(backward_pass, "da1")
 ### BEGIN HIDDEN TESTS
-check_gradient(backward_pass, "da1", seed=2401)
+check_gradient(backward_pass, "da1", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_dz1", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass returns a finite number under the key "dz1"
-check_backward_basics(backward_pass, "dz1")
+# backward_pass["dz1"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
+from course.checks.verification import check_gradient
+check_gradient(backward_pass, "dz1")
 ### BEGIN HIDDEN TESTS
-check_gradient(backward_pass, "dz1", seed=2401)
+check_gradient(backward_pass, "dz1", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_dW1", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass returns a finite number under the key "dW1"
-check_backward_basics(backward_pass, "dW1")
+# backward_pass["dW1"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
+from course.checks.verification import check_gradient
+check_gradient(backward_pass, "dW1")
 ### BEGIN HIDDEN TESTS
-check_gradient(backward_pass, "dW1", seed=2401)
+check_gradient(backward_pass, "dW1", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_db1", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass returns a finite number under the key "db1"
-check_backward_basics(backward_pass, "db1")
+# backward_pass["db1"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
+from course.checks.verification import check_gradient
+check_gradient(backward_pass, "db1")
 ### BEGIN HIDDEN TESTS
-check_gradient(backward_pass, "db1", seed=2401)
+check_gradient(backward_pass, "db1", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% [markdown]

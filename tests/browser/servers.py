@@ -163,7 +163,7 @@ def _environment(root: Path) -> dict[str, str]:
     env["PYTHONPATH"] = str(root)
     set_defaults(QUIET_TENSORFLOW, env)
     env.pop("NBGRADER_EXECUTION", None)
-    env.pop("MPLBACKEND", None)  # let the notebook choose ipympl
+    env.pop("MPLBACKEND", None)  # the notebook's own (inline) backend, as in a student's lab
     return env
 
 

@@ -1,0 +1,149 @@
+"""One result type for every check (issue 13): pure judgements and their outcomes.
+
+The judgements of all three notebooks return a ``Result`` (passed / passed by error
+carried forward / failed, misconception id, message); ``check_*`` only shows it and
+raises.  Expected outcomes follow from the exercise's chain rule, stated here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradient_flow_helpers as corpus
+from course.checks import gradient_flow, paper, verification
+from course.checks.result import Outcome, Result, failed_result, misconception_id, passed_result, report
+from course.feedback import GradingError
+from paper_helpers import STEP_FORMULAS, student_chain
+from verification_helpers import mutate
+
+LATER_THAN_DZ2 = ("dL_dW2", "dL_db2", "dL_da1", "dL_dz1", "dL_dW1", "dL_db1")
+
+
+def test_judgements_are_pure_and_checks_report_them(capsys):
+    result = paper.judge_quantity("z1", {"z1": 0.4}, hidden=True)
+    assert capsys.readouterr().out == ""  # a judgement prints nothing and raises nothing
+    assert result.outcome is Outcome.FAILED and result.misconception == "forgot_to_add_the_bias_b1"
+    with pytest.raises(GradingError, match="forgot to add the bias"):
+        paper.check_quantity("z1", {"z1": 0.4}, hidden=True)
+    paper.check_quantity("z1", {"z1": 0.6}, hidden=True)
+    assert capsys.readouterr().out.startswith("✓ z1 = 0.6 is right")
+
+
+def test_same_protocol_in_all_three_modules():
+    for module in (paper, verification, gradient_flow):
+        judges = {name for name in module.__all__ if name.startswith("judge_")}
+        assert judges, module.__name__
+        for judge in judges:
+            assert f"check_{judge.removeprefix('judge_')}" in module.__all__, (module.__name__, judge)
+
+
+def test_notebook_1_root_counted_once_later_steps_carried():
+    answers = student_chain({"dL_dz2": lambda v: v["dL_dy_pred"]})  # forgot σ'
+    results = paper.grade_answers(answers)
+    assert results["dL_dz2"].outcome is Outcome.FAILED
+    assert results["dL_dz2"].misconception == "forgot_the_sigmoid_derivative"
+    for name in LATER_THAN_DZ2:
+        assert results[name].outcome is Outcome.CARRIED, (name, results[name])
+        assert results[name].root == "dL_dz2", (name, results[name].root)
+    for name in ("z1", "a1", "z2", "y_pred", "loss", "dL_dy_pred", "max_sigmoid_derivative"):
+        assert results[name].outcome is Outcome.PASSED, name
+
+
+def test_notebook_1_right_readings_are_not_carried():
+    from paper_helpers import hint_path
+
+    results = paper.grade_answers(hint_path(round_4dp=True))
+    assert {r.outcome for r in results.values()} == {Outcome.PASSED}
+
+
+def test_notebook_1_misconception_ids_for_formats():
+    assert paper.judge_quantity("a1", {"a1": (0, 6457)}).misconception == "decimal_comma"
+    assert paper.judge_quantity("a1", {"a1": "0.65"}).misconception == "not_a_number"
+    assert paper.judge_quantity("a1", {}).misconception == "missing_answer"
+    rounded = {**student_chain(), "a1": 0.65}
+    assert paper.judge_quantity("a1", rounded, hidden=True).misconception == "too_few_significant_figures"
+
+
+def test_notebook_2_gradient_outcomes():
+    namespace: dict = {"np": np}
+    exec(mutate(("dz1 = da1 * a1 * (1 - a1)", "dz1 = da1")), namespace)
+    backward = namespace["backward_pass"]
+    dz1 = verification.judge_gradient(backward, "dz1", hidden=True)
+    assert dz1.outcome is Outcome.FAILED and dz1.misconception == "the_sigmoid_derivative_at_layer_1_is_missing"
+    for key in ("dW1", "db1"):
+        carried = verification.judge_gradient(backward, key, hidden=True)
+        assert carried.outcome is Outcome.CARRIED and carried.root == "dz1", carried
+    assert verification.judge_gradient(backward, "dW2", hidden=True).outcome is Outcome.PASSED
+    visible = verification.judge_gradient(backward, "dW1")
+    assert visible.outcome is Outcome.CARRIED  # Validate agrees with the hidden test
+
+
+def test_notebook_3_outcomes():
+    student = corpus.MUTANTS["tanh_derivative_without_square"]
+    tanh = gradient_flow.judge_deep_backward(student["deep_backward"], "tanh", hidden=True)
+    assert tanh.outcome is Outcome.FAILED and tanh.misconception == "gradient_into_hidden_layer"
+    analysis = gradient_flow.judge_analyze_gradient_flow(student["analyze_gradient_flow"], student, hidden=True)
+    assert analysis.outcome is Outcome.CARRIED and analysis.root == "deep_backward"
+    q2 = gradient_flow.judge_gradient_after_10_layers({"gradient_after_10_layers": 2.5}, hidden=True)
+    assert q2.misconception == "factors_added"
+
+
+def test_result_travels_as_json():
+    result = passed_result("dL_dW2", "ok", carried_from="dL_dz2")
+    assert Result.from_json(result.as_json()) == Result("dL_dW2", Outcome.CARRIED, "", None, "dL_dz2")
+    assert failed_result("x", "no", "sign_flipped").as_json()["outcome"] == "failed"
+
+
+def test_report_outside_a_kernel_prints_or_raises(capsys):
+    report(passed_result("t", "fine"))
+    assert capsys.readouterr().out == "✓ fine\n"
+    with pytest.raises(GradingError, match="wrong"):
+        report(failed_result("t", "wrong"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("you forgot the sigmoid derivative: dL/dz2 should include y_pred·(1 − y_pred)", "forgot_the_sigmoid_derivative"),
+    ("the sign is flipped", "the_sign_is_flipped"),
+    ("Likely cause: the factor x is missing: dL/dW1 = dL/dz1 * x", "the_factor_x_is_missing"),
+])
+def test_misconception_ids(text, expected):
+    assert misconception_id(text) == expected
+
+
+def test_every_step_formula_is_covered():
+    assert set(STEP_FORMULAS) <= set(paper.QUANTITIES)
+
+
+def test_per_student_values_flow_into_the_judgement():
+    """With a student's own given values, expected values, the error-carried-forward path and
+    the misconception all come from those values, not from the exercise's."""
+    own = {"x": 0.4, "y": 1.0, "W1": 0.7, "b1": -0.1, "W2": 0.5, "b2": 0.3}
+    answers = student_chain({"dL_dz2": lambda v: v["dL_dy_pred"]}, given=own)   # forgot σ' at the output
+    results = paper.grade_answers(answers, given=own)
+    assert results["dL_dz2"].outcome is Outcome.FAILED
+    assert results["dL_dz2"].misconception == "forgot_the_sigmoid_derivative"
+    for name in LATER_THAN_DZ2:
+        assert results[name].outcome is Outcome.CARRIED and results[name].root == "dL_dz2", (name, results[name])
+    assert all(results[n].outcome is Outcome.PASSED for n in ("z1", "a1", "z2", "y_pred", "loss", "dL_dy_pred"))
+    # The same numbers judged against the exercise's values follow from nothing the student was given.
+    assert paper.judge_quantity("z1", answers, hidden=True).outcome is Outcome.FAILED
+    # As the grader calls it: the literal values and carry_forward from answers_from_other_values.
+    assert paper.answers_from_other_values(answers, own) == []
+    dW2 = paper.judge_quantity("dL_dW2", answers, hidden=True, given=own, carry_forward=True)
+    assert dW2.outcome is Outcome.CARRIED and dW2.root == "dL_dz2"
+
+
+def test_autodiff_in_backward_pass_is_a_named_misconception():
+    import tensorflow as tf
+
+    def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
+        with tf.GradientTape() as tape:
+            w = tf.Variable(W2)
+            loss = (w * a1 - y) ** 2
+        dW2 = float(tape.gradient(loss, w))
+        return {key: dW2 for key in verification.GRADIENT_KEYS}
+
+    result = verification.judge_gradient(backward_pass, "dW2")
+    assert result.outcome is Outcome.FAILED and result.misconception == "used_autodiff", result
+    assert "automatic differentiation" in result.message
