@@ -51,10 +51,10 @@ lab: setup  ## start JupyterLab at the course root (nbgrader menus included)
 	  $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) $(ROOT_FLAG)
 
 # The whole suite runs in TEST_WORKERS pytest-xdist processes (0: one process, tests in file
-# order).  --dist loadgroup keeps each module's slow tests in one worker (tests/conftest.py
-# groups them); the workers' own order puts slow tests first, so no reordering here.
+# order).  --dist loadfile keeps each file's tests, and so its module fixtures, in one
+# worker; tests/conftest.py puts files with slow tests first, so xdist must not reorder.
 TEST_WORKERS ?= 0
-XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
+XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 # As root, the suite includes the JupyterHub test, which needs the shared hub environment.
 test: setup $(if $(ROOT_FLAG),hub-env)  ## run the whole test suite

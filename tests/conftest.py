@@ -7,11 +7,13 @@ marker: tests using the fixtures in :data:`FIXTURE_MARKERS` get it automatically
 an unmarked test that starts such a process fails with a message saying which marker
 it needs (:func:`_guard_process`), so no new test slips into the fast lane unnoticed.
 
-Parallel runs: ``make test`` runs the suite in two pytest-xdist workers (``--dist
-loadgroup``).  The slow tests of one module form one group, so a module's fixtures
-(a graded class, a JupyterLab, a hub) are built once, in one worker; session fixtures
-are built once per worker.  Each run gets a temporary root of its own
-(:func:`pytest_configure`), so two runs at once never delete each other's folders.
+Parallel runs: ``make test`` runs the suite in two pytest-xdist workers with ``--dist
+loadfile``: all tests of a file run in one worker, so a module's fixtures (a graded
+class, a JupyterLab, a hub) are built once; session fixtures (``generated_course``,
+``postgres_server``) are built once per worker.  (Not ``loadgroup``: pytest-xdist 3.8
+marks groups by editing node ids, which pytest 9.2 ignores, so it silently stops
+grouping.)  Each run gets a temporary root of its own (:func:`pytest_configure`), so
+two runs at once never delete each other's folders.
 """
 
 from __future__ import annotations
@@ -181,13 +183,10 @@ def pytest_collection_modifyitems(config, items):
         for fixture, marker in FIXTURE_MARKERS.items():
             if fixture in item.fixturenames and item.get_closest_marker(marker) is None:
                 item.add_marker(marker)
-        # Under xdist (--dist loadgroup) a module's slow tests stay in one worker: they share
-        # module fixtures that grade a class or start servers, which must not be built twice.
-        if _is_slow(item) and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     if hasattr(config, "workerinput"):
-        # In xdist workers, slow tests first (a stable sort keeps the modules' order): the many
-        # short fast-lane tests then fill the end of the run, instead of one long module
+        # In xdist workers (--dist loadfile hands out whole files, in the order of their first
+        # test), files with slow tests first; a stable sort keeps the files' own order.  The
+        # short fast-lane files then fill the end of the run, instead of one long module
         # finishing it alone.  (A serial run keeps the fast tests first: they fail first.)
         items.sort(key=lambda item: not _is_slow(item))
 
@@ -213,7 +212,7 @@ def pytest_configure(config):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    session.config.stash[_PASSED] = exitstatus == pytest.ExitCode.OK
+    session.config.stash[_PASSED] = exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
 
 
 def pytest_unconfigure(config):
