@@ -53,7 +53,7 @@ lab: setup  ## start JupyterLab at the course root (nbgrader menus included)
 # The whole suite runs in TEST_WORKERS pytest-xdist processes (0: one process, tests in file
 # order).  --dist loadfile keeps each file's tests, and so its module fixtures, in one
 # worker; tests/conftest.py puts files with slow tests first, so xdist must not reorder.
-TEST_WORKERS ?= 0
+TEST_WORKERS ?= 2
 XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 # As root, the suite includes the JupyterHub test, which needs the shared hub environment.
