@@ -50,9 +50,15 @@ lab: setup  ## start JupyterLab at the course root (nbgrader menus included)
 	JUPYTER_CONFIG_PATH=$(CURDIR)/etc/jupyter$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH)) \
 	  $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) $(ROOT_FLAG)
 
+# The whole suite runs in TEST_WORKERS pytest-xdist processes (0: one process, tests in file
+# order).  --dist loadgroup keeps each module's slow tests in one worker (tests/conftest.py
+# groups them); the workers' own order puts slow tests first, so no reordering here.
+TEST_WORKERS ?= 0
+XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
+
 # As root, the suite includes the JupyterHub test, which needs the shared hub environment.
 test: setup $(if $(ROOT_FLAG),hub-env)  ## run the whole test suite
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The fast lane: no nbgrader run, browser, kernel or server (markers in pyproject.toml).
 FAST_LANE := not nbgrader and not browser and not server and not hub

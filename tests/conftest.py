@@ -6,6 +6,12 @@ Lanes: ``make test`` runs everything; ``make test-fast`` deselects the markers i
 marker: tests using the fixtures in :data:`FIXTURE_MARKERS` get it automatically, and
 an unmarked test that starts such a process fails with a message saying which marker
 it needs (:func:`_guard_process`), so no new test slips into the fast lane unnoticed.
+
+Parallel runs: ``make test`` runs the suite in two pytest-xdist workers (``--dist
+loadgroup``).  The slow tests of one module form one group, so a module's fixtures
+(a graded class, a JupyterLab, a hub) are built once, in one worker; session fixtures
+are built once per worker.  Each run gets a temporary root of its own
+(:func:`pytest_configure`), so two runs at once never delete each other's folders.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -165,11 +172,59 @@ PROCESS_MARKERS = {
 }
 
 
+def _is_slow(item) -> bool:
+    return any(item.get_closest_marker(marker) for marker in SLOW_MARKERS)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         for fixture, marker in FIXTURE_MARKERS.items():
             if fixture in item.fixturenames and item.get_closest_marker(marker) is None:
                 item.add_marker(marker)
+        # Under xdist (--dist loadgroup) a module's slow tests stay in one worker: they share
+        # module fixtures that grade a class or start servers, which must not be built twice.
+        if _is_slow(item) and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    if hasattr(config, "workerinput"):
+        # In xdist workers, slow tests first (a stable sort keeps the modules' order): the many
+        # short fast-lane tests then fill the end of the run, instead of one long module
+        # finishing it alone.  (A serial run keeps the fast tests first: they fail first.)
+        items.sort(key=lambda item: not _is_slow(item))
+
+
+# --- temporary folders ------------------------------------------------------------------------
+
+_OWN_BASETEMP = pytest.StashKey[Path]()
+_PASSED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """A temporary root of this run's own (``--basetemp`` given on the command line wins).
+
+    pytest's default root, ``/tmp/pytest-of-<user>``, is shared by every run of that user
+    and keeps only the last three runs' folders: a run started meanwhile deletes the
+    folders of one still running.  Before pytest's own ``tmp_path`` setup (``tryfirst``);
+    xdist workers get folders inside the controller's root.
+    """
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        config.option.basetemp = tempfile.mkdtemp(prefix="backprop-pytest-")
+        config.stash[_OWN_BASETEMP] = Path(config.option.basetemp)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config.stash[_PASSED] = exitstatus == pytest.ExitCode.OK
+
+
+def pytest_unconfigure(config):
+    """Remove this run's temporary root after a green run; keep it to look into after a red one."""
+    own = config.stash.get(_OWN_BASETEMP, None)
+    if own is None:
+        return
+    if config.stash.get(_PASSED, False):
+        shutil.rmtree(own, ignore_errors=True)
+    elif own.exists():
+        print(f"\ntemporary folders of this run kept in {own}")
 
 
 _current_item: list = [None]

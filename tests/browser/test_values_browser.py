@@ -21,14 +21,14 @@ ARTIFACTS = ROOT / "artifacts" / "browser"
 SALT = "browser-salt"
 
 
-def test_student_sees_own_values_in_jupyterlab(tmp_path, monkeypatch):
+def test_student_sees_own_values_in_jupyterlab(generated_course, tmp_path, monkeypatch):
     from playwright.sync_api import sync_playwright
 
     for name, value in {"JUPYTERHUB_USER": "alice", "COURSE_PER_STUDENT_VALUES": "1",
                         "COURSE_VALUES_SALT": SALT, "NBGRADER_COURSE_ID": "backprop-by-hand"}.items():
         monkeypatch.setenv(name, value)   # the server, and so the kernel, inherits these
     alice = values.derive("alice", course="backprop-by-hand", salt=SALT)
-    root = finished_course(tmp_path)
+    root = finished_course(tmp_path, generated_course)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with jupyterlab(root, tmp_path) as (url, token), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
