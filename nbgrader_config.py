@@ -111,6 +111,7 @@ c.OverwriteCells.add_missing_cells = True
 c.Autograde.pre_convert_hook = add_missing_notebooks
 c.Autograde.exporter_class = "course.submissions.SubmissionExporter"
 c.Autograde.sanitize_preprocessors = [
+    "course.grading_kernel.StartWarmKernels",  # the warm kernels' imports start now (below)
     "course.submissions.RepairGradedCells",
     "course.values_grading.StashShownValues",  # per-student values (below); before ClearOutput
     "nbgrader.preprocessors.ClearOutput",

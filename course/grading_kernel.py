@@ -12,8 +12,10 @@ one server process in the sandbox (:mod:`course.kernel_zygote`) imports the heav
 modules (``c.GradingSandbox.preload``) once and forks ``n`` kernels ahead, each in
 namespaces of its own, waiting to be told its notebook folder and environment.  Each
 kernel grades one notebook and is shut down; taking one forks its replacement, so no
-notebook pays for a process start or a TensorFlow import.  A notebook folder outside
-the pool's mount (the autograded folder) gets a fresh kernel.
+notebook pays for a process start or a TensorFlow import.  The server is started by
+:class:`StartWarmKernels`, first of the sanitizing preprocessors, so its imports overlap
+nbgrader's work on the first notebook.  A notebook folder outside the pool's mount (the
+autograded folder) gets a fresh kernel.
 
 When the sandbox is on but cannot start, grading refuses with a message saying why
 (:func:`course.grading_sandbox.require_sandbox`); ``c.GradingSandbox.enabled = False``
@@ -44,14 +46,15 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Any, Instance, Type
 
-from .grading_sandbox import (GradingSandbox, Slot, bwrap_command, require_sandbox, sandbox_env,
-                              write_accounts, zygote_command)
+from .grading_sandbox import (GradingSandbox, SandboxUnavailable, Slot, bwrap_command, require_sandbox,
+                              sandbox_env, write_accounts, zygote_command)
 from .submissions import grading_note
 
-__all__ = ["SandboxedExecute", "SandboxedKernelManager", "GradingKernelClient", "WarmPool", "SANDBOX_NOTE_TAG"]
+__all__ = ["SandboxedExecute", "SandboxedKernelManager", "GradingKernelClient", "StartWarmKernels", "WarmPool",
+           "SANDBOX_NOTE_TAG"]
 
 SANDBOX_NOTE_TAG = "grading-sandbox-note"
 
@@ -167,7 +170,8 @@ _failed: set[tuple] = set()   # settings whose server could not start: fresh ker
 
 
 def _warm_pool(settings: GradingSandbox, mount: Path) -> WarmPool | None:
-    """The process's pool for these settings (replaced when they change or its server died)."""
+    """The process's pool for these settings, started if need be (replaced when they change
+    or its server died); its server may still be importing."""
     global _pool
     key = WarmPool.key_for(settings, mount)
     if settings.warm_kernels <= 0 or key in _failed:
@@ -176,14 +180,49 @@ def _warm_pool(settings: GradingSandbox, mount: Path) -> WarmPool | None:
         if _pool is not None:
             _pool.close()
         _pool = WarmPool(settings, mount)
-        try:
-            _pool.fill()
-        except (OSError, RuntimeError) as error:
-            logging.getLogger(__name__).warning("no warm kernels (%s): a fresh kernel per notebook", error)
-            _failed.add(key)
-            _pool.close()
-            _pool = None
     return _pool
+
+
+def _take_warm(settings: GradingSandbox, mount: Path) -> tuple[Slot, ForkedKernel] | None:
+    """A warm kernel from the process's pool (the first one waits for the server's imports),
+    or None: no pool configured, or its server could not start (then fresh kernels, no retry)."""
+    global _pool
+    pool = _warm_pool(settings, mount)
+    if pool is None:
+        return None
+    try:
+        pool.fill()
+        return pool.take()
+    except (OSError, RuntimeError) as error:
+        logging.getLogger(__name__).warning("no warm kernels (%s): a fresh kernel per notebook", error)
+        _failed.add(pool.key)
+        pool.close()
+        _pool = None
+        return None
+
+
+def _autograded_root(parent) -> Path:
+    """The folder the pool's kernels see their working area at: the course's autograded/."""
+    coursedir = CourseDirectory(parent=parent)
+    return Path(coursedir.root) / coursedir.autograded_directory
+
+
+class StartWarmKernels(NbGraderPreprocessor):
+    """First of ``c.Autograde.sanitize_preprocessors``: starts the warm-kernel server.
+
+    Its imports (TensorFlow: seconds) then run while nbgrader sanitizes the first notebook,
+    instead of after, while its first cell waits.  The notebook is not changed.
+    """
+
+    def preprocess(self, nb, resources):
+        settings = GradingSandbox(parent=self)
+        if settings.enabled:
+            try:
+                require_sandbox(settings)
+                _warm_pool(settings, _autograded_root(self))
+            except (SandboxUnavailable, OSError):
+                pass  # SandboxedExecute refuses with the reason, or grades with fresh kernels
+        return nb, resources
 
 
 @atexit.register
@@ -262,8 +301,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
         mount = Path(self.mount).resolve() if self.mount else None
-        pool = _warm_pool(self.sandbox, mount) if mount and mount in cwd.parents else None
-        taken = pool.take() if pool else None
+        taken = _take_warm(self.sandbox, mount) if mount and mount in cwd.parents else None
         if taken:
             self.slot, self._warm = taken
         else:
@@ -288,6 +326,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         provisioner.pgid = None if self._warm else os.getpgid(process.pid)
         self._reconcile_connection_info(provisioner.connection_info)
         self._process, self._folder = process, cwd
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        # A killed sandbox is gone at once (its PID namespace dies with bwrap's init; the
+        # warm-kernel server reaps before it answers): no need for 0.1 s polls.
+        await super()._async_wait(pollinterval=min(pollinterval, 0.01))
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
@@ -344,10 +387,8 @@ class SandboxedExecute(Execute):
     def create_kernel_manager(self):
         if not self._settings.enabled:
             return super().create_kernel_manager()
-        coursedir = CourseDirectory(parent=self)
-        mount = Path(coursedir.root) / coursedir.autograded_directory
         self.km = SandboxedKernelManager(kernel_name=self.kernel_name, config=self.config,
-                                         sandbox=self._settings, mount=str(mount),
+                                         sandbox=self._settings, mount=str(_autograded_root(self)),
                                          on_finished=self._kernel_finished)
         return self.km
 

@@ -211,6 +211,9 @@ GRADING_MODES = {
     "sandbox+pool": {"COURSE_SANDBOX": "1", "COURSE_WARM_KERNELS": "1"},
 }
 
+# The one-submission row is cheap: always the median of this many runs per mode.
+ONE_SUBMISSION_REPEATS = 3
+
 # Seconds of one `make autograde` on a quiet 2-core machine, for the runtime estimate:
 # (fixed cost of one nbgrader process, cost of one submission) per mode.
 _QUIET_SECONDS = {"plain": (4.0, 14.0), "sandbox": (4.0, 15.0), "sandbox+pool": (9.0, 4.0)}
@@ -230,10 +233,11 @@ def _mode_rows(count: int) -> dict[str, tuple[int, int]]:
 
 def estimated_minutes(count: int, repeats: int) -> float:
     """Minutes `grading_modes` and `notebook_vs_warm_cells` take on a quiet 2-core machine."""
-    total = 60.0  # preparing the classes, the per-notebook measurement
+    total = 120.0  # preparing the classes, the per-notebook measurement
     for submissions, jobs in _mode_rows(count).values():
+        runs = max(repeats, ONE_SUBMISSION_REPEATS) if submissions == 1 else repeats
         for fixed, each in _QUIET_SECONDS.values():
-            total += repeats * (jobs * fixed + submissions * each / min(jobs, os.cpu_count() or 1))
+            total += runs * (jobs * fixed + submissions * each / min(jobs, os.cpu_count() or 1))
     return total / 60
 
 
@@ -252,7 +256,8 @@ def grading_modes(count: int, repeats: int = 1) -> dict:
 
     The modes of a row run back to back, in an order rotated at every repeat, so a change
     in the machine's load falls on every mode alike; each figure is the median over the
-    repeats of the wall time, and of the 1-minute load average when the runs started.
+    repeats (at least :data:`ONE_SUBMISSION_REPEATS` for one submission) of the wall
+    time, and of the 1-minute load average when the runs started.
     (CPU time is not reported: the sandboxes' processes are killed, not waited for, so
     they never reach ``RUSAGE_CHILDREN``.)
     """
@@ -260,8 +265,10 @@ def grading_modes(count: int, repeats: int = 1) -> dict:
     samples: dict[str, dict[str, list[dict]]] = {row: {mode: [] for mode in modes} for row in rows}
     with tempfile.TemporaryDirectory(prefix="bench-classes-") as scratch:
         templates = {size: _full_class(Path(scratch) / str(size), size) for size in sorted({1, count})}
-        for repeat in range(repeats):
+        for repeat in range(max(repeats, ONE_SUBMISSION_REPEATS)):
             for row, (size, jobs) in rows.items():
+                if repeat >= (ONE_SUBMISSION_REPEATS if size == 1 else repeats):
+                    continue
                 for mode in modes[repeat % len(modes):] + modes[:repeat % len(modes)]:
                     with overridden(GRADING_MODES[mode]):
                         samples[row][mode].append(_timed_autograde(templates[size], jobs))
@@ -326,10 +333,14 @@ def _cells_seconds(notebook_path: Path, root: Path, preload: list[str]) -> float
         manager.shutdown_kernel(now=True)
 
 
+CELL_SAMPLES = 3
+
+
 def notebook_vs_warm_cells(students: int = 4) -> dict:
     """Per notebook: its grading with the pool, from nbgrader's log (sanitizing to the graded
     notebook written; median over the students after the first, whose kernel server was
-    still importing), against its cells on a warm kernel."""
+    still importing), against its cells on a warm kernel (median of :data:`CELL_SAMPLES`
+    fresh kernels)."""
     from course.grading_sandbox import GradingSandbox
 
     with tempfile.TemporaryDirectory(prefix="bench-warm-") as scratch, overridden(GRADING_MODES["sandbox+pool"]):
@@ -340,7 +351,8 @@ def notebook_vs_warm_cells(students: int = 4) -> dict:
         for path in sorted((root / "autograded" / "student00" / ASSIGNMENT).glob("*.ipynb")):
             graded = [seconds[(f"student{i:02d}", path.stem)] for i in range(1, students)
                       if (f"student{i:02d}", path.stem) in seconds]
-            cells = _cells_seconds(path, root, list(GradingSandbox().preload))
+            cells = statistics.median(_cells_seconds(path, root, list(GradingSandbox().preload))
+                                      for _ in range(CELL_SAMPLES))
             median = statistics.median(graded) if graded else float("nan")
             figures[path.stem] = {"graded_s": round(median, 2), "cells_on_warm_kernel_s": round(cells, 2),
                                   "ratio": round(median / cells, 2)}
@@ -352,7 +364,8 @@ def grading_table(modes: dict | None, warm: dict | None) -> str:
     lines = []
     if modes and "rows" in modes:
         lines += [f"make autograde, seconds (1-minute load average when it started), median of "
-                  f"{modes['repeats']} run(s), modes interleaved",
+                  f"{modes['repeats']} run(s) ({max(modes['repeats'], ONE_SUBMISSION_REPEATS)} for one "
+                  "submission), modes interleaved",
                   f"{'':20}{'plain':>16}{'sandbox':>16}{'sandbox+pool':>16}{'pool/plain':>12}{'sandbox/plain':>15}"]
         for row, figures in modes["rows"].items():
             cells = "".join(f"{figures[m]['s']:>9.1f} ({figures[m]['load']:>4.1f})" for m in GRADING_MODES)
