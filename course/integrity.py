@@ -12,15 +12,16 @@ reach it, and reports the statements that still could, each with the tests it co
   replaces IPython's display or traceback machinery, reaches the grader's frames, or
   touches ``sys.modules`` / ``__builtins__``: every later test;
 - ``rebind`` binds a name a test cell calls that the instructor's cells provide
-  (``check_number``, ``globals``): the later tests that call it;
+  (``globals``, a given helper): the later tests that call it;
 - ``exit``   stops the kernel (``os._exit``, ``sys.exit``, ``os.kill``): every later test;
 - ``files``  reads or writes files or runs a shell command: no points are lost.  With the
   grading sandbox on (the default) the course is unreadable from the kernel and
   :class:`course.nbgrader_ext.FlagTampering` ignores the finding; without it, what the
   cell printed is withheld from feedback;
 - ``note``   harmless, for the grader's eye: a compatibility shim such as ``np.float = float``
-  (NumPy has no such name, so nothing that runs the tests can use it), or a library
-  attribute the checks never use.
+  (NumPy has no such name, so nothing that runs the tests can use it), a library
+  attribute the checks never use, or a function named like a course check (each test
+  cell imports its own check just before calling it).
 
 IPython syntax (``%matplotlib inline``, ``!pip``, ``%%bash``) is translated with IPython's
 own transformer first, so a magic is judged by what it runs.
@@ -105,11 +106,14 @@ class ScanContext:
 
     ``provided`` maps each name bound by an instructor cell to how it was bound
     (``"import numpy"``, ``"from course.checks.paper import check_number"``, ``"defined"``);
-    ``test_names`` are the names test cells call that the instructor provides (or builtins).
+    ``test_names`` are the names test cells call that the instructor provides (or builtins);
+    ``test_imports`` the course checks each test cell imports for itself just before it
+    calls them (a student's object of that name is never the one a test runs).
     """
 
     provided: dict[str, str] = field(default_factory=dict)
     test_names: frozenset[str] = frozenset()
+    test_imports: frozenset[str] = frozenset()
 
     @classmethod
     def from_cells(cls, instructor_sources: Iterable[str], test_sources: Iterable[str]) -> "ScanContext":
@@ -119,10 +123,14 @@ class ScanContext:
             if tree is not None:
                 provided.update({name: how for name, how, _ in _bindings(tree)})
         called: set[str] = set()
+        imported: set[str] = set()
         for source in test_sources:
             called |= names_read(source)
+            tree = _parse(source)
+            if tree is not None:
+                imported |= {name for name, how, _ in _bindings(tree) if how.startswith(("from course", "import course"))}
         known = set(provided) | set(dir(builtins)) | {"get_ipython"}
-        return cls(provided, frozenset(called & known))
+        return cls(provided, frozenset(called & known), frozenset(imported))
 
 
 def names_read(source: str) -> set[str]:
@@ -379,6 +387,12 @@ class Scanner:
 
     def _check_bindings(self, tree: ast.Module) -> None:
         for name, how, line in _bindings(tree):
+            if name in self.context.test_imports and name not in self.context.test_names:
+                # No effect on any score, but a teaching assistant should know it was tried.
+                self.findings.append(Finding("note", line, f"{how.split(' (')[0]} `{name}`, the name of a "
+                                             "course check: each test imports the course's own just before "
+                                             "it runs, so yours is never used"))
+                continue
             if name not in self.context.test_names:
                 continue
             if how.startswith(("import ", "from ")) and self.context.provided.get(name) == how:

@@ -160,6 +160,17 @@ def test_rebinding_costs_only_the_tests_that_call_the_name():
     assert error.ename == "IntegrityError" and "check_gradient" in error.evalue
 
 
+def test_a_check_the_test_imports_itself_is_noted_not_scored():
+    # Each test cell of the notebooks imports its own check just before calling it, so a
+    # student's function of that name never runs in a test: a note for the TA, no points lost.
+    test = "from course.checks.verification import check_gradient\ncheck_gradient(backward_pass, 'dW1')"
+    notebook = _flag(new_code_cell("def check_gradient(*a, **k):\n    print('looks right')"),
+                     _test_cell("test_z1"), _test_cell("test_dW1", test))
+    assert _scores(notebook) == {"test_z1": True, "test_dW1": True}
+    note = next(c for c in notebook.cells if NOTE_MARKER in c.metadata.get("tags", []))
+    assert "`check_gradient`" in note.source and "never used" in note.source
+
+
 def _reads_a_file():
     return (new_code_cell("secret = open('/etc/hostname').read()",
                           outputs=[nbformat.v4.new_output("stream", name="stdout", text="secret")]),
