@@ -31,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 
+from .kernel_env import overridden
+
 KERNEL_DIR = Path("/run/kernel")     # also course.grading_sandbox.KERNEL_DIR (not imported: trusted code only)
 LIMIT_MARKER = "limit-reached"
 CPU_GRACE_SECONDS = 5
@@ -94,19 +96,12 @@ def preload(modules: list[str]) -> None:
         del sys.path[0]
     # debugpy's import warns on the grader's stderr that Python uses frozen modules (a
     # fresh kernel's copy of that warning goes nowhere): it concerns breakpoints only.
-    saved = os.environ.get("PYDEVD_DISABLE_FILE_VALIDATION")
-    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
-    try:
+    with overridden({"PYDEVD_DISABLE_FILE_VALIDATION": "1"}):
         for module in [*modules, *KERNEL_MODULES]:
             try:
                 importlib.import_module(module)
             except Exception as error:  # noqa: BLE001 - the notebook imports it again and sees the error
                 print(f"grading kernel: preloading {module} failed: {error}", file=sys.stderr)
-    finally:
-        if saved is None:
-            del os.environ["PYDEVD_DISABLE_FILE_VALIDATION"]
-        else:
-            os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = saved
 
 
 def run_kernel(limits: dict[str, int]) -> None:

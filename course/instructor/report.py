@@ -53,8 +53,8 @@ NOT_RUN = "test_could_not_run"          # the cell failed before its check (unde
 INTEGRITY = "integrity_flag"            # zeroed by the integrity scan (course/nbgrader_ext.py)
 UNRECOGNISED = ""                       # failed, no known misconception explains it
 _OUTCOME_LABEL = {"passed": "right", "passed_ecf": "right by error carried forward", "failed": "wrong"}
-# Okabe–Ito colours: readable for colour-blind viewers and in greyscale.
-_OUTCOME_COLOUR = {"passed": "#009E73", "passed_ecf": "#56B4E9", "failed": "#D55E00"}
+# Okabe–Ito vermilion: readable for colour-blind viewers and in greyscale.
+_FAILED_COLOUR = "#D55E00"
 
 
 @dataclass(frozen=True)
@@ -104,13 +104,13 @@ def _scores(db_url: str, assignment: str) -> dict[tuple[str, str, str], tuple[fl
 
 def _outcome(record: dict | None, cell, score: float, max_score: float) -> tuple[str, str]:
     full = max_score > 0 and score >= max_score - 1e-9
-    if record is None:
+    outcome = (record or {}).get("outcome")
+    if outcome not in OUTCOMES:  # no record, or not one a check wrote: the score alone tells
         return ("passed", "") if full else ("failed", _failure_kind(cell))
-    outcome, misconception = record.get("outcome"), record.get("misconception") or ""
-    if outcome not in OUTCOMES:  # not a record a check wrote
-        return ("passed", "") if full else ("failed", _failure_kind(cell))
+    misconception = record.get("misconception") or ""
     if outcome != "failed" and not full:   # zeroed after the check passed (integrity scan, …)
-        return "failed", _failure_kind(cell) if _failure_kind(cell) != UNRECOGNISED else INTEGRITY
+        kind = _failure_kind(cell)
+        return "failed", kind if kind != UNRECOGNISED else INTEGRITY
     if outcome == "failed" and full:       # a grader gave the points by hand
         return "passed", ""
     return outcome, misconception if outcome == "failed" else ""
@@ -214,7 +214,7 @@ def bar_chart_svg(rows: list[Row], top: int = 12) -> str:
     figure = Figure(figsize=(7.0, 0.32 * max(len(common), 1) + 1.2))
     ax = figure.add_subplot()
     labels = [f"{nb[:2]} {test.removeprefix('test_')}: {m}" for (nb, test, m), _ in common]
-    ax.barh(range(len(common)), [n for _, n in common], color=_OUTCOME_COLOUR["failed"])
+    ax.barh(range(len(common)), [n for _, n in common], color=_FAILED_COLOUR)
     ax.set_yticks(range(len(common)), labels, fontsize=7)
     ax.set_xlabel("students")
     ax.set_title("most common misconceptions")
@@ -244,9 +244,9 @@ def panel_html(rows: list[Row]) -> str:
 def summary_text(rows: list[Row], top: int = 10) -> str:
     """The most common misconceptions and how many steps were right by error carried
     forward, as plain text (for ``make demo``'s output)."""
-    failed = [c for c in misconception_counts(rows) if c[2] == "failed"]
-    failed.sort(key=lambda c: (-c[4], c[0], c[1]))
-    carried = sum(c[4] for c in misconception_counts(rows) if c[2] == "passed_ecf")
+    counts = misconception_counts(rows)
+    failed = sorted((c for c in counts if c[2] == "failed"), key=lambda c: (-c[4], c[0], c[1]))
+    carried = sum(c[4] for c in counts if c[2] == "passed_ecf")
     lines = [f"{n:4d}  {nb}  {test}  {m or '(not recognised)'}" for nb, test, _, m, n in failed[:top]]
     return "\n".join(lines or ["(no wrong steps)"]) + f"\n{carried} step(s) right by error carried forward."
 
