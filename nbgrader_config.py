@@ -11,6 +11,9 @@ a JupyterHub comes from the environment:
     COURSE_SANDBOX         0 grades without the sandbox (student code then runs with your rights)
     COURSE_SANDBOX_MEMORY_MB, COURSE_SANDBOX_PROCESSES, COURSE_SANDBOX_CPU_SECONDS
                            limits of one grading kernel (default: 4096 MiB, 128, 900 s)
+    COURSE_SANDBOX_FILE_MB, COURSE_SANDBOX_WORK_MB
+                           largest file one grading kernel may write, and what it may add
+                           to its folders on the disk in all (default: 64 MiB, 256 MiB)
     COURSE_WARM_KERNELS    grading kernels started ahead with TensorFlow imported (default: 1)
     COURSE_PER_STUDENT_VALUES  1: every student gets their own notebook-1 values (default: off)
     COURSE_VALUES_SALT     the instructor's salt for those values (default: empty)
@@ -96,6 +99,8 @@ c.GradingSandbox.enabled = os.environ.get("COURSE_SANDBOX", "1").strip().lower()
 c.GradingSandbox.memory_mb = int(os.environ.get("COURSE_SANDBOX_MEMORY_MB", "4096"))
 c.GradingSandbox.processes = int(os.environ.get("COURSE_SANDBOX_PROCESSES", "128"))
 c.GradingSandbox.cpu_seconds = int(os.environ.get("COURSE_SANDBOX_CPU_SECONDS", "900"))
+c.GradingSandbox.file_mb = int(os.environ.get("COURSE_SANDBOX_FILE_MB", "64"))
+c.GradingSandbox.work_mb = int(os.environ.get("COURSE_SANDBOX_WORK_MB", "256"))
 c.GradingSandbox.warm_kernels = int(os.environ.get("COURSE_WARM_KERNELS", "1"))
 
 # A student who deleted a graded cell gets it back (scored as unanswered) instead of

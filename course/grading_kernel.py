@@ -21,15 +21,18 @@ When the sandbox is on but cannot start, grading refuses with a message saying w
 (:func:`course.grading_sandbox.require_sandbox`); ``c.GradingSandbox.enabled = False``
 grades with plain kernels, as nbgrader does.
 
-Limits reached are shown to the student: a ``MemoryError`` or the CPU limit's
-``TimeoutError`` gets a grading note after its cell, and a kernel killed at the CPU
-limit leaves every later cell with an error (so later tests score 0, not full marks).
+Limits reached are shown to the student: a ``MemoryError``, the file-size limit's
+``OSError`` or the CPU limit's ``TimeoutError`` gets a grading note after its cell, and
+a kernel killed at the CPU limit, or by the grader once its folders on the host disk
+grew past ``c.GradingSandbox.work_mb`` (:mod:`course.disk_watch`), leaves every later
+cell with an error (so later tests score 0, not full marks).
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import errno
 import json
 import logging
 import os
@@ -37,6 +40,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections import deque
 from pathlib import Path
@@ -50,8 +54,9 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Any, Instance, Type
 
-from .grading_sandbox import (GradingSandbox, SandboxUnavailable, Slot, bwrap_command, require_sandbox,
-                              sandbox_env, write_accounts, zygote_command)
+from .disk_watch import DiskWatch
+from .grading_sandbox import (MAX_COPY_BYTES, GradingSandbox, SandboxUnavailable, Slot, bwrap_command,
+                              require_sandbox, sandbox_env, write_accounts, zygote_command)
 from .submissions import grading_note
 
 __all__ = ["SandboxedExecute", "SandboxedKernelManager", "GradingKernelClient", "StartWarmKernels", "WarmPool",
@@ -122,6 +127,7 @@ class WarmPool:
                                        env=sandbox_env(dict(os.environ)), stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, text=True, start_new_session=True)
         self.ready: deque[tuple[Slot, ForkedKernel]] = deque()
+        self._asking = threading.Lock()   # the disk watch's thread may kill a kernel meanwhile
 
     @staticmethod
     def key_for(settings: GradingSandbox, mount: Path) -> tuple:
@@ -133,9 +139,10 @@ class WarmPool:
 
     def request(self, **message) -> dict:
         """One request to the server and its answer (waits while the server still imports)."""
-        self.server.stdin.write(json.dumps(message) + "\n")
-        self.server.stdin.flush()
-        answer = self.server.stdout.readline()
+        with self._asking:
+            self.server.stdin.write(json.dumps(message) + "\n")
+            self.server.stdin.flush()
+            answer = self.server.stdout.readline()
         if not answer:
             raise RuntimeError("the warm-kernel server stopped")
         return json.loads(answer)
@@ -301,6 +308,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     slot: Slot | None = None
     _warm: ForkedKernel | None = None
+    _disk_watch: DiskWatch | None = None
 
     @property
     def kernel_spec(self):
@@ -338,7 +346,14 @@ class SandboxedKernelManager(AsyncKernelManager):
         provisioner.pgid = None if self._warm else os.getpgid(process.pid)
         self._reconcile_connection_info(provisioner.connection_info)
         self._process, self._folder = process, cwd
+        self._disk_watch = DiskWatch(self.slot.path, self.sandbox.work_mb << 20,
+                                     lambda slot=self.slot: self._stop_at_disk_limit(slot, process))
         await self._sockets_bound(process)
+
+    def _stop_at_disk_limit(self, slot: Slot, process) -> None:
+        """The disk watch's call (its own thread): the reason first, then the kill nbclient notices."""
+        slot.stopped = f"work:{self.sandbox.work_mb}"
+        process.kill()
 
     async def _sockets_bound(self, process, timeout: float = SOCKETS_TIMEOUT) -> None:
         """Wait until the kernel has bound its five sockets (their IPC files exist).
@@ -369,21 +384,33 @@ class SandboxedKernelManager(AsyncKernelManager):
         slot, self.slot = self.slot, None
         if slot is None:
             return
+        watch, self._disk_watch = self._disk_watch, None
+        if watch is not None:
+            watch.stop()
         process, folder = getattr(self, "_process", None), getattr(self, "_folder", None)
         if process is not None:
             process.kill()  # the sandbox is gone once its kernel has stopped; make sure of it
             process.wait()
         if folder is not None:
-            slot.copy_back(folder)
+            slot.copy_back(folder, min(MAX_COPY_BYTES, self.sandbox.work_mb << 20))
         if self.on_finished:
             self.on_finished(slot)
         slot.remove()
 
+    # nbclient cleans up a kernel that died (killed at a limit) with ``cleanup_resources``,
+    # which AsyncKernelManager binds to the base class's coroutine: without this the slot
+    # would not be copied back, reported or removed then.
+    cleanup_resources = _async_cleanup_resources
 
-def _mentions(cell, ename: str) -> bool:
-    """Whether ``cell`` shows an error of type ``ename`` (or a subclass named like numpy's ``_ArrayMemoryError``)."""
+
+def _mentions(cell, ename: str, evalue: str = "") -> bool:
+    """Whether ``cell`` shows an error of type ``ename`` (or a subclass named like numpy's
+    ``_ArrayMemoryError``) whose message starts with ``evalue``."""
     return any(o.get("output_type") == "error" and str(o.get("ename", "")).endswith(ename)
-               for o in cell.get("outputs", []))
+               and str(o.get("evalue", "")).startswith(evalue) for o in cell.get("outputs", []))
+
+
+FILE_TOO_LARGE = ("OSError", f"[Errno {errno.EFBIG}]")   # a write past RLIMIT_FSIZE
 
 
 class SandboxedExecute(Execute):
@@ -431,9 +458,17 @@ class SandboxedExecute(Execute):
         self._running = index
         return super().preprocess_cell(cell, resources, index)
 
+    def _stop_reason(self) -> tuple[str, str]:
+        """The limit that stopped the kernel, as (which limit, what the notebook did)."""
+        if self._limit and self._limit.startswith("work:"):
+            work = self._settings.work_mb
+            return f"disk limit ({work} MiB)", f"wrote more than {work} MiB of files"
+        cpu = self._settings.cpu_seconds
+        return f"CPU-time limit ({cpu} s)", f"used up its {cpu} s of CPU time"
+
     def _stopped_at_limit(self, nb) -> None:
         """Every cell from the one running at the kill on gets an error (tests score 0)."""
-        message = f"the grading kernel was stopped at its CPU-time limit ({self._settings.cpu_seconds} s)"
+        message = f"the grading kernel was stopped at its {self._stop_reason()[0]}"
         for cell in nb.cells[self._running:]:
             if cell.cell_type == "code":
                 cell.outputs = [*cell.get("outputs", []),
@@ -442,16 +477,20 @@ class SandboxedExecute(Execute):
 
     def _note_limits(self, nb) -> None:
         """A grading note after the first cell stopped by each limit the kernel reached."""
-        cpu = self._settings.cpu_seconds
-        notes = {"MemoryError": f"This cell needed more memory than grading allows ({self._settings.memory_mb} MiB), "
-                                "so it stopped with a MemoryError."}
+        notes = {("MemoryError",): f"This cell needed more memory than grading allows "
+                                   f"({self._settings.memory_mb} MiB), so it stopped with a MemoryError.",
+                 FILE_TOO_LARGE: f"This cell tried to write a file larger than grading allows "
+                                 f"({self._settings.file_mb} MiB per file), so the write stopped with "
+                                 "\"OSError: File too large\"."}
         if self._limit:
-            notes["TimeoutError"] = f"Grading stopped this cell: the notebook used up its {cpu} s of CPU time."
-            notes["KernelStopped"] = (f"Grading stopped here: the notebook used up its {cpu} s of CPU time, "
-                                      "so this cell and the cells after it did not run.")
+            did = self._stop_reason()[1]
+            if self._limit.startswith("cpu:"):
+                notes[("TimeoutError",)] = f"Grading stopped this cell: the notebook {did}."
+            notes[("KernelStopped",)] = (f"Grading stopped here: the notebook {did}, "
+                                         "so this cell and the cells after it did not run.")
         placed = []
-        for ename, text in notes.items():
-            index = next((i for i, cell in enumerate(nb.cells) if _mentions(cell, ename)), None)
+        for error, text in notes.items():
+            index = next((i for i, cell in enumerate(nb.cells) if _mentions(cell, *error)), None)
             if index is not None:
                 note = grading_note(text)
                 note.metadata["tags"].append(SANDBOX_NOTE_TAG)

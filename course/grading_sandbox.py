@@ -15,8 +15,9 @@ with its own mount, network, PID, IPC and UTS namespaces.  Inside, the filesyste
 
 Nothing else of the course exists inside: other students, ``source/``, ``release/``,
 the gradebook, ``nbgrader_config.py``, the exchange or anyone's home.  The kernel
-runs with memory (RLIMIT_AS), process (RLIMIT_NPROC) and CPU-time (RLIMIT_CPU)
-limits; when grading runs as root it also runs as an unused user id of its own, so
+runs with memory (RLIMIT_AS), process (RLIMIT_NPROC), CPU-time (RLIMIT_CPU) and
+file-size (RLIMIT_FSIZE) limits, and the grader stops it when its folders on the host
+disk grow past a total (:mod:`course.disk_watch`); when grading runs as root it also runs as an unused user id of its own, so
 that the process limit counts only its processes (the kernel ignores it for root).
 An ordinary instructor account works too (bwrap then builds a user namespace; tried
 with a throwaway account grading from the hub's shared environment): the kernel keeps
@@ -48,6 +49,8 @@ __all__ = ["GradingSandbox", "SandboxUnavailable", "Slot", "require_sandbox", "s
 
 KERNEL_DIR = "/run/kernel"        # inside the sandbox: connection file, sockets, start message
 LIMIT_MARKER = "limit-reached"    # written to KERNEL_DIR by the kernel when it hits the CPU limit
+# What the kernel may write back into its notebook folder, at most (the work limit may lower it).
+MAX_COPY_BYTES = 64 * 1024 * 1024
 PACKAGE_DIR = Path(__file__).resolve().parent
 UID_BASE = 1_900_000_000          # unprivileged ids no account uses; one per kernel
 
@@ -74,6 +77,11 @@ class GradingSandbox(Configurable):
     processes = Int(128, help="Processes and threads of one kernel (RLIMIT_NPROC).").tag(config=True)
     cpu_seconds = Int(900, help="CPU time of one kernel, s (RLIMIT_CPU); the cell running "
                                 "when it is reached stops with an error, the kernel 5 s later.").tag(config=True)
+    file_mb = Int(64, help="Largest file one kernel may write, MiB (RLIMIT_FSIZE); a write past "
+                           "it raises OSError 'File too large'.").tag(config=True)
+    work_mb = Int(256, help="What one kernel may add to its folders on the host disk (the notebook's "
+                            "working folder and its connection folder), MiB; past it the grader stops "
+                            "the kernel, as at the CPU limit.").tag(config=True)
     tmp_mb = Int(256, help="Size of the kernel's private /tmp, MiB.").tag(config=True)
     warm_kernels = Int(0, help="Kernels started ahead of time with `preload` imported (0: a "
                                "fresh kernel per notebook). Each kernel grades one notebook.").tag(config=True)
@@ -85,7 +93,8 @@ class GradingSandbox(Configurable):
 
     def limits(self) -> dict[str, int]:
         """The limits as the in-sandbox launcher takes them."""
-        return {"memory_mb": self.memory_mb, "processes": self.processes, "cpu_seconds": self.cpu_seconds}
+        return {"memory_mb": self.memory_mb, "processes": self.processes, "cpu_seconds": self.cpu_seconds,
+                "file_mb": self.file_mb}
 
 
 def _running_as_root() -> bool:
@@ -186,6 +195,7 @@ class Slot:
     path: Path
     mount: Path
     uid: int | None
+    stopped: str | None = None   # set by the grader when it stopped the kernel at a limit ("work:256")
 
     @classmethod
     def create(cls, mount: Path, base: Path | None = None) -> "Slot":
@@ -229,9 +239,10 @@ class Slot:
         _copy_tree(Path(folder), self.inside(folder))
         self.give(self.work)
 
-    def copy_back(self, folder: Path) -> None:
-        """Copy what the kernel wrote to its folder back into ``folder`` (no notebooks or links)."""
-        _copy_tree(self.inside(folder), Path(folder))
+    def copy_back(self, folder: Path, budget: int = MAX_COPY_BYTES) -> None:
+        """Copy what the kernel wrote to its folder back into ``folder`` (no notebooks or links),
+        at most ``budget`` bytes."""
+        _copy_tree(self.inside(folder), Path(folder), budget)
 
     def start(self, connection: dict, cwd: Path, env: dict[str, str], arguments: list[str]) -> None:
         """Tell the kernel launcher its connection, folder, environment and kernel arguments."""
@@ -245,22 +256,30 @@ class Slot:
         staged.rename(self.conn / "start.json")
 
     def limit_reached(self) -> str | None:
+        """The limit that stopped the kernel (``kind:value``): the grader's reason, else the kernel's marker."""
         marker = self.conn / LIMIT_MARKER
-        return marker.read_text() if marker.is_file() else None
+        return self.stopped or (marker.read_text() if marker.is_file() else None)
 
     def remove(self) -> None:
+        """Delete the slot, folders the kernel made unreadable included (its processes are gone)."""
+        for directory, folders, _ in os.walk(self.path):
+            for name in folders:
+                path = os.path.join(directory, name)
+                if not os.path.islink(path):
+                    try:
+                        os.chmod(path, 0o700)   # before os.walk lists it
+                    except OSError:
+                        pass
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-MAX_COPY_BYTES = 64 * 1024 * 1024
 
-
-def _copy_tree(source: Path, target: Path) -> None:
-    """Copy regular files below ``source`` to ``target``; skip notebooks, links, huge files."""
+def _copy_tree(source: Path, target: Path, budget: int = MAX_COPY_BYTES) -> None:
+    """Copy regular files below ``source`` to ``target``, at most ``budget`` bytes; skip
+    notebooks, links, files past what is left of the budget."""
     target.mkdir(parents=True, exist_ok=True)
     if not source.is_dir():
         return
-    budget = MAX_COPY_BYTES
     for directory, folders, files in os.walk(source):
         relative = Path(directory).relative_to(source)
         folders[:] = [f for f in folders if not (Path(directory) / f).is_symlink()]

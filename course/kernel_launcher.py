@@ -2,7 +2,7 @@
 
 ``python -m course.kernel_launcher --limits JSON [--uid N] [--preload a,b]``
 
-1. sets the kernel's limits (address space, processes and threads, CPU time) and,
+1. sets the kernel's limits (address space, processes and threads, CPU time, file size) and,
    when started as root, becomes the unprivileged user id ``N`` (which drops the last
    capabilities bwrap left it);
 2. imports the ``--preload`` modules (a warm kernel: TensorFlow is loaded before the
@@ -39,12 +39,24 @@ CPU_GRACE_SECONDS = 5
 
 
 def set_limits(limits: dict[str, int]) -> None:
+    """The kernel's limits, for this process and what it starts (a fresh kernel's launcher, or a
+    warm kernel just forked: never the warm-kernel server, whose imports are not limited).
+
+    Hard limits equal soft ones where student code could otherwise raise them (no capability
+    is left to raise a hard limit); CPU time has room above, see :func:`_start_cpu_budget`.
+    """
     memory = limits["memory_mb"] << 20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
     cpu = limits["cpu_seconds"]
     # Room for the imports of a warm kernel; _start_cpu_budget counts from the notebook's start.
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, 2 * cpu + CPU_GRACE_SECONDS))
+    largest = limits["file_mb"] << 20
+    resource.setrlimit(resource.RLIMIT_FSIZE, (largest, largest))
+    # A write past the file limit then fails with OSError "File too large" in the student's
+    # cell instead of killing the kernel (SIGXFSZ's default).  Inherited through fork and exec;
+    # Python's subprocess restores the default for the programs it starts (they die alone).
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
 def _start_cpu_budget(cpu: int) -> None:

@@ -91,3 +91,50 @@ def test_a_launched_kernel_has_bound_its_sockets(tmp_path, warm_kernels):
     assert reply["content"]["status"] == "ok"
     assert any(message["content"].get("text", "").strip() == str(folder)
                for message in printed if message["msg_type"] == "stream")
+
+
+WRITE_JUNK = """
+import time
+for n in range(400):
+    with open(f"junk_{n}.bin", "wb") as file:
+        file.write(b"x" * (1 << 20))
+    time.sleep(0.02)
+"""
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("warm_kernels", [0, 1], ids=["fresh", "warm"])
+def test_the_grader_stops_a_kernel_writing_past_its_disk_limit(tmp_path, warm_kernels):
+    folder = tmp_path / "autograded" / "student" / "assignment"
+    folder.mkdir(parents=True)
+    settings = GradingSandbox(warm_kernels=warm_kernels, preload=["json"], file_mb=2, work_mb=8)
+    reasons: list[str | None] = []
+    manager = SandboxedKernelManager(kernel_name="python3", sandbox=settings, mount=str(tmp_path / "autograded"),
+                                     on_finished=lambda slot: reasons.append(slot.limit_reached()))
+
+    async def write_until_stopped() -> tuple[dict, bool]:
+        await manager.start_kernel(cwd=str(folder), extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        try:
+            client = manager.client()
+            client.start_channels()
+            await client.wait_for_ready(timeout=60)
+            # A file past file_mb fails to write, and the kernel lives on.
+            reply = await client.execute_interactive("open('big.bin', 'wb').write(b'x' * (3 << 20))", timeout=60)
+            client.execute(WRITE_JUNK)
+            deadline = asyncio.get_running_loop().time() + 30
+            while await manager.is_alive() and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.1)
+            client.stop_channels()
+            return reply, await manager.is_alive()
+        finally:
+            await manager.shutdown_kernel(now=True)
+
+    try:
+        reply, alive = asyncio.run(write_until_stopped())
+    finally:
+        _close_pool()
+    assert reply["content"]["status"] == "error" and reply["content"]["evalue"] == "[Errno 27] File too large"
+    assert not alive and reasons == ["work:8"]
+    copied = {path.name: path.stat().st_size for path in folder.iterdir()}
+    # At most the disk limit comes back, and no file past the file limit.
+    assert max(copied.values()) <= 2 << 20 and sum(copied.values()) <= 8 << 20, copied

@@ -27,6 +27,8 @@ from course.instructor.synthetic import full_submission, partly_wrong_submission
 pytestmark = pytest.mark.nbgrader
 NOTEBOOK = "01_paper_calculation"
 CPU_SECONDS = 10  # the endless loop burns this much CPU; an honest notebook-1 kernel uses under 2 s
+FILE_MB, WORK_MB = 4, 16   # disk limits of the hostile class (an honest notebook 1 writes no file)
+JUNK_FILES = 200           # 1 MiB each, 20 a second: the grader must stop them well before the end
 ALICE_MARKER = "alice-private-answer-5e1f"
 EXCHANGE_SECRET = "exchange-secret-91c2"
 HOME_SECRET = "instructor-home-secret-0d4b"
@@ -82,6 +84,28 @@ SPIN = """
 _spins = 0
 while True:
     _spins += 1
+"""
+
+BIG_FILE = """
+import builtins, importlib
+_resource = importlib.import_module("resource")
+try:
+    _resource.setrlimit(_resource.RLIMIT_FSIZE, (_resource.RLIM_INFINITY, _resource.RLIM_INFINITY))
+    print("FSIZE raised")
+except (ValueError, OSError) as _error:
+    print("FSIZE kept", type(_error).__name__)
+with getattr(builtins, "open")("big.bin", "wb") as _file:
+    _file.write(b"x" * ({file_mb} + 1 << 20))
+"""
+
+MANY_FILES = """
+import builtins, importlib
+_time = importlib.import_module("time")
+for _n in range({count}):
+    with getattr(builtins, "open")(f"junk_{{_n}}.bin", "wb") as _file:
+        _file.write(b"x" * (1 << 20))
+    print("WROTE", _n + 1, flush=True)
+    _time.sleep(0.05)
 """
 
 
@@ -184,11 +208,14 @@ def hostile_class(generated_course, tmp_path_factory):
         "mallory_memory": _with_code(full, "answer_z1", MEMORY),
         "mallory_forks": _with_code(full, "answer_z1", FORKS),
         "mallory_spins": _with_code(full, "answer_dL_db1", SPIN),
+        "mallory_big_file": _with_code(full, "answer_z1", BIG_FILE.format(file_mb=FILE_MB)),
+        "mallory_many_files": _with_code(full, "answer_dL_db1", MANY_FILES.format(count=JUNK_FILES)),
     }
     for student, notebook in students.items():
         write_submission(root / "submitted", student, ASSIGNMENT, {NOTEBOOK: notebook})
 
     env = nbgrader_env(root, {"HOME": str(home), "COURSE_SANDBOX_CPU_SECONDS": str(CPU_SECONDS),
+                              "COURSE_SANDBOX_FILE_MB": str(FILE_MB), "COURSE_SANDBOX_WORK_MB": str(WORK_MB),
                               "NBGRADER_CELL_TIMEOUT": "900"})
     try:
         run = nbgrader(root, "autograde", ASSIGNMENT, "--force", env=env, check=False)
@@ -212,7 +239,8 @@ def _printed(hostile, student: str) -> str:
 def test_the_batch_completes_and_honest_grades_are_untouched(hostile_class):
     assert hostile_class.run.returncode == 0, hostile_class.run.stderr[-3000:]
     assert set(hostile_class.graded) == set(hostile_class.scores) == {
-        "alice", "mallory_reads", "mallory_network", "mallory_memory", "mallory_forks", "mallory_spins"}
+        "alice", "mallory_reads", "mallory_network", "mallory_memory", "mallory_forks", "mallory_spins",
+        "mallory_big_file", "mallory_many_files"}
     score, maximum = hostile_class.scores["alice"]
     assert score == maximum > 0
     # The hostile code ran after a correct answer and broke nothing else of its notebook.
@@ -266,6 +294,47 @@ def test_cpu_time_limit_stops_an_endless_loop_with_a_note(hostile_class):
     assert f"used up its {CPU_SECONDS} s of CPU time" in hostile_class.feedback["mallory_spins"]
     score, maximum = hostile_class.scores["mallory_spins"]
     assert maximum - 2 <= score <= maximum  # the answers before the loop keep their points
+
+
+def _answer_and_note(notebook: nbformat.NotebookNode, answer: str) -> tuple[nbformat.NotebookNode, ...]:
+    """The answer cell ``answer`` and the cell after it."""
+    index = next(i for i, cell in enumerate(notebook.cells) if grade_id(cell) == answer)
+    return notebook.cells[index], notebook.cells[index + 1]
+
+
+def _files_below(folder: Path) -> dict[str, int]:
+    return {str(path.relative_to(folder)): path.stat().st_size for path in folder.rglob("*") if path.is_file()}
+
+
+def test_a_file_past_the_size_limit_fails_to_write_with_a_note(hostile_class):
+    cell, note = _answer_and_note(hostile_class.graded["mallory_big_file"], "answer_z1")
+    shown = _outputs_text(nbformat.v4.new_notebook(cells=[cell]))
+    assert "FSIZE kept ValueError" in shown and "File too large" in shown, shown[:2000]
+    text = f"larger than grading allows ({FILE_MB} MiB per file)"
+    assert SANDBOX_NOTE_TAG in note.metadata.get("tags", []) and text in note.source
+    assert text in hostile_class.feedback["mallory_big_file"]
+    score, maximum = hostile_class.scores["mallory_big_file"]
+    assert score == maximum   # z1 was set before the write failed; the kernel lived on
+    files = _files_below(hostile_class.root / "autograded" / "mallory_big_file")
+    assert files and max(files.values()) <= FILE_MB << 20, files
+
+
+def test_writing_past_the_disk_limit_stops_the_kernel_with_a_note(hostile_class):
+    notebook = hostile_class.graded["mallory_many_files"]
+    cell, note = _answer_and_note(notebook, "answer_dL_db1")
+    printed = "".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
+    written = [int(line.split()[1]) for line in printed.splitlines() if line.startswith("WROTE")]
+    # Stopped while writing (20 MiB a second), well before the last of its files.
+    assert written and WORK_MB <= max(written) < 4 * WORK_MB, written
+    assert any(output.get("ename") == "KernelStopped" for output in cell.outputs)
+    text = f"the notebook wrote more than {WORK_MB} MiB of files, so this cell and the cells after it did not run"
+    assert SANDBOX_NOTE_TAG in note.metadata.get("tags", []) and text in note.source
+    assert text in hostile_class.feedback["mallory_many_files"]
+    score, maximum = hostile_class.scores["mallory_many_files"]
+    assert maximum - 2 <= score < maximum  # the answers before keep their points, the tests after score 0
+    files = _files_below(hostile_class.root / "autograded" / "mallory_many_files" / ASSIGNMENT)
+    written = {name: size for name, size in files.items() if name.startswith("junk_")}
+    assert written and sum(written.values()) <= WORK_MB << 20, files
 
 
 def test_grading_refuses_without_bubblewrap_unless_switched_off(generated_course, tmp_path):
