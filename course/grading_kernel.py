@@ -28,6 +28,7 @@ limit leaves every later cell with an error (so later tests score 0, not full ma
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import json
 import logging
@@ -57,6 +58,8 @@ __all__ = ["SandboxedExecute", "SandboxedKernelManager", "GradingKernelClient", 
            "SANDBOX_NOTE_TAG"]
 
 SANDBOX_NOTE_TAG = "grading-sandbox-note"
+# Seconds a launched kernel has to bind its sockets before the client connects anyway.
+SOCKETS_TIMEOUT = 30.0
 
 
 def _spawn(settings: GradingSandbox, slot: Slot, cwd: Path) -> subprocess.Popen:
@@ -239,6 +242,12 @@ class GradingKernelClient(AsyncKernelClient):
     kernel's handover.  Here the kernel is ready once a ``kernel_info`` request has its
     reply and its ``idle`` status on IOPub: IOPub is then connected and everything the
     kernel published before is read, which is what the silence made sure of.
+
+    A request answered before IOPub's subscription reached the kernel never shows its
+    ``idle``.  ipykernel greets each new subscription with an ``iopub_welcome``
+    message; after it, a new request's ``idle`` is sure to arrive, so the client asks
+    again at once instead of waiting out 0.2 s of silence (which remains the fallback
+    for a kernel that sends no greeting).
     """
 
     async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
@@ -268,11 +277,14 @@ class GradingKernelClient(AsyncKernelClient):
         return None
 
     async def _iopub_idle(self, request: str, seconds: float) -> bool:
-        """Read IOPub until the kernel reports ``request`` done; False after ``seconds`` of silence."""
+        """Read IOPub until the kernel reports ``request`` done: True.  False once IOPub
+        is newly subscribed (ask again) or after ``seconds`` of silence."""
         while True:
             try:
                 message = await self.iopub_channel.get_msg(timeout=seconds)
             except Empty:
+                return False
+            if message["msg_type"] == "iopub_welcome":
                 return False
             if (message["msg_type"] == "status" and message["parent_header"].get("msg_id") == request
                     and message["content"].get("execution_state") == "idle"):
@@ -326,6 +338,26 @@ class SandboxedKernelManager(AsyncKernelManager):
         provisioner.pgid = None if self._warm else os.getpgid(process.pid)
         self._reconcile_connection_info(provisioner.connection_info)
         self._process, self._folder = process, cwd
+        await self._sockets_bound(process)
+
+    async def _sockets_bound(self, process, timeout: float = SOCKETS_TIMEOUT) -> None:
+        """Wait until the kernel has bound its five sockets (their IPC files exist).
+
+        A client that connects before finds no socket, and ZeroMQ tries again only after
+        its reconnect interval (0.1 s): longer than a warm kernel takes to answer.  A
+        kernel that dies or takes longer than ``timeout`` is left to jupyter_client's
+        own start-up checks.
+        """
+        files = [Path(f"{self.ip}-{port}") for port in
+                 (self.shell_port, self.iopub_port, self.stdin_port, self.control_port, self.hb_port)]
+        deadline = time.monotonic() + timeout
+        checked = time.monotonic()
+        while not all(file.exists() for file in files) and time.monotonic() < deadline:
+            if time.monotonic() - checked > 0.1:   # a poll of a warm kernel asks its server
+                if process.poll() is not None:
+                    return
+                checked = time.monotonic()
+            await asyncio.sleep(0.002)
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         # A killed sandbox is gone at once (its PID namespace dies with bwrap's init; the
