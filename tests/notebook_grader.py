@@ -15,9 +15,8 @@ the kernel's part, and every cell is scored by nbgrader's own code:
    an ``execute_result`` as partial credit, full marks otherwise.
 
 A check's :class:`course.checks.result.Result`, which a kernel records as a
-``display_data`` output, is recorded the same way here.  :func:`grade_notebook` runs a
-whole submitted notebook like ``nbgrader autograde`` (locked cells put back from the
-source notebook, every cell in order) and returns it with those outputs.
+``display_data`` output, is recorded the same way here.  Whole submissions (the planted
+class of ``tests/test_class_report.py``) go through real ``nbgrader autograde`` instead.
 
 ``tests/test_notebook_grader.py`` runs the same cells through real ``nbgrader autograde``
 and checks that both agree.  Not reproduced: output a C extension writes straight to
@@ -29,7 +28,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
-import copy
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -37,16 +35,13 @@ from pathlib import Path
 from typing import Iterable
 from unittest import mock
 
-import nbformat
 from nbformat.v4 import new_code_cell, new_output
 
-from course.cells import grade_id as _grade_id
-from course.cells import is_autograder_test
 from course.checks import result as _results
 
 ROOT = Path(__file__).resolve().parents[1]
 
-__all__ = ["CellOutcome", "InProcessKernel", "grade_cells", "grade_notebook"]
+__all__ = ["CellOutcome", "InProcessKernel", "grade_cells"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -193,39 +188,3 @@ def grade_cells(namespace: dict, cells: Iterable[tuple[str, str, float]]) -> dic
     with InProcessKernel(namespace) as kernel:
         return {grade_id: kernel.grade(grade_id, source, points) for grade_id, source, points in cells}
 
-
-def _locked_sources(source: nbformat.NotebookNode) -> dict[str, str]:
-    return {_grade_id(cell): cell.source for cell in source.cells
-            if cell.get("metadata", {}).get("nbgrader", {}).get("locked")}
-
-
-def grade_notebook(submitted: nbformat.NotebookNode, source: nbformat.NotebookNode
-                   ) -> tuple[nbformat.NotebookNode, dict[str, CellOutcome]]:
-    """Run ``submitted`` top to bottom as ``nbgrader autograde`` would, in this process.
-
-    Locked cells (test cells with their hidden part) are put back from ``source``, as
-    nbgrader's ``OverwriteCells`` does; every code cell runs in one fresh namespace
-    (IPython magics skipped) and each autograder test cell is scored.  Returns a copy of
-    the notebook with the outputs a kernel would have recorded, and the test outcomes by
-    grade_id.  Not reproduced: the course's nbgrader preprocessors (integrity scan,
-    per-student values, output redaction), which change nothing for an honest submission
-    graded with the exercise's values.
-    """
-    notebook = copy.deepcopy(submitted)
-    locked = _locked_sources(source)
-    outcomes: dict[str, CellOutcome] = {}
-    with InProcessKernel() as kernel:
-        for cell in notebook.cells:
-            if cell.cell_type != "code":
-                continue
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if meta.get("grade_id") in locked:
-                cell.source = locked[meta["grade_id"]]
-            if is_autograder_test(cell):
-                outcome = kernel.grade(meta["grade_id"], cell.source, float(meta["points"]))
-                outcomes[outcome.grade_id] = outcome
-                cell.outputs = outcome.outputs
-                continue
-            code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
-            cell.outputs, _ = kernel.run(code, meta.get("grade_id", "cell"))
-    return notebook, outcomes
