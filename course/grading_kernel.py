@@ -114,7 +114,7 @@ class WarmPool:
     """Warm kernels forked by one server (:mod:`course.kernel_zygote`) that imported the heavy modules.
 
     ``settings.warm_kernels`` kernels wait ready, namespaces and working area (at
-    ``mount``) set up; taking one forks its replacement.
+    ``mount``) set up; a kernel taken is replaced once its notebook is graded.
     """
 
     def __init__(self, settings: GradingSandbox, mount: Path):
@@ -127,7 +127,9 @@ class WarmPool:
                                        env=sandbox_env(dict(os.environ)), stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, text=True, start_new_session=True)
         self.ready: deque[tuple[Slot, ForkedKernel]] = deque()
-        self._asking = threading.Lock()   # the disk watch's thread may kill a kernel meanwhile
+        self.forking: deque[Slot] = deque()   # spawns asked for, answers not read yet
+        # Requests and answers in order: the disk watch's thread may kill a kernel meanwhile.
+        self._talking = threading.RLock()
 
     @staticmethod
     def key_for(settings: GradingSandbox, mount: Path) -> tuple:
@@ -139,22 +141,42 @@ class WarmPool:
 
     def request(self, **message) -> dict:
         """One request to the server and its answer (waits while the server still imports)."""
-        with self._asking:
-            self.server.stdin.write(json.dumps(message) + "\n")
-            self.server.stdin.flush()
-            answer = self.server.stdout.readline()
+        with self._talking:
+            self._collect()
+            self._send(message)
+            return self._answer()
+
+    def _send(self, message: dict) -> None:
+        self.server.stdin.write(json.dumps(message) + "\n")
+        self.server.stdin.flush()
+
+    def _answer(self) -> dict:
+        answer = self.server.stdout.readline()
         if not answer:
             raise RuntimeError("the warm-kernel server stopped")
         return json.loads(answer)
 
+    def _collect(self) -> None:
+        """Read the answers to the forks asked for ahead (the server answers in order)."""
+        while self.forking:
+            slot = self.forking.popleft()
+            self.ready.append((slot, ForkedKernel(self, self._answer()["pid"])))
+
     def fill(self) -> None:
-        while len(self.ready) < self.settings.warm_kernels:
-            slot = Slot.create(self.mount, base=self.folder)
-            pid = self.request(op="spawn", slot=str(slot.path), uid=slot.uid)["pid"]
-            self.ready.append((slot, ForkedKernel(self, pid)))
+        """Ask for the kernels missing from the pool, without waiting for the server's answers:
+        it forks while the grader goes on."""
+        with self._talking:
+            while len(self.ready) + len(self.forking) < self.settings.warm_kernels:
+                slot = Slot.create(self.mount, base=self.folder)
+                self._send({"op": "spawn", "slot": str(slot.path), "uid": slot.uid})
+                self.forking.append(slot)
 
     def take(self) -> tuple[Slot, ForkedKernel] | None:
-        """A warm kernel (slot, process), or None if none is alive; forks its replacement."""
+        """A warm kernel (slot, process), or None if none is alive.  Its replacement is
+        asked for by :meth:`fill` once the notebook is graded, so that the fork does not
+        compete with this kernel's start for the CPU."""
+        with self._talking:
+            self._collect()
         taken = None
         while self.ready and taken is None:
             slot, process = self.ready.popleft()
@@ -162,7 +184,6 @@ class WarmPool:
                 taken = (slot, process)
             else:
                 slot.remove()
-        self.fill()
         return taken
 
     def close(self) -> None:
@@ -170,7 +191,9 @@ class WarmPool:
             slot, process = self.ready.popleft()
             process.kill()
             slot.remove()
-        self.server.kill()
+        self.server.kill()   # kernels still being forked die with it (PR_SET_PDEATHSIG)
+        for slot in self.forking:
+            slot.remove()
         self.server.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -396,6 +419,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.on_finished:
             self.on_finished(slot)
         slot.remove()
+        if self._warm is not None and _pool is not None and _pool.alive():
+            try:
+                _pool.fill()   # the replacement forks while nbgrader saves this notebook's grades
+            except OSError:
+                pass           # the next notebook finds the server gone and says so
 
     # nbclient cleans up a kernel that died (killed at a limit) with ``cleanup_resources``,
     # which AsyncKernelManager binds to the base class's coroutine: without this the slot

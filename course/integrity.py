@@ -144,8 +144,12 @@ def names_read(source: str) -> set[str]:
 
 # --- parsing -----------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=4096)
 def _python(source: str) -> str:
-    """The cell as the kernel runs it: IPython syntax turned into plain Python calls."""
+    """The cell as the kernel runs it: IPython syntax turned into plain Python calls.
+
+    Cached: the instructor's and test cells are the same in every submission a grader
+    reads, and IPython's transformation is most of a notebook's scan."""
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:  # pragma: no cover - IPython is part of every Jupyter install

@@ -356,8 +356,9 @@ def test_grading_refuses_without_bubblewrap_unless_switched_off(generated_course
 
 
 PROBE = """
-import json, os, pwd, sys
+import gc, json, os, pwd, sys
 print("PROBE " + json.dumps({"cwd": os.getcwd(), "path": sys.path, "argv": sys.argv, "env": dict(os.environ),
+                             "gc": [gc.isenabled(), gc.get_threshold()],
                              "files": sorted(getattr(os, "listdir")(".")), "pid": os.getpid(),
                              "host": os.uname().nodename, "user": pwd.getpwuid(os.getuid()).pw_name}))
 """
@@ -430,5 +431,6 @@ def test_warm_kernels_grade_exactly_as_fresh_ones(equivalence_course):
     assert fresh["probe"]["cwd"] == str(root / "autograded" / "probe" / ASSIGNMENT)
     assert fresh["probe"] == warm["probe"]
     assert "" in fresh["probe"]["path"] and fresh["probe"]["user"] == "student"
+    assert fresh["probe"]["gc"][0] is True
     assert fresh["probe"]["env"]["NBGRADER_EXECUTION"] == "autograde"
     assert not any(name.startswith("NBGRADER_DB") for name in fresh["probe"]["env"])
