@@ -44,6 +44,8 @@ from pathlib import Path
 from traitlets import Bool, Int, List, Unicode
 from traitlets.config import Configurable
 
+from .disk_watch import BLOCK
+
 __all__ = ["GradingSandbox", "SandboxUnavailable", "Slot", "require_sandbox", "sandbox_env",
            "bwrap_command", "zygote_command", "write_accounts", "KERNEL_DIR", "LIMIT_MARKER"]
 
@@ -275,8 +277,8 @@ class Slot:
 
 
 def _copy_tree(source: Path, target: Path, budget: int = MAX_COPY_BYTES) -> None:
-    """Copy regular files below ``source`` to ``target``, at most ``budget`` bytes; skip
-    notebooks, links, files past what is left of the budget."""
+    """Copy regular files below ``source`` to ``target``, at most ``budget`` bytes (each file
+    counted as at least one block); skip notebooks, links, files past what is left of the budget."""
     target.mkdir(parents=True, exist_ok=True)
     if not source.is_dir():
         return
@@ -288,12 +290,13 @@ def _copy_tree(source: Path, target: Path, budget: int = MAX_COPY_BYTES) -> None
             if name.endswith(".ipynb") or path.is_symlink() or not path.is_file():
                 continue
             size = path.stat().st_size
+            cost = max(size, BLOCK)   # empty files are not free: a million of them fill a disk too
             destination = target / relative / name
-            if size > budget or (destination.is_file() and not destination.is_symlink()
+            if cost > budget or (destination.is_file() and not destination.is_symlink()
                                  and destination.stat().st_size == size
                                  and destination.read_bytes() == path.read_bytes()):
                 continue
-            budget -= size
+            budget -= cost
             destination.parent.mkdir(parents=True, exist_ok=True)
             if destination.is_symlink():
                 destination.unlink()
