@@ -126,7 +126,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "course.nbgrader_ext.CheckCellMetadataOnce",  # nbgrader's check, each distinct cell once
 ]
 
 # Last line of defence against log noise that would zero a test cell.
@@ -181,7 +181,7 @@ c.Autograde.autograde_preprocessors = [
     "course.nbgrader_outputs.ShortTestErrors",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "course.nbgrader_ext.CheckCellMetadataOnce",  # nbgrader's check, each distinct cell once
 ]
 
 # --- per-student values (notebook 1) -----------------------------------------------------

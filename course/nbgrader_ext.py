@@ -19,18 +19,63 @@ for example) reaches the feedback, and the note says so.
 
 from __future__ import annotations
 
+import json
+import traceback
+
 from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.nbgraderformat import MetadataValidator, ValidationError
+from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor
 from traitlets import Integer
 
 from .cells import grade_id, is_autograder_test
 from .grading_sandbox import GradingSandbox
 from .integrity import ScanContext, Scanner, names_read
 
-__all__ = ["FlagTampering", "LimitOutputSize", "NOTE_MARKER"]
+__all__ = ["CheckCellMetadataOnce", "FlagTampering", "LimitOutputSize", "NOTE_MARKER"]
 
 NOTE_MARKER = "grading-integrity-note"
+
+
+class _RememberingValidator(MetadataValidator):
+    """nbgrader's metadata validator, remembering the cells it found valid.
+
+    nbgrader checks its JSON schema against the schema standard before every cell
+    (``jsonschema.validate``): nine tenths of the check's time, twice per notebook.  A
+    cell's verdict depends on its type and its nbgrader metadata alone (the source only
+    appears in error messages), and those repeat in every submission, so a verdict of
+    "valid" is kept for the process, keyed by both.  A cell whose recorded type changed
+    is checked every time, so nbgrader's warning about it is never skipped.
+    """
+
+    valid: set[str] = set()
+
+    def validate_cell(self, cell) -> None:
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            return super().validate_cell(cell)
+        key = cell.cell_type + json.dumps(meta, sort_keys=True)
+        if key in self.valid:
+            return None
+        super().validate_cell(cell)
+        if meta.get("cell_type", cell.cell_type) == cell.cell_type:
+            self.valid.add(key)
+        return None
+
+
+class CheckCellMetadataOnce(CheckCellMetadata):
+    """nbgrader's ``CheckCellMetadata`` (same verdicts, errors and log), with each distinct
+    cell's metadata checked once per process (:class:`_RememberingValidator`)."""
+
+    def preprocess(self, nb, resources):
+        try:
+            _RememberingValidator().validate_nb(nb)
+        except ValidationError:
+            self.log.error(traceback.format_exc())
+            message = "Notebook failed to validate; the nbgrader metadata may be corrupted."
+            self.log.error(message)
+            raise ValidationError(message) from None
+        return nb, resources
 
 
 class LimitOutputSize(NbGraderPreprocessor):
