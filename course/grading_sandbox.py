@@ -51,6 +51,7 @@ __all__ = ["GradingSandbox", "SandboxUnavailable", "Slot", "require_sandbox", "s
 
 KERNEL_DIR = "/run/kernel"        # inside the sandbox: connection file, sockets, start message
 LIMIT_MARKER = "limit-reached"    # written to KERNEL_DIR by the kernel when it hits the CPU limit
+WAKE_FIFO = "start.fifo"          # in KERNEL_DIR: the grader wakes the waiting launcher through it
 # What the kernel may write back into its notebook folder, at most (the work limit may lower it).
 MAX_COPY_BYTES = 64 * 1024 * 1024
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -206,6 +207,7 @@ class Slot:
         os.chmod(path, 0o755)
         (path / "conn").mkdir()
         (path / "work").mkdir()
+        os.mkfifo(path / "conn" / WAKE_FIFO, 0o600)
         uid = UID_BASE + secrets.randbelow(1 << 24) if _running_as_root() else None
         slot = cls(path, Path(mount), uid)
         write_accounts(path, slot.kernel_uid)
@@ -256,6 +258,19 @@ class Slot:
         staged.write_text(json.dumps(message))
         self.give(self.conn)
         staged.rename(self.conn / "start.json")
+        self._wake()
+
+    def _wake(self) -> None:
+        """Wake the launcher waiting on the slot's FIFO (if it is not listening yet, it
+        finds start.json at its next look)."""
+        try:
+            fd = os.open(self.conn / WAKE_FIFO, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            return
+        try:
+            os.write(fd, b"\n")
+        finally:
+            os.close(fd)
 
     def limit_reached(self) -> str | None:
         """The limit that stopped the kernel (``kind:value``): the grader's reason, else the kernel's marker."""

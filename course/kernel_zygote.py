@@ -154,6 +154,18 @@ def _spawn(slot: Path, uid: int | None, settings: argparse.Namespace) -> int:
         os._exit(70)
 
 
+def _reap(finished: dict[int, int]) -> None:
+    """Collect every child that has ended (a killed kernel's is collected here, later)."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        finished.setdefault(pid, os.waitstatus_to_exitcode(status))
+
+
 def _poll(pid: int, finished: dict[int, int]) -> int | None:
     if pid not in finished:
         try:
@@ -171,16 +183,20 @@ def serve(settings: argparse.Namespace) -> None:
     sys.stdout = sys.stderr   # nothing but answers on the protocol stream
     for line in sys.stdin:
         request = json.loads(line)
+        _reap(finished)
         if request["op"] == "spawn":
-            answer = {"pid": _spawn(Path(request["slot"]), request.get("uid"), settings)}
+            pid = _spawn(Path(request["slot"]), request.get("uid"), settings)
+            finished.pop(pid, None)   # an earlier kernel's number, used again
+            answer = {"pid": pid}
         elif request["op"] == "poll":
             answer = {"status": _poll(request["pid"], finished)}
         elif request["op"] == "kill":
             if _poll(request["pid"], finished) is None:
                 os.kill(request["pid"], signal.SIGKILL)
-                # Reaped before the answer: the grader's next poll sees it gone, not a
-                # 0.1 s poll later (its namespace's processes die with it, PDEATHSIG).
-                finished[request["pid"]] = os.waitstatus_to_exitcode(os.waitpid(request["pid"], 0)[1])
+                # Gone for the grader from now on: a SIGKILL cannot be caught, and the
+                # namespace's processes die with it (PDEATHSIG).  Its exit (unmapping a
+                # copy of the server's memory) is collected later, not waited for here.
+                finished[request["pid"]] = -signal.SIGKILL
             answer = {}
         else:
             answer = {"error": f"unknown request {request['op']!r}"}

@@ -305,32 +305,62 @@ def _notebook_seconds(log: str) -> dict[tuple[str, str], float]:
     return seconds
 
 
-def _cells_seconds(notebook_path: Path, root: Path, preload: list[str]) -> float:
-    """Seconds the notebook's code cells take, one after the other, on a fresh kernel that
-    imported ``preload`` beforehand (kernel start and client set-up not counted)."""
+def _fresh_outputs(notebook_path: Path):
     import nbformat
-    from jupyter_client.manager import start_new_kernel
-    from nbclient import NotebookClient
 
     notebook = nbformat.read(notebook_path, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    return notebook
+
+
+def _timed_cells(notebook, manager, folder: Path, **start) -> float:
+    """Seconds ``notebook``'s cells take one after the other on ``manager``'s kernel
+    (started by nbclient with ``start`` if it is not running; start-up not counted)."""
+    from nbclient import NotebookClient
+
+    runner = NotebookClient(notebook, km=manager, timeout=600, allow_errors=True,
+                            resources={"metadata": {"path": str(folder)}})
+    with runner.setup_kernel(**start):
+        began = time.perf_counter()
+        for index, cell in enumerate(notebook.cells):
+            runner.execute_cell(cell, index)
+        return time.perf_counter() - began
+
+
+def _cells_seconds(notebook_path: Path, root: Path, preload: list[str]) -> float:
+    """Seconds the notebook's code cells take on a plain (unsandboxed) kernel that imported
+    ``preload`` beforehand (kernel start and client set-up not counted)."""
+    from jupyter_client.manager import start_new_kernel
+
     env = dict(os.environ, NBGRADER_EXECUTION="autograde", PYTHONPATH=str(root))
     manager, client = start_new_kernel(kernel_name="python3", cwd=str(notebook_path.parent), env=env,
                                        extra_arguments=["--HistoryManager.hist_file=:memory:"])
     try:
         client.execute_interactive("import " + ", ".join(preload), timeout=600)
-        runner = NotebookClient(notebook, km=manager, timeout=600, allow_errors=True,
-                                resources={"metadata": {"path": str(notebook_path.parent)}})
-        with runner.setup_kernel():
-            start = time.perf_counter()
-            for index, cell in enumerate(notebook.cells):
-                runner.execute_cell(cell, index)
-            return time.perf_counter() - start
+        return _timed_cells(_fresh_outputs(notebook_path), manager, notebook_path.parent)
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def _cells_seconds_on_pool(notebook_path: Path, root: Path) -> float:
+    """Seconds the notebook's code cells take on a kernel of the grading pool itself:
+    sandboxed, warm, over IPC, as grading runs them (start-up not counted)."""
+    import asyncio
+
+    from course.grading_kernel import SandboxedKernelManager
+    from course.grading_sandbox import GradingSandbox
+
+    manager = SandboxedKernelManager(kernel_name="python3", sandbox=GradingSandbox(warm_kernels=1),
+                                     mount=str(root / "autograded"))
+    env = dict(os.environ, NBGRADER_EXECUTION="autograde", PYTHONPATH=str(root))
+    try:
+        return _timed_cells(_fresh_outputs(notebook_path), manager, notebook_path.parent,
+                            env=env, cwd=str(notebook_path.parent))
+    finally:
+        asyncio.run(manager.shutdown_kernel(now=True))
 
 
 # Samples per notebook: both figures are a fraction of a second, so one busy moment of
@@ -342,8 +372,9 @@ GRADED_STUDENTS = 8
 def notebook_vs_warm_cells(students: int = GRADED_STUDENTS) -> dict:
     """Per notebook: its grading with the pool, from nbgrader's log (sanitizing to the graded
     notebook written; median over the students after the first, whose kernel server was
-    still importing), against its cells on a warm kernel (median of :data:`CELL_SAMPLES`
-    fresh kernels)."""
+    still importing), against its cells on a warm kernel: a plain one that imported the
+    same modules, and one of the grading pool (median of :data:`CELL_SAMPLES` kernels each)."""
+    from course.grading_kernel import _close_pool
     from course.grading_sandbox import GradingSandbox
 
     with tempfile.TemporaryDirectory(prefix="bench-warm-") as scratch, overridden(GRADING_MODES["sandbox+pool"]):
@@ -355,12 +386,17 @@ def notebook_vs_warm_cells(students: int = GRADED_STUDENTS) -> dict:
             graded = [seconds[(f"student{i:02d}", path.stem)] for i in range(1, students)
                       if (f"student{i:02d}", path.stem) in seconds]
             cell_samples = [_cells_seconds(path, root, list(GradingSandbox().preload)) for _ in range(CELL_SAMPLES)]
-            cells = statistics.median(cell_samples)
+            pool_samples = [_cells_seconds_on_pool(path, root) for _ in range(CELL_SAMPLES)]
+            cells, on_pool = statistics.median(cell_samples), statistics.median(pool_samples)
             median = statistics.median(graded) if graded else float("nan")
             figures[path.stem] = {"graded_s": round(median, 2), "cells_on_warm_kernel_s": round(cells, 2),
                                   "ratio": round(median / cells, 2),
+                                  "cells_on_pool_kernel_s": round(on_pool, 2),
+                                  "ratio_to_pool_kernel": round(median / on_pool, 2),
                                   "graded_samples_s": [round(s, 3) for s in graded],
-                                  "cells_samples_s": [round(s, 3) for s in cell_samples]}
+                                  "cells_samples_s": [round(s, 3) for s in cell_samples],
+                                  "pool_cells_samples_s": [round(s, 3) for s in pool_samples]}
+        _close_pool()
     return figures
 
 
@@ -381,8 +417,10 @@ def grading_table(modes: dict | None, warm: dict | None) -> str:
     if warm and "error" not in warm:
         lines += ["", f"one notebook graded with the pool vs its cells on a warm kernel "
                       f"(target <= {TARGETS['notebook_over_warm_cells']} x)",
-                  f"{'':22}{'graded s':>10}{'cells s':>10}{'ratio':>8}"]
+                  "(cells: on a plain kernel that imported the same modules; on a kernel of the grading pool)",
+                  f"{'':22}{'graded s':>10}{'cells s':>10}{'ratio':>8}{'pool cells s':>14}{'ratio':>8}"]
         lines += [f"{name:22}{f['graded_s']:>10.2f}{f['cells_on_warm_kernel_s']:>10.2f}{f['ratio']:>8.2f}"
+                  f"{f['cells_on_pool_kernel_s']:>14.2f}{f['ratio_to_pool_kernel']:>8.2f}"
                   for name, f in warm.items()]
     return "\n".join(lines)
 
