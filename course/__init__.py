@@ -22,10 +22,6 @@ list equal to the package's modules):
 - ``course.nbgrader_ext`` – the course's nbgrader preprocessors (integrity, output size);
 - ``course.nbgrader_outputs`` – the preprocessor that keeps hidden test text out of every output;
 - ``course.submissions``  – defences against broken submissions inside nbgrader's autograde;
-- ``course.grading_sandbox`` – what a grading kernel may see: the bubblewrap sandbox;
-- ``course.grading_kernel``  – nbgrader's execution step with sandboxed, pre-warmed kernels;
-- ``course.kernel_launcher`` – starts an IPython kernel inside the sandbox;
-- ``course.kernel_zygote``   – the fork server that keeps warm grading kernels;
 - ``course.values``       – notebook 1's given values, per student when the course turns it on;
 - ``course.values_display`` – notebook 1's tables of given values and hints;
 - ``course.values_grading`` – the nbgrader preprocessors that grade with the student's own values;
@@ -33,6 +29,7 @@ list equal to the package's modules):
 - ``course.grading_sandbox`` – what a grading kernel may see, and the bubblewrap command that shows it;
 - ``course.kernel_launcher`` – starts an IPython kernel inside the grading sandbox;
 - ``course.kernel_zygote``   – the fork server that keeps warm grading kernels with the heavy modules imported;
+- ``course.disk_watch``     – the grader's watch on what a grading kernel writes to the host disk;
 - ``course.instructor``   – instructor tooling: nbgrader steps, staging, parallel
   autograde, synthetic students (never runs in a student's kernel).
 """
