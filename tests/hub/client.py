@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import requests
 import websocket
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from deploy.localhub import Account
 
@@ -33,6 +35,12 @@ class HubUser:
         self.hub_url = hub_url
         self.account = account
         self.http = requests.Session()
+        # A browser sends a request again when a kept-alive connection was closed under it
+        # ("connection reset", seen on a busy machine while servers start); so does this
+        # session, for reads only: a write is never sent twice.
+        retry = Retry(total=3, connect=3, read=3, status=0, backoff_factor=0.2,
+                      allowed_methods=frozenset({"GET", "HEAD"}), raise_on_status=False)
+        self.http.mount("http://", HTTPAdapter(max_retries=retry))
         self.server_prefix = f"/user/{account.name}/"
 
     # --- the hub ----------------------------------------------------------------------------
