@@ -399,7 +399,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         # A killed sandbox is gone at once (its PID namespace dies with bwrap's init; the
-        # warm-kernel server reaps before it answers): no need for 0.1 s polls.
+        # warm-kernel server reports a killed kernel ended as soon as it sent SIGKILL):
+        # no need for 0.1 s polls.
         await super()._async_wait(pollinterval=min(pollinterval, 0.01))
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
@@ -419,9 +420,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.on_finished:
             self.on_finished(slot)
         slot.remove()
-        if self._warm is not None and _pool is not None and _pool.alive():
+        pool = self._warm.pool if self._warm is not None else None
+        if pool is not None and pool.alive():
             try:
-                _pool.fill()   # the replacement forks while nbgrader saves this notebook's grades
+                pool.fill()    # the replacement forks while nbgrader saves this notebook's grades
             except OSError:
                 pass           # the next notebook finds the server gone and says so
 

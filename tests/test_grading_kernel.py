@@ -17,6 +17,7 @@ import pytest
 from course.grading_kernel import GradingKernelClient, SandboxedKernelManager, _close_pool
 from course.grading_sandbox import GradingSandbox
 
+NOTEBOOK_FOLDER = Path("autograded", "student", "assignment")   # below the test's tmp_path
 PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 
 
@@ -60,33 +61,51 @@ def test_readiness_needs_the_idle_of_its_own_request():
     assert channel.waited == [0.2]
 
 
-@pytest.mark.server
-@pytest.mark.parametrize("warm_kernels", [0, 1], ids=["fresh", "warm"])
-def test_a_launched_kernel_has_bound_its_sockets(tmp_path, warm_kernels):
-    folder = tmp_path / "autograded" / "student" / "assignment"
+def _run_with_kernel(tmp_path: Path, settings: GradingSandbox, session, **manager_options):
+    """``await session(manager)`` with a sandboxed kernel started in the notebook folder
+    ``tmp_path / NOTEBOOK_FOLDER`` (made here); the kernel is shut down and the warm pool
+    closed afterwards.  What ``session`` returns."""
+    folder = tmp_path / NOTEBOOK_FOLDER
     folder.mkdir(parents=True)
-    settings = GradingSandbox(warm_kernels=warm_kernels, preload=["json"])
-    manager = SandboxedKernelManager(kernel_name="python3", sandbox=settings, mount=str(tmp_path / "autograded"))
+    manager = SandboxedKernelManager(kernel_name="python3", sandbox=settings, mount=str(tmp_path / "autograded"),
+                                     **manager_options)
 
-    async def launch_and_run() -> tuple[list[bool], dict]:
+    async def run():
         await manager.start_kernel(cwd=str(folder), extra_arguments=["--HistoryManager.hist_file=:memory:"])
         try:
-            bound = [Path(f"{manager.ip}-{getattr(manager, port)}").exists() for port in PORTS]
-            client = manager.client()
-            client.start_channels()
-            await client.wait_for_ready(timeout=60)
-            reply = await client.execute_interactive("import os; print(os.getcwd())", timeout=60,
-                                                     output_hook=lambda message: printed.append(message))
-            client.stop_channels()
-            return bound, reply
+            return await session(manager)
         finally:
             await manager.shutdown_kernel(now=True)
 
-    printed: list[dict] = []
     try:
-        bound, reply = asyncio.run(launch_and_run())
+        return asyncio.run(run())
     finally:
         _close_pool()
+
+
+async def _ready_client(manager: SandboxedKernelManager):
+    client = manager.client()
+    client.start_channels()
+    await client.wait_for_ready(timeout=60)
+    return client
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("warm_kernels", [0, 1], ids=["fresh", "warm"])
+def test_a_launched_kernel_has_bound_its_sockets(tmp_path, warm_kernels):
+    printed: list[dict] = []
+
+    async def launch_and_run(manager) -> tuple[list[bool], dict]:
+        bound = [Path(f"{manager.ip}-{getattr(manager, port)}").exists() for port in PORTS]
+        client = await _ready_client(manager)
+        reply = await client.execute_interactive("import os; print(os.getcwd())", timeout=60,
+                                                 output_hook=printed.append)
+        client.stop_channels()
+        return bound, reply
+
+    settings = GradingSandbox(warm_kernels=warm_kernels, preload=["json"])
+    bound, reply = _run_with_kernel(tmp_path, settings, launch_and_run)
+    folder = tmp_path / NOTEBOOK_FOLDER
     assert bound == [True] * 5
     assert reply["content"]["status"] == "ok"
     assert any(message["content"].get("text", "").strip() == str(folder)
@@ -105,34 +124,23 @@ for n in range(400):
 @pytest.mark.server
 @pytest.mark.parametrize("warm_kernels", [0, 1], ids=["fresh", "warm"])
 def test_the_grader_stops_a_kernel_writing_past_its_disk_limit(tmp_path, warm_kernels):
-    folder = tmp_path / "autograded" / "student" / "assignment"
-    folder.mkdir(parents=True)
-    settings = GradingSandbox(warm_kernels=warm_kernels, preload=["json"], file_mb=2, work_mb=8)
     reasons: list[str | None] = []
-    manager = SandboxedKernelManager(kernel_name="python3", sandbox=settings, mount=str(tmp_path / "autograded"),
-                                     on_finished=lambda slot: reasons.append(slot.limit_reached()))
 
-    async def write_until_stopped() -> tuple[dict, bool]:
-        await manager.start_kernel(cwd=str(folder), extra_arguments=["--HistoryManager.hist_file=:memory:"])
-        try:
-            client = manager.client()
-            client.start_channels()
-            await client.wait_for_ready(timeout=60)
-            # A file past file_mb fails to write, and the kernel lives on.
-            reply = await client.execute_interactive("open('big.bin', 'wb').write(b'x' * (3 << 20))", timeout=60)
-            client.execute(WRITE_JUNK)
-            deadline = asyncio.get_running_loop().time() + 30
-            while await manager.is_alive() and asyncio.get_running_loop().time() < deadline:
-                await asyncio.sleep(0.1)
-            client.stop_channels()
-            return reply, await manager.is_alive()
-        finally:
-            await manager.shutdown_kernel(now=True)
+    async def write_until_stopped(manager) -> tuple[dict, bool]:
+        client = await _ready_client(manager)
+        # A file past file_mb fails to write, and the kernel lives on.
+        reply = await client.execute_interactive("open('big.bin', 'wb').write(b'x' * (3 << 20))", timeout=60)
+        client.execute(WRITE_JUNK)
+        deadline = asyncio.get_running_loop().time() + 30
+        while await manager.is_alive() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+        client.stop_channels()
+        return reply, await manager.is_alive()
 
-    try:
-        reply, alive = asyncio.run(write_until_stopped())
-    finally:
-        _close_pool()
+    settings = GradingSandbox(warm_kernels=warm_kernels, preload=["json"], file_mb=2, work_mb=8)
+    reply, alive = _run_with_kernel(tmp_path, settings, write_until_stopped,
+                                    on_finished=lambda slot: reasons.append(slot.limit_reached()))
+    folder = tmp_path / NOTEBOOK_FOLDER
     assert reply["content"]["status"] == "error" and reply["content"]["evalue"] == "[Errno 27] File too large"
     assert not alive and reasons == ["work:8"]
     copied = {path.name: path.stat().st_size for path in folder.iterdir()}
