@@ -179,7 +179,7 @@ c.Autograde.autograde_preprocessors = [
     # Test-cell errors become short messages and no output shows a hidden test line
     # (course/nbgrader_outputs.py); outside the kernel, so student code cannot undo it.
     "course.nbgrader_outputs.ShortTestErrors",
-    "nbgrader.preprocessors.SaveAutoGrades",
+    "course.nbgrader_ext.SaveAutoGradesAtOnce",  # nbgrader's SaveAutoGrades, one transaction a notebook
     "nbgrader.preprocessors.AssignLatePenalties",
     "course.nbgrader_ext.CheckCellMetadataOnce",  # nbgrader's check, each distinct cell once
 ]

@@ -43,6 +43,7 @@ import tempfile
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty
 
@@ -55,7 +56,7 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Any, Instance, Type
 
 from .disk_watch import DiskWatch
-from .grading_sandbox import (MAX_COPY_BYTES, GradingSandbox, SandboxUnavailable, Slot, bwrap_command,
+from .grading_sandbox import (MAX_COPY_BYTES, WAKE_FIFO, GradingSandbox, SandboxUnavailable, Slot, bwrap_command,
                               require_sandbox, sandbox_env, write_accounts, zygote_command)
 from .submissions import grading_note
 
@@ -110,6 +111,46 @@ class ForkedKernel:
     terminate = kill
 
 
+# What a kernel takes from its connection file (the rest, such as the kernel's name, is
+# only recorded there).
+CONNECTION_KEYS = ("transport", "ip", "key", "signature_scheme", "shell_port", "iopub_port", "stdin_port",
+                   "control_port", "hb_port")
+
+
+def new_connection(slot: Slot) -> dict:
+    """A new connection file for a kernel in ``slot`` (IPC sockets in its connection folder,
+    a new signing key), written where the kernel manager keeps it; its contents."""
+    from jupyter_client.connect import write_connection_file
+    from jupyter_client.session import new_id_bytes
+
+    _, info = write_connection_file(str(slot.path / "connection.json"), transport="ipc",
+                                    ip=str(slot.conn / "ipc"), key=new_id_bytes())
+    return {name: info[name].decode() if isinstance(info[name], bytes) else info[name]
+            for name in CONNECTION_KEYS}
+
+
+@dataclass
+class Prestarted:
+    """A warm kernel of ``WarmPool`` already started for the notebook folder ``cwd``, with
+    this connection, environment and kernel arguments."""
+
+    slot: Slot
+    process: ForkedKernel
+    cwd: Path
+    connection: dict
+    env: dict[str, str]
+    arguments: list[str]
+
+    def matches(self, connection: dict, cwd: Path, env: dict[str, str], arguments: list[str]) -> bool:
+        """Whether a kernel started with these would be this one."""
+        return ({name: connection.get(name) for name in CONNECTION_KEYS} == self.connection
+                and (cwd, env, arguments) == (self.cwd, self.env, self.arguments))
+
+    def discard(self) -> None:
+        self.process.kill()
+        self.slot.remove()
+
+
 class WarmPool:
     """Warm kernels forked by one server (:mod:`course.kernel_zygote`) that imported the heavy modules.
 
@@ -128,6 +169,10 @@ class WarmPool:
                                        stdout=subprocess.PIPE, text=True, start_new_session=True)
         self.ready: deque[tuple[Slot, ForkedKernel]] = deque()
         self.forking: deque[Slot] = deque()   # spawns asked for, answers not read yet
+        # What the last kernel it lent was started with (environment, kernel arguments):
+        # the same for every notebook of a batch, so the next kernel can start ahead.
+        self.last_start: tuple[dict[str, str], list[str]] | None = None
+        self.prestarted: Prestarted | None = None
         # Requests and answers in order: the disk watch's thread may kill a kernel meanwhile.
         self._talking = threading.RLock()
 
@@ -186,7 +231,54 @@ class WarmPool:
                 slot.remove()
         return taken
 
+    def respawn(self, slot: Slot, process: ForkedKernel) -> ForkedKernel:
+        """Kill ``process`` and fork a new kernel into its ``slot`` (same folders and user id),
+        waiting for its start message again."""
+        process.kill()
+        for path in slot.conn.iterdir():
+            if path.name != WAKE_FIFO:
+                path.unlink(missing_ok=True)
+        with self._talking:
+            self._collect()
+            self._send({"op": "spawn", "slot": str(slot.path), "uid": slot.uid})
+            return ForkedKernel(self, self._answer()["pid"])
+
+    def prestart(self, cwd: Path) -> None:
+        """Start a warm kernel for the notebook folder ``cwd`` now, as the last one was
+        started (its start, IPython's set-up, then overlaps nbgrader's sanitizing); the
+        kernel manager adopts it only if its own start would be exactly the same
+        (:meth:`adopt`, :meth:`Prestarted.matches`).  Nothing happens before the pool
+        has lent a kernel (nothing to start like) or while no kernel is ready."""
+        self.discard_prestarted()
+        if self.last_start is None or not self.alive():
+            return
+        taken = self.take()
+        if taken is None:
+            return
+        slot, process = taken
+        env, arguments = self.last_start
+        slot.fill(cwd)
+        connection = new_connection(slot)
+        slot.start(connection, cwd, env, arguments)
+        self.prestarted = Prestarted(slot, process, cwd, connection, env, arguments)
+
+    def adopt(self, cwd: Path) -> "Prestarted | None":
+        """The kernel started ahead for ``cwd`` if it is still running (it is then the
+        caller's); a kernel started ahead for another folder is discarded."""
+        started, self.prestarted = self.prestarted, None
+        if started is not None and started.cwd == cwd and started.process.poll() is None:
+            return started
+        if started is not None:
+            started.discard()
+        return None
+
+    def discard_prestarted(self) -> None:
+        started, self.prestarted = self.prestarted, None
+        if started is not None:
+            started.discard()
+
     def close(self) -> None:
+        self.discard_prestarted()
         while self.ready:
             slot, process = self.ready.popleft()
             process.kill()
@@ -216,16 +308,22 @@ def _warm_pool(settings: GradingSandbox, mount: Path) -> WarmPool | None:
     return _pool
 
 
-def _take_warm(settings: GradingSandbox, mount: Path) -> tuple[Slot, ForkedKernel] | None:
-    """A warm kernel from the process's pool (the first one waits for the server's imports),
-    or None: no pool configured, or its server could not start (then fresh kernels, no retry)."""
+def _take_warm(settings: GradingSandbox, mount: Path, cwd: Path) -> tuple[Slot, ForkedKernel, Prestarted | None] | None:
+    """A warm kernel from the process's pool for the notebook folder ``cwd``: the one started
+    ahead for it if any (third item), else one waiting for its start (the first one waits for
+    the server's imports); or None: no pool configured, or its server could not start (then
+    fresh kernels, no retry)."""
     global _pool
     pool = _warm_pool(settings, mount)
     if pool is None:
         return None
+    started = pool.adopt(cwd)
+    if started is not None:
+        return started.slot, started.process, started
     try:
         pool.fill()
-        return pool.take()
+        taken = pool.take()
+        return (*taken, None) if taken else None
     except (OSError, RuntimeError) as error:
         logging.getLogger(__name__).warning("no warm kernels (%s): a fresh kernel per notebook", error)
         _failed.add(pool.key)
@@ -241,10 +339,13 @@ def _autograded_root(parent) -> Path:
 
 
 class StartWarmKernels(NbGraderPreprocessor):
-    """First of ``c.Autograde.sanitize_preprocessors``: starts the warm-kernel server.
+    """First of ``c.Autograde.sanitize_preprocessors``: starts the warm-kernel server, and
+    from the second notebook on the kernel that will grade this one.
 
-    Its imports (TensorFlow: seconds) then run while nbgrader sanitizes the first notebook,
-    instead of after, while its first cell waits.  The notebook is not changed.
+    The server's imports (TensorFlow: seconds) then run while nbgrader sanitizes the first
+    notebook, instead of after, while its first cell waits; a kernel's own start (about
+    0.1 s, most of it IPython's set-up) runs while nbgrader sanitizes the notebook it is
+    for (:meth:`WarmPool.prestart`).  The notebook is not changed.
     """
 
     def preprocess(self, nb, resources):
@@ -252,10 +353,18 @@ class StartWarmKernels(NbGraderPreprocessor):
         if settings.enabled:
             try:
                 require_sandbox(settings)
-                _warm_pool(settings, _autograded_root(self))
-            except (SandboxUnavailable, OSError):
-                pass  # SandboxedExecute refuses with the reason, or grades with fresh kernels
+                pool = _warm_pool(settings, _autograded_root(self))
+                if pool is not None:
+                    pool.prestart(self._graded_folder(resources))
+            except (SandboxUnavailable, OSError, RuntimeError, KeyError):
+                pass  # SandboxedExecute refuses with the reason, or grades with a kernel it starts
         return nb, resources
+
+    def _graded_folder(self, resources) -> Path:
+        """The folder nbgrader grades this notebook in (its kernel's working folder)."""
+        coursedir = CourseDirectory(parent=self)
+        who = resources["nbgrader"]
+        return Path(coursedir.format_path(coursedir.autograded_directory, who["student"], who["assignment"])).resolve()
 
 
 @atexit.register
@@ -331,6 +440,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     slot: Slot | None = None
     _warm: ForkedKernel | None = None
+    _started: Prestarted | None = None   # the warm kernel was started ahead (StartWarmKernels)
     _disk_watch: DiskWatch | None = None
 
     @property
@@ -344,14 +454,18 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
         mount = Path(self.mount).resolve() if self.mount else None
-        taken = _take_warm(self.sandbox, mount) if mount and mount in cwd.parents else None
+        taken = _take_warm(self.sandbox, mount, cwd) if mount and mount in cwd.parents else None
         if taken:
-            self.slot, self._warm = taken
+            self.slot, self._warm, self._started = taken
         else:
-            self.slot, self._warm = Slot.create(mount if mount and mount in cwd.parents else cwd), None
+            self.slot, self._warm, self._started = Slot.create(mount if mount and mount in cwd.parents else cwd), None, None
         self.transport, self.cache_ports = "ipc", False
         self.ip = str(self.slot.conn / "ipc")
         self.connection_file = str(self.slot.path / "connection.json")
+        if self._started:
+            # The kernel already listens with this connection: jupyter_client writes the
+            # same file again (same sockets and key) instead of a new one.
+            self.load_connection_file()
         return await super()._async_pre_start_kernel(**kw)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
@@ -361,7 +475,19 @@ class SandboxedKernelManager(AsyncKernelManager):
         arguments = kernel_cmd[kernel_cmd.index("-f") + 2:]
         self.slot.fill(cwd)
         connection = json.loads(Path(self.connection_file).read_text())
-        self.slot.start(connection, cwd, sandbox_env(kw.get("env") or dict(os.environ)), arguments)
+        env = sandbox_env(kw.get("env") or dict(os.environ))
+        started, self._started = self._started, None
+        if started and not started.matches(connection, cwd, env, arguments):
+            # Started ahead otherwise than this start asks: a new kernel in the same slot.
+            self.log.debug("grading kernel for %s: the one started ahead differs, starting another", cwd)
+            self._warm = self._warm.pool.respawn(self.slot, self._warm)
+            started = None
+        elif started:
+            self.log.debug("grading kernel for %s: started ahead", cwd)
+        if not started:
+            self.slot.start(connection, cwd, env, arguments)
+        if self._warm:
+            self._warm.pool.last_start = (env, arguments)
         process = self._warm or _spawn(self.sandbox, self.slot, cwd)
         provisioner = self.provisioner
         provisioner.process, provisioner.pid, provisioner.cwd = process, process.pid, str(cwd)

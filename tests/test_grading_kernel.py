@@ -146,3 +146,59 @@ def test_the_grader_stops_a_kernel_writing_past_its_disk_limit(tmp_path, warm_ke
     copied = {path.name: path.stat().st_size for path in folder.iterdir()}
     # At most the disk limit comes back, and no file past the file limit.
     assert max(copied.values()) <= 2 << 20 and sum(copied.values()) <= 8 << 20, copied
+
+
+CASES = {"same start": {}, "other environment": {"TF_PROBE": "other"}, "other folder": None}
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("case", CASES)
+def test_a_kernel_started_ahead_is_used_only_for_the_same_start(tmp_path, case):
+    """The pool starts the next kernel while nbgrader sanitizes (StartWarmKernels): the
+    kernel manager takes it only where its own start would be the same; otherwise the
+    notebook still gets a kernel started as asked."""
+    import os
+
+    from course import grading_kernel
+
+    settings = GradingSandbox(warm_kernels=1, preload=["json"])
+    mount = tmp_path / "autograded"
+    first, ahead_for, other = (mount / name / "assignment" for name in ("first", "second", "third"))
+    for folder in (first, ahead_for, other):
+        folder.mkdir(parents=True)
+        (folder / "data.txt").write_text(folder.parent.name)
+    env = dict(os.environ, NBGRADER_EXECUTION="autograde")
+    printed: list[str] = []
+
+    async def start(folder: Path, env: dict) -> SandboxedKernelManager:
+        manager = SandboxedKernelManager(kernel_name="python3", sandbox=settings, mount=str(mount))
+        await manager.start_kernel(cwd=str(folder), env=env, extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        return manager
+
+    async def run():
+        await (await start(first, env)).shutdown_kernel(now=True)   # the pool learns how kernels start
+        pool = grading_kernel._pool
+        pool.prestart(ahead_for.resolve())
+        ahead = pool.prestarted
+        assert ahead is not None and ahead.process.poll() is None
+        folder = other if CASES[case] is None else ahead_for
+        manager = await start(folder, dict(env, **(CASES[case] or {})))
+        try:
+            client = await _ready_client(manager)
+            reply = await client.execute_interactive(
+                "import os; print(os.getcwd(), os.environ.get('TF_PROBE'), open('data.txt').read())", timeout=60,
+                output_hook=lambda message: printed.append(message["content"].get("text", "")))
+            client.stop_channels()
+            return reply, folder, manager.provisioner.process is ahead.process, ahead.process.poll()
+        finally:
+            await manager.shutdown_kernel(now=True)
+
+    try:
+        reply, folder, adopted, ahead_status = asyncio.run(run())
+    finally:
+        _close_pool()
+    assert reply["content"]["status"] == "ok"
+    assert "".join(printed).split() == [str(folder), (CASES[case] or {}).get("TF_PROBE", "None"), folder.parent.name]
+    assert adopted is (case == "same start")
+    if case != "same start":
+        assert ahead_status is not None   # the kernel started otherwise is gone
