@@ -114,3 +114,71 @@ def test_export_lists_every_student(course):
     with open(course / "grades.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(row["student_id"] for row in rows) == sorted(STUDENTS)
+
+
+def _saved_grades(db_url: str, student: str, notebook: str) -> list[tuple]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gradebook:
+        graded = gradebook.find_submission_notebook(notebook, ASSIGNMENT, student)
+        return (sorted((g.name, g.auto_score, g.manual_score, g.needs_manual_grade) for g in graded.grades)
+                + sorted(("comment " + c.name, c.auto_comment) for c in graded.comments))
+
+
+def _forget_autograding(db_url: str, student: str, notebook: str) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gradebook:
+        graded = gradebook.find_submission_notebook(notebook, ASSIGNMENT, student)
+        for grade in graded.grades:   # the review flag flipped: the saver must set it again
+            grade.auto_score, grade.needs_manual_grade = None, not grade.needs_manual_grade
+        for comment in graded.comments:
+            comment.auto_comment = "not saved yet"
+        gradebook.db.commit()
+
+
+def test_scores_saved_at_once_are_nbgraders_own(course, tmp_path, monkeypatch):
+    """course.nbgrader_ext.SaveAutoGradesAtOnce saves what nbgrader's SaveAutoGrades saves
+    (scores, review flags, "No response." comments), and nothing if it stops half-way."""
+    from nbgrader import utils
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    from course.nbgrader_ext import SaveAutoGradesAtOnce
+
+    for student in STUDENTS:
+        for path in sorted((course / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
+            notebook = read(path)
+            saved = {}
+            for saver in (SaveAutoGrades, SaveAutoGradesAtOnce):
+                db = tmp_path / f"{saver.__name__}.db"
+                db.write_bytes((course / "gradebook.db").read_bytes())
+                url = f"sqlite:///{db}"
+                _forget_autograding(url, student, path.stem)
+                resources = {"nbgrader": {"notebook": path.stem, "assignment": ASSIGNMENT, "student": student,
+                                          "db_url": url}}
+                saver().preprocess(notebook, resources)
+                saved[saver] = _saved_grades(url, student, path.stem)
+            assert saved[SaveAutoGradesAtOnce] == saved[SaveAutoGrades], (student, path.stem)
+            # Scores and comments as the real autograde saved them (a task cell's review
+            # flag is set when nbgrader records the submission, not by either saver).
+            real = _saved_grades(f"sqlite:///{course / 'gradebook.db'}", student, path.stem)
+            assert [row[:2] for row in saved[SaveAutoGrades]] == [row[:2] for row in real]
+
+    # A failure after some cells: none of the notebook's scores are saved.
+    url = f"sqlite:///{tmp_path / 'SaveAutoGradesAtOnce.db'}"
+    _forget_autograding(url, "alice", path.stem)
+    before = _saved_grades(url, "alice", path.stem)
+    calls = []
+
+    def fails_third_time(cell, log=None):
+        calls.append(cell)
+        if len(calls) == 3:
+            raise RuntimeError("stopped half-way")
+        return (1.0, 1.0)
+
+    monkeypatch.setattr(utils, "determine_grade", fails_third_time)
+    resources = {"nbgrader": {"notebook": path.stem, "assignment": ASSIGNMENT, "student": "alice", "db_url": url}}
+    with pytest.raises(RuntimeError, match="half-way"):
+        SaveAutoGradesAtOnce().preprocess(read(course / "autograded" / "alice" / ASSIGNMENT / path.name), resources)
+    assert len(calls) == 3
+    assert _saved_grades(url, "alice", path.stem) == before
