@@ -11,10 +11,13 @@ With ``c.GradingSandbox.warm_kernels = n`` the manager takes its kernel from a p
 one server process in the sandbox (:mod:`course.kernel_zygote`) imports the heavy
 modules (``c.GradingSandbox.preload``) once and forks ``n`` kernels ahead, each in
 namespaces of its own, waiting to be told its notebook folder and environment.  Each
-kernel grades one notebook and is shut down; taking one forks its replacement, so no
-notebook pays for a process start or a TensorFlow import.  The server is started by
+kernel grades one notebook and is shut down, after which its replacement is forked, so
+no notebook pays for a process start or a TensorFlow import.  The server is started by
 :class:`StartWarmKernels`, first of the sanitizing preprocessors, so its imports overlap
-nbgrader's work on the first notebook.  A notebook folder outside the pool's mount (the
+nbgrader's work on the first notebook; from the second notebook on, the same
+preprocessor has the next kernel start (IPython's set-up) while nbgrader sanitizes, and
+the kernel manager takes that kernel only if its own start would be the same
+(:meth:`WarmPool.prestart`).  A notebook folder outside the pool's mount (the
 autograded folder) gets a fresh kernel.
 
 When the sandbox is on but cannot start, grading refuses with a message saying why
