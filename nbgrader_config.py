@@ -125,7 +125,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "nbgrader.preprocessors.OverwriteCells",
+    "course.nbgrader_ext.OverwriteCellsAtOnce",  # nbgrader's OverwriteCells, the cells read at once
     "course.nbgrader_ext.CheckCellMetadataOnce",  # nbgrader's check, each distinct cell once
 ]
 

@@ -182,3 +182,45 @@ def test_scores_saved_at_once_are_nbgraders_own(course, tmp_path, monkeypatch):
         SaveAutoGradesAtOnce().preprocess(read(course / "autograded" / "alice" / ASSIGNMENT / path.name), resources)
     assert len(calls) == 3
     assert _saved_grades(url, "alice", path.stem) == before
+
+
+def _tampered(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``notebook`` with what OverwriteCells repairs: a locked test edited, points raised, a
+    graded cell's type flipped, a graded cell deleted.  (Not a cell with a made-up grade id:
+    nbgrader's own OverwriteCells fails on that when it adds missing cells;
+    course.submissions.RepairGradedCells runs first in grading.)"""
+    cells = notebook.cells
+    graded = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
+    tests = [c for c in graded if c.metadata.nbgrader.get("locked") and c.cell_type == "code"]
+    tests[0].source = "assert True  # edited by the student"
+    graded[0].metadata.nbgrader["points"] = 99
+    answers = [c for c in cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "markdown"]
+    if answers:
+        answers[0].cell_type = "code"
+        answers[0].outputs, answers[0].execution_count = [], None
+    cells.remove(tests[-1])
+    return notebook
+
+
+def test_cells_overwritten_at_once_as_nbgrader_does(course):
+    """course.nbgrader_ext.OverwriteCellsAtOnce repairs a tampered submission exactly as
+    nbgrader's OverwriteCells does (missing cells added back, as configured)."""
+    import copy
+
+    from nbgrader.preprocessors import OverwriteCells
+
+    from course.nbgrader_ext import OverwriteCellsAtOnce
+
+    for path in sorted((course / "submitted" / "carol" / ASSIGNMENT).glob("*.ipynb")):
+        tampered = _tampered(read(path))
+        resources = {"nbgrader": {"notebook": path.stem, "assignment": ASSIGNMENT, "student": "carol",
+                                  "db_url": f"sqlite:///{course / 'gradebook.db'}"}}
+        repaired = {}
+        for overwrite in (OverwriteCells, OverwriteCellsAtOnce):
+            notebook, _ = overwrite(add_missing_cells=True).preprocess(copy.deepcopy(tampered), copy.deepcopy(resources))
+            # Cell ids aside: a cell added back gets a random one.
+            repaired[overwrite] = [{k: v for k, v in cell.items() if k != "id"} for cell in notebook.cells]
+        assert repaired[OverwriteCellsAtOnce] == repaired[OverwriteCells], path.stem
+        sources = [cell["source"] for cell in repaired[OverwriteCells]]
+        assert not any("edited by the student" in source for source in sources)   # both really repaired it
+        assert len(sources) == len(tampered.cells) + 1
