@@ -26,10 +26,12 @@ from pathlib import Path
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
 ROOT = Path(__file__).resolve().parent
-# nbgrader loads this file from any working directory: the course package is importable
-# from ROOT even where it is not installed.
-if str(ROOT) not in sys.path:
-    sys.path.append(str(ROOT))
+# nbgrader loads this file from any working directory: the course package of ROOT comes
+# first, also where an environment has the course installed (a hub's shared environment
+# holds only the student side of the package; the grader and its checks live here).
+if str(ROOT) in sys.path:
+    sys.path.remove(str(ROOT))
+sys.path.insert(0, str(ROOT))
 
 from course.instructor.nbgrader_cli import course_id, gradebook_url  # noqa: E402
 from course.kernel_env import GRADING, set_defaults  # noqa: E402

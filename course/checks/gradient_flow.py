@@ -20,6 +20,7 @@ likely misconception.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -71,6 +72,17 @@ _ACTIVATION_HINT = {
 
 
 # --------------------------------------------------------------------------- cases
+@functools.lru_cache(maxsize=512)
+def _oracle_case(sizes: tuple, seed: int, activation: str, x: bytes, y: float, w_scale: float) -> tuple:
+    """(params, zs, activations, grads) of one case, computed once per process: the grader
+    judges each check twice (recording its calls, then replaying the report).  Students
+    only ever get copies of these arrays."""
+    params = init_params(list(sizes), seed, scale=w_scale)
+    x_array = np.frombuffer(x, dtype=float).copy()
+    zs, activations = oracle.forward(x_array, params, activation)
+    return params, zs, activations, oracle.gradients(x_array, y, params, activation)
+
+
 class _Case:
     """One network + sample: weights from init_params, the oracle's forward and gradients."""
 
@@ -85,9 +97,8 @@ class _Case:
         else:
             self.x = np.array(x, dtype=float)
         self.w_scale = w_scale
-        self.params = init_params(self.sizes, seed, scale=w_scale)
-        self.zs, self.activations = oracle.forward(self.x, self.params, activation)
-        self.grads = oracle.gradients(self.x, self.y, self.params, activation)
+        self.params, self.zs, self.activations, self.grads = _oracle_case(
+            tuple(self.sizes), seed, activation, self.x.tobytes(), self.y, w_scale)
         self.norms = np.array([oracle.frobenius(dW) for dW, _ in self.grads])
         self.own_results: dict[int, Any] = {}   # id(namespace) -> _own_result, computed once
 

@@ -35,7 +35,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..cells import grade_id, is_autograder_test
-from ..checks.result import Outcome, Result, failed_result
+from ..checks.result import RESULT_METADATA, Outcome, Result, failed_result
 from ..kernel.report import REPORT_MIME
 from .declarations import Declaration, declarations
 from .hidden_inputs import grading_key, hidden_seed, key_path
@@ -45,7 +45,7 @@ from .replay import Plan, Recording
 __all__ = ["CellPlan", "plan_cell", "judge_cell", "report_source", "ReportInsteadOfJudging", "JudgeReports",
            "METADATA_KEY", "RESOURCES_KEY"]
 
-METADATA_KEY = "course"            # cell.metadata["course"]: {"result", "results", "notes"}
+METADATA_KEY = RESULT_METADATA     # cell.metadata["course"]: {"result", "results", "notes"}
 RESOURCES_KEY = "course_plans"     # resources[...]: grade_id -> CellPlan, between the two preprocessors
 
 

@@ -93,10 +93,14 @@ def _encode(value: object, depth: int) -> dict:
     if callable(value) and not hasattr(value, "__array__"):
         return {"t": "callable", "name": getattr(value, "__name__", type(value).__name__)}
     if not isinstance(value, (str, bytes, set, frozenset, dict)):
-        try:
-            array = np.asarray(value)
-        except Exception:  # noqa: BLE001 - not array-like
-            array = None
+        array = None
+        for dtype in (None, np.float64):   # a Decimal or Fraction is a number only as float64
+            try:
+                array = np.asarray(value, dtype=dtype)
+            except Exception:  # noqa: BLE001 - not array-like
+                continue
+            if array.dtype.kind in _NUMERIC_KINDS:
+                break
         if array is not None and array.dtype.kind in _NUMERIC_KINDS:
             return {"t": "arraylike", "type": _type_name(value), "name": kind.__name__, "value": _array(array)}
     text = repr(value) if kind.__repr__ is object.__repr__ else f"<{kind.__name__}>"
