@@ -15,6 +15,8 @@ a JupyterHub comes from the environment:
                            largest file one grading kernel may write, and what it may add
                            to its folders on the disk in all (default: 64 MiB, 256 MiB)
     COURSE_WARM_KERNELS    grading kernels started ahead with TensorFlow imported (default: 1)
+    COURSE_GRADING_KEY_FILE    the grader's secret that hidden inputs are drawn from
+                           (default: <root>/.grading-key, made on first use, mode 0600)
     COURSE_PER_STUDENT_VALUES  1: every student gets their own notebook-1 values (default: off)
     COURSE_VALUES_SALT     the instructor's salt for those values (default: empty)
 """

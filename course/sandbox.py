@@ -163,7 +163,8 @@ def run_call(
     except SystemExit:
         failure = GradingError(f"{what} called sys.exit / exit(); functions must return a value.")
     except NotImplementedError:
-        failure = GradingError(f"{what} is not implemented yet (it raises NotImplementedError).")
+        failure = GradingError(f"{what} is not implemented yet (it raises NotImplementedError).",
+                               misconception="not_implemented")
     except Exception as error:  # noqa: BLE001 - any student error becomes feedback
         failure = GradingError(f"{what} raised {error_summary(error)}")
     finally:

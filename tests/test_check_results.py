@@ -60,7 +60,8 @@ def test_notebook_1_right_readings_are_not_carried():
 def test_notebook_1_misconception_ids_for_formats():
     assert paper.judge_quantity("a1", {"a1": (0, 6457)}).misconception == "decimal_comma"
     assert paper.judge_quantity("a1", {"a1": "0.65"}).misconception == "not_a_number"
-    assert paper.judge_quantity("a1", {}).misconception == "missing_answer"
+    unanswered = paper.judge_quantity("a1", {})
+    assert unanswered.outcome is Outcome.NOT_ANSWERED and unanswered.misconception is None
     rounded = {**student_chain(), "a1": 0.65}
     assert paper.judge_quantity("a1", rounded, hidden=True).misconception == "too_few_significant_figures"
 
@@ -147,3 +148,18 @@ def test_autodiff_in_backward_pass_is_a_named_misconception():
     result = verification.judge_gradient(backward_pass, "dW2")
     assert result.outcome is Outcome.FAILED and result.misconception == "used_autodiff", result
     assert "automatic differentiation" in result.message
+
+
+def test_not_answered_is_its_own_outcome_never_a_misconception_nor_wrong():
+    from course.instructor import report
+
+    namespace: dict = {}
+    exec("def sigmoid(z):\n    raise NotImplementedError()", namespace)
+    stub = verification.judge_sigmoid(namespace["sigmoid"])
+    assert stub.outcome is Outcome.NOT_ANSWERED and not stub.passed and stub.misconception is None
+    cell = {"outputs": [], "metadata": {}}
+    assert report._outcome(stub.as_json(), cell, 0.0, 1.0) == ("not_answered", "")
+    wrong = verification.judge_sigmoid(lambda z: 0.0)
+    assert report._outcome(wrong.as_json(), cell, 0.0, 1.0)[0] == "failed"
+    assert "not_answered" in report.OUTCOMES and "not_submitted" in report.OUTCOMES
+    assert "not_answered" not in report.RIGHT

@@ -230,8 +230,10 @@ def _graded(root: Path, student: str, notebook: str) -> nbformat.NotebookNode:
     return nbformat.read(root / "autograded" / student / ASSIGNMENT / f"{notebook}.ipynb", as_version=4)
 
 
-def _printed(notebook: nbformat.NotebookNode) -> str:
+def _printed(notebook: nbformat.NotebookNode, cell_id: str | None = None) -> str:
+    """What the notebook's cells (or only the cell ``cell_id``) printed."""
     return "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code"
+                   and cell_id in (None, grade_id(c))
                    for o in c.get("outputs", []) if o.get("output_type") == "stream")
 
 
@@ -279,9 +281,15 @@ def test_each_student_loses_exactly_what_their_work_deserves(hostile_batch, path
         return {test for test, points in scores[(student, notebook)].items()
                 if points < (full1 if notebook == NB1 else full2)[test]}
 
-    # Every answer 1.0, whatever the patches: every notebook-1 test is lost.
-    assert lost("mallory_sys_modules", NB1) == set(full1)
-    assert lost("mallory_gc", NB1) == set(full1)
+    # Every answer 1.0, whatever the patches: exactly what those answers earn without them
+    # (a few steps are right by error carried forward from the wrong 1.0 before them).
+    from course.checks import paper
+
+    earned = paper.grade_answers({name: 1.0 for name in (*paper.QUANTITIES, "max_sigmoid_derivative")})
+    deserved = {f"test_{name}" for name, result in earned.items() if not result.passed}
+    assert 8 <= len(deserved) < len(full1)
+    assert lost("mallory_sys_modules", NB1) == deserved
+    assert lost("mallory_gc", NB1) == deserved
     # One slip (dz1 without sigma'): only its own test; dW1 and db1 follow from it.
     assert lost("mallory_vars", NB2) == {"test_backward_dz1"}
     # Zeros with the reports swallowed, duplicated reports, a lookup table of predictable
@@ -304,7 +312,7 @@ def test_the_grading_kernel_holds_no_judge_and_no_answer(hostile_batch):
     assert "GC FOUND 0 []" in _printed(_graded(root, "mallory_gc", NB1))
     patched = _printed(_graded(root, "mallory_vars", NB2))
     assert "PATCHED" in patched and "course.checks" not in patched
-    hunt = _printed(_graded(root, "hunter", NB1))
+    hunt = _printed(_graded(root, "hunter", NB1), "answer_max_sigmoid_derivative")
     modules = set(re.findall(r"^MODULE (\S+)", hunt, re.M))
     assert "course.kernel.report" in modules and len(re.findall(r"^CALL ", hunt, re.M)) > 20
     assert not {m for m in modules if m.startswith(("course.checks", "course.oracles", "course.grader",

@@ -29,7 +29,7 @@ from typing import Callable
 
 from ..feedback import GradingError, passed
 
-__all__ = ["Outcome", "Result", "RESULT_MIME", "RESULT_METADATA", "report", "reporting", "judgement", "passed_result",
+__all__ = ["Outcome", "NOT_ANSWERED_IDS", "Result", "RESULT_MIME", "RESULT_METADATA", "report", "reporting", "judgement", "passed_result",
            "failed_result", "misconception_id", "display_bundle"]
 
 RESULT_MIME = "application/vnd.backprop-by-hand.result+json"
@@ -38,11 +38,16 @@ RESULT_METADATA = "course"
 
 
 class Outcome(str, enum.Enum):
-    """How a test went: right, right by error carried forward, or wrong."""
+    """How a test went: right, right by error carried forward, wrong, or not answered."""
 
     PASSED = "passed"
     CARRIED = "passed_ecf"   # right, computed from the student's own wrong earlier value
     FAILED = "failed"
+    NOT_ANSWERED = "not_answered"   # no answer to judge: a missing variable, a stub still raising
+
+
+# Failures that mean "nothing was answered", never a misconception (see failed_result).
+NOT_ANSWERED_IDS = ("missing_answer", "not_implemented")
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ class Result:
 
     @property
     def passed(self) -> bool:
-        return self.outcome is not Outcome.FAILED
+        return self.outcome in (Outcome.PASSED, Outcome.CARRIED)
 
     def as_json(self) -> dict:
         return {"test": self.test, "outcome": self.outcome.value, "misconception": self.misconception,
@@ -84,7 +89,10 @@ def passed_result(test: str, message: str, *, carried_from: str | None = None) -
 
 
 def failed_result(test: str, message: str, misconception: str | None = None) -> Result:
-    """A failing :class:`Result`."""
+    """A failing :class:`Result`: not answered when ``misconception`` says nothing was
+    answered (:data:`NOT_ANSWERED_IDS`), else failed."""
+    if misconception in NOT_ANSWERED_IDS:
+        return Result(test, Outcome.NOT_ANSWERED, message)
     return Result(test, Outcome.FAILED, message, misconception)
 
 

@@ -114,7 +114,7 @@ class CellVerdict:
     @property
     def result(self) -> Result:
         """The cell's result: its first failure, else the first carried result, else the last."""
-        failed = [r for r in self.results if r.outcome is Outcome.FAILED]
+        failed = [r for r in self.results if not r.passed]
         carried = [r for r in self.results if r.outcome is Outcome.CARRIED]
         return failed[0] if failed else carried[0] if carried else self.results[-1]
 

@@ -46,13 +46,19 @@ from .nbgrader_cli import gradebook_url
 
 __all__ = ["Row", "collect", "misconception_counts", "discrimination", "write_report", "panel_html", "class_panel",
            "course_root", "summary_text",
-           "OUTCOMES", "NOT_RUN", "INTEGRITY", "UNRECOGNISED"]
+           "OUTCOMES", "RIGHT", "NOT_SUBMITTED", "NOT_RUN", "OVERRIDDEN", "UNRECOGNISED"]
 
-OUTCOMES = tuple(outcome.value for outcome in Outcome)      # passed, passed_ecf, failed
+NOT_SUBMITTED = "not_submitted"         # the student handed in no such notebook
+# passed, passed_ecf, failed, not_answered (course/checks/result.py), and not_submitted.
+OUTCOMES = (*(outcome.value for outcome in Outcome), NOT_SUBMITTED)
+RIGHT = (Outcome.PASSED.value, Outcome.CARRIED.value)
 NOT_RUN = "test_could_not_run"          # the cell failed before its check (undefined name, timeout, …)
-INTEGRITY = "integrity_flag"            # zeroed by the integrity scan (course/nbgrader_ext.py)
+OVERRIDDEN = "score_lowered_by_hand"    # the check passed, a grader took points off in formgrader
 UNRECOGNISED = ""                       # failed, no known misconception explains it
-_OUTCOME_LABEL = {"passed": "right", "passed_ecf": "right by error carried forward", "failed": "wrong"}
+# The metadata key course/submissions.py sets on a notebook graded although not handed in.
+NOT_SUBMITTED_KEY = "course_not_submitted"
+_OUTCOME_LABEL = {"passed": "right", "passed_ecf": "right by error carried forward", "failed": "wrong",
+                  "not_answered": "not answered", NOT_SUBMITTED: "not handed in"}
 # Okabe–Ito vermilion: readable for colour-blind viewers and in greyscale.
 _FAILED_COLOUR = "#D55E00"
 
@@ -78,8 +84,6 @@ def _record(cell) -> dict | None:
 
 def _failure_kind(cell) -> str:
     errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
-    if errors and errors[-1].get("ename") == "IntegrityError":
-        return INTEGRITY
     return NOT_RUN if errors else UNRECOGNISED
 
 
@@ -104,15 +108,13 @@ def _scores(db_url: str, assignment: str) -> dict[tuple[str, str, str], tuple[fl
 def _outcome(record: dict | None, cell, score: float, max_score: float) -> tuple[str, str]:
     full = max_score > 0 and score >= max_score - 1e-9
     outcome = (record or {}).get("outcome")
-    if outcome not in OUTCOMES:  # no record, or not one a check wrote: the score alone tells
+    if outcome not in OUTCOMES:  # no record, or not one the grader wrote: the score alone tells
         return ("passed", "") if full else ("failed", _failure_kind(cell))
-    misconception = record.get("misconception") or ""
-    if outcome != "failed" and not full:   # zeroed after the check passed (integrity scan, …)
-        kind = _failure_kind(cell)
-        return "failed", kind if kind != UNRECOGNISED else INTEGRITY
-    if outcome == "failed" and full:       # a grader gave the points by hand
+    if outcome in RIGHT and not full:       # a grader took the points off by hand
+        return "failed", OVERRIDDEN
+    if outcome not in RIGHT and full:       # a grader gave the points by hand
         return "passed", ""
-    return outcome, misconception if outcome == "failed" else ""
+    return outcome, (record.get("misconception") or "") if outcome == "failed" else ""
 
 
 def collect(root: Path, assignment: str, db_url: str | None = None) -> list[Row]:
@@ -125,12 +127,14 @@ def collect(root: Path, assignment: str, db_url: str | None = None) -> list[Row]
     for path in paths:
         student, notebook_name = path.parent.parent.name, path.stem
         notebook = nbformat.read(path, as_version=4)
+        handed_in = not notebook.metadata.get(NOT_SUBMITTED_KEY)
         for cell in notebook.cells:
             if not is_autograder_test(cell):
                 continue
             test = grade_id(cell)
             score, max_score = scores.get((student, notebook_name, test), (0.0, 0.0))
-            outcome, misconception = _outcome(_record(cell), cell, score, max_score)
+            outcome, misconception = (_outcome(_record(cell), cell, score, max_score) if handed_in
+                                      else (NOT_SUBMITTED, ""))
             rows.append(Row(student, notebook_name, test, outcome, misconception, score, max_score))
     return rows
 
@@ -154,7 +158,7 @@ def discrimination(rows: list[Row], fraction: float = 0.27) -> dict[tuple[str, s
     if len(ranked) < 4 or size < 1:
         return {test: None for test in tests}
     lower, upper = set(ranked[:size]), set(ranked[-size:])
-    right = {(r.student, r.notebook, r.test): r.outcome != "failed" for r in rows}
+    right = {(r.student, r.notebook, r.test): r.outcome in RIGHT for r in rows}
 
     def share(group: set[str], notebook: str, test: str) -> float:
         return sum(right.get((student, notebook, test), False) for student in group) / len(group)
