@@ -29,6 +29,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import struct
 import sys
 import time
@@ -84,7 +85,11 @@ def _isolate(slot: Path, settings: argparse.Namespace) -> None:
     if not Path(settings.pool).is_relative_to("/tmp"):
         _mount("tmpfs", settings.pool, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
     for path, fd in keep:
-        os.makedirs(path, mode=0o755, exist_ok=True)
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            os.makedirs(path, mode=0o755, exist_ok=True)
+        else:  # a single module of the course package (grading_sandbox.STUDENT_SIDE)
+            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o644))
         _bind(fd, path, read_only=True)
     os.makedirs(settings.mount, mode=0o755, exist_ok=True)
     for fd, target, read_only in mounts:

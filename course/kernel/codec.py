@@ -11,7 +11,8 @@ plain JSON and exact:
   :data:`MAX_ELEMENTS` elements);
 - anything else that NumPy turns into a numeric array (a TensorFlow tensor, a
   ``Decimal``) as that array, remembering the original type's name;
-- tuples, lists and dicts item by item (at most :data:`MAX_ITEMS` items, nested at most
+- tuples, lists and dicts (and their subclasses: a namedtuple, an OrderedDict) item by
+  item, as the base type (at most :data:`MAX_ITEMS` items, nested at most
   :data:`MAX_DEPTH` deep);
 - a function as a stand-in that is only callable (its calls are reported separately);
 - any other object as an opaque stand-in that keeps its type's name, so feedback can
@@ -84,11 +85,13 @@ def _encode(value: object, depth: int) -> dict:
         return _array(value)
     if isinstance(value, np.generic) and kind is type(value) and np.dtype(kind).kind in _NUMERIC_KINDS:
         return {"t": "npscalar", "value": _array(np.asarray(value))}
-    if kind in (tuple, list):
-        items = [_encode(item, depth + 1) for item in list(value)[:MAX_ITEMS]]
-        return {"t": kind.__name__, "items": items, "more": max(0, len(value) - MAX_ITEMS)}
-    if kind is dict:
-        pairs = list(value.items())[:MAX_ITEMS]
+    if isinstance(value, (tuple, list)):   # a namedtuple is a tuple, a UserList-like list a list
+        items = list(value)
+        return {"t": "tuple" if isinstance(value, tuple) else "list",
+                "items": [_encode(item, depth + 1) for item in items[:MAX_ITEMS]],
+                "more": max(0, len(items) - MAX_ITEMS)}
+    if isinstance(value, dict):   # OrderedDict, defaultdict: read as the dict they are
+        pairs = list(dict.items(value))[:MAX_ITEMS] if kind is dict else list(value.items())[:MAX_ITEMS]
         return {"t": "dict", "items": [[_encode(k, depth + 1), _encode(v, depth + 1)] for k, v in pairs]}
     if callable(value) and not hasattr(value, "__array__"):
         return {"t": "callable", "name": getattr(value, "__name__", type(value).__name__)}

@@ -38,6 +38,7 @@ __all__ = ["REPORT_MIME", "report", "collect"]
 REPORT_MIME = "application/vnd.backprop-by-hand.report+json"
 MAX_STDERR = 2_000
 MAX_INPUTS = 300
+READ_TIME_LIMIT = 10.0   # seconds to read one value a student's code gave
 
 
 def _argument(spec: Any, returned: list) -> Any:
@@ -47,6 +48,15 @@ def _argument(spec: Any, returned: list) -> Any:
             value = value[index]
         return value
     return decode(spec)
+
+
+def _encoded(value: Any, what: str) -> dict:
+    """``encode(value)``, watched like a call of student code: reading a student's object
+    runs its methods (``__float__``, ``__array__``), which may loop forever."""
+    try:
+        return call_student(encode, value, what=f"reading {what}", time_limit=READ_TIME_LIMIT).value
+    except GradingError as error:
+        return {"t": "object", "type": "", "name": type(value).__name__, "repr": f"(could not be read: {error})"}
 
 
 def _warning(message) -> list:
@@ -74,7 +84,7 @@ def _call(namespace: Mapping[str, Any], call: dict, returned: list) -> dict:
         returned.append(None)
         return {"error": str(error), "misconception": error.misconception}
     returned.append(result.value)
-    return {"ok": encode(result.value), "warnings": [_warning(w) for w in result.warnings][:20],
+    return {"ok": _encoded(result.value, call["what"]), "warnings": [_warning(w) for w in result.warnings][:20],
             "stderr": result.stderr[:MAX_STDERR]}
 
 
@@ -82,7 +92,7 @@ def collect(plan: dict, namespace: Mapping[str, Any]) -> dict:
     """The report of ``plan`` (a dict, see the module doc) run against ``namespace``."""
     returned: list = []
     calls = [_call(namespace, call, returned) for call in plan["calls"]]
-    names = {name: encode(namespace[name]) for name in plan["names"] if name in namespace}
+    names = {name: _encoded(namespace[name], name) for name in plan["names"] if name in namespace}
     payload = {"plan": plan["id"], "calls": calls, "names": names,
                "globals": [name for name in list(namespace) if isinstance(name, str) and not name.startswith("_")][:5000]}
     if len(names) < len(plan["names"]):
