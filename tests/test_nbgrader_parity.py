@@ -4,7 +4,7 @@
 course's ``c.Autograde.autograde_preprocessors``.  nbgrader 0.9.6 ships the tests of
 its execution step as autograde application tests (``nbgrader/tests/apps/
 test_nbgrader_autograde.py``): each writes a small course with a configuration of its
-own and runs ``nbgrader autograde`` in this process.  Here every one of them runs with
+own and runs ``nbgrader autograde`` in this process.  Here those about execution run with
 that configuration's preprocessor list naming ``SandboxedExecute`` instead of
 ``Execute`` (in its sandbox, with fresh kernels: these courses start no warm pool) and
 everything else as nbgrader has it, so its kernel choice (the notebook's kernelspec
@@ -28,9 +28,18 @@ from course.grading_kernel import SandboxedExecute
 
 pytestmark = pytest.mark.nbgrader
 
-# nbgrader's tests that do not run its execution step at all (help and argument errors,
-# file permissions, timestamps and late penalties) are left to nbgrader's own suite.
-NOT_ABOUT_EXECUTION: tuple[str, ...] = ()  # PLACEHOLDER
+# nbgrader's tests of what its execution step does: kernel choice, outputs and errors,
+# hidden and hashed tests, a kernel that fails, loops and timeouts, files and side
+# effects, missing notebooks.  Its other autograde tests (command line, timestamps and
+# late penalties, --force and filters, permissions, updates) check the converter's
+# bookkeeping, which the course does not replace; they are left to nbgrader's suite.
+EXECUTION_TESTS = (
+    "test_grade", "test_grade_autotest", "test_grade_hashed_autotest", "test_grade_complex_autotest",
+    "test_showtraceback_exploit", "test_side_effects", "test_hidden_tests_autotest", "test_handle_failure",
+    "test_missing_source_kernelspec", "test_incorrect_source_kernelspec", "test_incorrect_submitted_kernelspec",
+    "test_no_execute", "test_infinite_loop", "test_missing_files", "test_grade_missing_notebook",
+    "test_grade_with_validating_envvar", "test_autograde_timeout",
+)
 
 
 def _dotted(cls: type) -> str:
@@ -50,8 +59,15 @@ def course_execute(temp_cwd, monkeypatch):  # noqa: F811 - nbgrader's fixture, b
 
 
 class TestAutogradeWithCourseExecute(nbgraders.TestNbGraderAutograde):
-    """Every test of nbgrader's ``TestNbGraderAutograde`` (inherited), with the fixture above."""
+    """nbgrader's ``TestNbGraderAutograde`` (inherited), with the fixture above: the tests in
+    :data:`EXECUTION_TESTS`."""
 
 
-for _name in NOT_ABOUT_EXECUTION:
-    setattr(TestAutogradeWithCourseExecute, _name, None)
+for _name in dir(nbgraders.TestNbGraderAutograde):
+    if _name.startswith("test_") and _name not in EXECUTION_TESTS:
+        setattr(TestAutogradeWithCourseExecute, _name, None)   # not collected
+
+
+def test_every_execution_test_is_nbgraders():
+    """The list above names tests nbgrader has (a renamed one would silently not run)."""
+    assert set(EXECUTION_TESTS) <= set(dir(nbgraders.TestNbGraderAutograde))
