@@ -151,6 +151,8 @@ c.LimitOutputSize.max_chars = 20_000  # and one very long line (course/nbgrader_
 # them to the grader); strip them again from the HTML feedback the student reads.
 # ShortTestErrors (course/nbgrader_outputs.py) runs while the hidden tests are still in
 # the sources: it needs them to find and remove any hidden test line from the outputs.
+# nbconvert's HTML exporter, without its false "display_data_priority not recognized" warnings.
+c.GenerateFeedback.exporter_class = "course.nbgrader_outputs.FeedbackExporter"
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "course.nbgrader_outputs.ShortTestErrors",

@@ -18,7 +18,11 @@ nbgrader's work on the first notebook; from the second notebook on, the same
 preprocessor has the next kernel start (IPython's set-up) while nbgrader sanitizes, and
 the kernel manager takes that kernel only if its own start would be the same
 (:meth:`WarmPool.prestart`).  A notebook folder outside the pool's mount (the
-autograded folder) gets a fresh kernel.
+autograded folder) gets a fresh kernel.  The server and its kernels end
+:data:`POOL_IDLE_SECONDS` after the last notebook graded with them, so a long-lived
+process (formgrader's, inside the instructor's server) keeps none of them; a batch
+(``nbgrader autograde``, ``make autograde``) and a grader clicking through students
+reuse them from one notebook to the next.
 
 When the sandbox is on but cannot start, grading refuses with a message saying why
 (:func:`course.grading_sandbox.require_sandbox`); ``c.GradingSandbox.enabled = False``
@@ -61,12 +65,17 @@ from traitlets import Any, Instance, Type
 from .disk_watch import DiskWatch
 from .grading_sandbox import (MAX_COPY_BYTES, WAKE_FIFO, GradingSandbox, SandboxUnavailable, Slot, bwrap_command,
                               require_sandbox, sandbox_env, write_accounts, zygote_command)
-from .submissions import grading_note
+from .cells import is_autograder_test
+from .submissions import NOT_SUBMITTED_KEY, grading_note
 
 __all__ = ["SandboxedExecute", "SandboxedKernelManager", "GradingKernelClient", "StartWarmKernels", "WarmPool",
            "SANDBOX_NOTE_TAG"]
 
 SANDBOX_NOTE_TAG = "grading-sandbox-note"
+# Seconds the warm-kernel server and its kernels (hundreds of MB) stay after the last
+# notebook graded with them: longer than nbgrader's work between two notebooks or two
+# students, well within the minute after which a grader expects them gone.
+POOL_IDLE_SECONDS = 20.0
 # Seconds a launched kernel has to bind its sockets before the client connects anyway.
 SOCKETS_TIMEOUT = 30.0
 
@@ -178,6 +187,8 @@ class WarmPool:
         self.prestarted: Prestarted | None = None
         # Requests and answers in order: the disk watch's thread may kill a kernel meanwhile.
         self._talking = threading.RLock()
+        self.lent: set[ForkedKernel] = set()   # kernels grading a notebook now
+        self.last_used = time.monotonic()
 
     @staticmethod
     def key_for(settings: GradingSandbox, mount: Path) -> tuple:
@@ -186,6 +197,21 @@ class WarmPool:
 
     def alive(self) -> bool:
         return self.server.poll() is None
+
+    def lend(self, process: ForkedKernel) -> None:
+        """``process`` grades a notebook from now until :meth:`give_back`."""
+        self.lent.add(process)
+        self.last_used = time.monotonic()
+
+    def give_back(self, process: ForkedKernel) -> None:
+        self.lent.discard(process)
+        self.last_used = time.monotonic()
+
+    def idle_for(self) -> float | None:
+        """Seconds since the pool was last used, or None while one of its kernels grades."""
+        if any(process.returncode is None for process in tuple(self.lent)):   # the disk watch may respawn
+            return None
+        return time.monotonic() - self.last_used
 
     def request(self, **message) -> dict:
         """One request to the server and its answer (waits while the server still imports)."""
@@ -244,7 +270,11 @@ class WarmPool:
         with self._talking:
             self._collect()
             self._send({"op": "spawn", "slot": str(slot.path), "uid": slot.uid})
-            return ForkedKernel(self, self._answer()["pid"])
+            replacement = ForkedKernel(self, self._answer()["pid"])
+        if process in self.lent:
+            self.lent.discard(process)
+            self.lend(replacement)
+        return replacement
 
     def prestart(self, cwd: Path) -> None:
         """Start a warm kernel for the notebook folder ``cwd`` now, as the last one was
@@ -281,6 +311,7 @@ class WarmPool:
             started.discard()
 
     def close(self) -> None:
+        """End the server and every kernel of the pool (its processes are reaped) and remove its folder."""
         self.discard_prestarted()
         while self.ready:
             slot, process = self.ready.popleft()
@@ -295,11 +326,13 @@ class WarmPool:
 
 _pool: WarmPool | None = None
 _failed: set[tuple] = set()   # settings whose server could not start: fresh kernels, no retry
+# Held while the grader uses the process's pool and while its idle watch closes it.
+_pool_lock = threading.RLock()
 
 
 def _warm_pool(settings: GradingSandbox, mount: Path) -> WarmPool | None:
     """The process's pool for these settings, started if need be (replaced when they change
-    or its server died); its server may still be importing."""
+    or its server died); its server may still be importing.  Call with ``_pool_lock`` held."""
     global _pool
     key = WarmPool.key_for(settings, mount)
     if settings.warm_kernels <= 0 or key in _failed:
@@ -308,7 +341,25 @@ def _warm_pool(settings: GradingSandbox, mount: Path) -> WarmPool | None:
         if _pool is not None:
             _pool.close()
         _pool = WarmPool(settings, mount)
+        threading.Thread(target=_close_when_idle, args=(_pool,), name="grading-pool-idle", daemon=True).start()
+    _pool.last_used = time.monotonic()
     return _pool
+
+
+def _close_when_idle(pool: WarmPool) -> None:
+    """The idle watch of ``pool`` (a daemon thread): close it once no notebook has been graded
+    with it for :data:`POOL_IDLE_SECONDS`; end when it is no longer the process's pool."""
+    global _pool
+    while True:
+        with _pool_lock:
+            if _pool is not pool:
+                return
+            idle = pool.idle_for()
+            if idle is not None and idle >= POOL_IDLE_SECONDS:
+                _pool = None
+                pool.close()
+                return
+        time.sleep(1.0 if idle is None else max(POOL_IDLE_SECONDS - idle, 0.05))
 
 
 def _take_warm(settings: GradingSandbox, mount: Path, cwd: Path) -> tuple[Slot, ForkedKernel, Prestarted | None] | None:
@@ -316,23 +367,32 @@ def _take_warm(settings: GradingSandbox, mount: Path, cwd: Path) -> tuple[Slot, 
     ahead for it if any (third item), else one waiting for its start (the first one waits for
     the server's imports); or None: no pool configured, or its server could not start (then
     fresh kernels, no retry)."""
+    with _pool_lock:
+        return _lend_warm(settings, mount, cwd)
+
+
+def _lend_warm(settings: GradingSandbox, mount: Path, cwd: Path) -> tuple[Slot, ForkedKernel, Prestarted | None] | None:
     global _pool
     pool = _warm_pool(settings, mount)
     if pool is None:
         return None
     started = pool.adopt(cwd)
     if started is not None:
+        pool.lend(started.process)
         return started.slot, started.process, started
     try:
         pool.fill()
         taken = pool.take()
-        return (*taken, None) if taken else None
     except (OSError, RuntimeError) as error:
         logging.getLogger(__name__).warning("no warm kernels (%s): a fresh kernel per notebook", error)
         _failed.add(pool.key)
         pool.close()
         _pool = None
         return None
+    if taken is None:
+        return None
+    pool.lend(taken[1])
+    return (*taken, None)
 
 
 def _autograded_root(parent) -> Path:
@@ -353,12 +413,13 @@ class StartWarmKernels(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         settings = GradingSandbox(parent=self)
-        if settings.enabled:
+        if settings.enabled and not nb.metadata.get(NOT_SUBMITTED_KEY):   # that one is not run
             try:
                 require_sandbox(settings)
-                pool = _warm_pool(settings, _autograded_root(self))
-                if pool is not None:
-                    pool.prestart(self._graded_folder(resources))
+                with _pool_lock:
+                    pool = _warm_pool(settings, _autograded_root(self))
+                    if pool is not None:
+                        pool.prestart(self._graded_folder(resources))
             except (SandboxUnavailable, OSError, RuntimeError, KeyError):
                 pass  # SandboxedExecute refuses with the reason, or grades with a kernel it starts
         return nb, resources
@@ -372,8 +433,11 @@ class StartWarmKernels(NbGraderPreprocessor):
 
 @atexit.register
 def _close_pool() -> None:
-    if _pool is not None:
-        _pool.close()
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.close()
+            _pool = None
 
 
 class GradingKernelClient(AsyncKernelClient):
@@ -550,11 +614,14 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.on_finished(slot)
         slot.remove()
         pool = self._warm.pool if self._warm is not None else None
-        if pool is not None and pool.alive():
-            try:
-                pool.fill()    # the replacement forks while nbgrader saves this notebook's grades
-            except OSError:
-                pass           # the next notebook finds the server gone and says so
+        if pool is not None:
+            with _pool_lock:
+                pool.give_back(self._warm)
+                if pool is _pool and pool.alive():
+                    try:
+                        pool.fill()    # the replacement forks while nbgrader saves this notebook's grades
+                    except OSError:
+                        pass           # the next notebook finds the server gone and says so
 
     # nbclient cleans up a kernel that died (killed at a limit) with ``cleanup_resources``,
     # which AsyncKernelManager binds to the base class's coroutine: without this the slot
@@ -577,6 +644,9 @@ class SandboxedExecute(Execute):
 
     It refuses to be built when the sandbox is on but cannot start, so nbgrader fails
     that submission with the reason before anything runs (and no retry grades a blank).
+    Without ``c.Execute.kernel_name`` it runs the notebook's kernelspec, as nbgrader does.
+    A notebook the student did not hand in (:data:`course.submissions.NOT_SUBMITTED_KEY`)
+    is not run: each of its tests gets a ``NotSubmitted`` error, so it scores 0.
     """
 
     def __init__(self, *args, **kwargs):
@@ -591,6 +661,8 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources, km=None):
         self._limit, self._running = None, 0
+        if nb.metadata.get(NOT_SUBMITTED_KEY):
+            return self._not_submitted(nb), resources
         if not self._settings.enabled:
             return super().preprocess(nb, resources, km)
         try:
@@ -602,12 +674,27 @@ class SandboxedExecute(Execute):
         self._note_limits(nb)
         return nb, resources
 
+    @staticmethod
+    def _not_submitted(nb):
+        """A notebook the student did not hand in is not run: every test gets an error (scores 0,
+        as nbgrader scores a notebook it has no file for), which says why."""
+        message = "this notebook was not handed in, so this test scores 0"
+        for cell in nb.cells:
+            if is_autograder_test(cell):
+                cell.execution_count = None
+                cell.outputs = [new_output("error", ename="NotSubmitted", evalue=message,
+                                           traceback=[f"NotSubmitted: {message}"])]
+        return nb
+
     def create_kernel_manager(self):
         if not self._settings.enabled:
             return super().create_kernel_manager()
-        self.km = SandboxedKernelManager(kernel_name=self.kernel_name, config=self.config,
-                                         sandbox=self._settings, mount=str(_autograded_root(self)),
-                                         on_finished=self._kernel_finished)
+        if not self.kernel_name:
+            # As nbclient's (nbgrader's Execute): the notebook's own kernel when none is configured.
+            self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name") or ""
+        named = {"kernel_name": self.kernel_name} if self.kernel_name else {}
+        self.km = SandboxedKernelManager(**named, config=self.config, sandbox=self._settings,
+                                         mount=str(_autograded_root(self)), on_finished=self._kernel_finished)
         return self.km
 
     def _kernel_finished(self, slot: Slot) -> None:

@@ -143,6 +143,7 @@ def _spawn(slot: Path, uid: int | None, settings: argparse.Namespace) -> int:
     if pid:
         return pid
     try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)   # the server's reaper is not the kernel's
         _isolate(slot, settings)
         init = os.fork()
         if init == 0:
@@ -186,7 +187,19 @@ def serve(settings: argparse.Namespace) -> None:
     finished: dict[int, int] = {}
     answers = sys.stdout
     sys.stdout = sys.stderr   # nothing but answers on the protocol stream
-    for line in sys.stdin:
+    # A killed kernel is collected as soon as it has ended while the server waits for a
+    # request (SIGCHLD), not at the next request, which may never come: no defunct
+    # process stays behind the last notebook graded.  While a request is handled it is
+    # collected by the request's own _reap and _poll, never by the handler in between.
+    waiting = [False]
+    signal.signal(signal.SIGCHLD, lambda signum, frame: _reap(finished) if waiting[0] else None)
+    while True:
+        waiting[0] = True
+        _reap(finished)   # what ended while the last request was handled
+        line = sys.stdin.readline()
+        waiting[0] = False
+        if not line:
+            return
         request = json.loads(line)
         _reap(finished)
         if request["op"] == "spawn":

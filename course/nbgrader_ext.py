@@ -21,10 +21,12 @@ from __future__ import annotations
 import json
 import traceback
 
+from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.api import BaseCell, Comment, Grade, Gradebook, MissingEntry
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
-from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor, OverwriteCells, SaveAutoGrades
+from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearMarkScheme, NbGraderPreprocessor,
+                                   OverwriteCells, SaveAutoGrades)
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from traitlets import Integer
 
@@ -98,11 +100,46 @@ def _lookup(rows: dict, what: str):
 
 class OverwriteCellsAtOnce(OverwriteCells):
     """nbgrader's ``OverwriteCells`` (its checks and repairs, by its own code) with the
-    notebook's source and graded cells read in three queries, not two per cell.
+    notebook's source and graded cells read in three queries, not two per cell, and
+    no tampering alarm for a locked cell the student did not touch.
 
     nbgrader's lookups (``find_source_cell``, ``find_graded_cell``) are answered from
     what was read; everything else it asks the gradebook is asked as usual.
+
+    The gradebook keeps a locked cell as the instructor wrote it, hidden tests and mark
+    scheme included, and its checksum; the student received the cell without them.
+    nbgrader puts the full text back by noticing that the checksum differs, and logs
+    "Attribute 'checksum' for cell … has changed!" for every such cell of every
+    untouched notebook (jupyter/nbgrader#1961), which reads as tampering.  Here a cell
+    whose text is exactly what the student was given gets the full text back first,
+    so nbgrader's check finds nothing to report; a cell changed in any other way is
+    reported and repaired by nbgrader as before.
     """
+
+    _clearers: tuple[ClearHiddenTests, ClearMarkScheme] | None = None
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        name = grade_id(cell)
+        try:
+            source_cell = self.gradebook.find_source_cell(name, self.notebook_id, self.assignment_id)
+        except MissingEntry:
+            source_cell = None   # nbgrader's own code below says so
+        if source_cell is not None and source_cell.locked and cell.source != source_cell.source \
+                and cell.source == self._as_released(source_cell.source):
+            self.log.debug("Cell %s: hidden tests or mark scheme put back", name)
+            cell.source = source_cell.source
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def _as_released(self, source: str) -> str:
+        """``source`` as generate_assignment released it: hidden tests and mark scheme removed
+        by nbgrader's own preprocessors (with their configured delimiters)."""
+        if self._clearers is None:
+            self._clearers = (ClearHiddenTests(parent=self), ClearMarkScheme(parent=self))
+        hidden_tests, mark_scheme = self._clearers
+        cell = NotebookNode(source=source)
+        hidden_tests._remove_hidden_test_region(cell)
+        mark_scheme._remove_mark_scheme_region(cell)
+        return cell.source
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]

@@ -21,11 +21,14 @@ from __future__ import annotations
 import html
 import re
 
+import copy
+
+from nbconvert.exporters import HTMLExporter
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .cells import is_autograder_test
 
-__all__ = ["ShortTestErrors", "hidden_lines", "short_traceback", "REDACTED"]
+__all__ = ["FeedbackExporter", "ShortTestErrors", "hidden_lines", "short_traceback", "REDACTED"]
 
 REDACTED = "[a line of a hidden test was removed here]"
 _HIDDEN_BLOCK = re.compile(r"BEGIN HIDDEN TESTS(.*?)(?:END HIDDEN TESTS|\Z)", re.S)
@@ -47,8 +50,9 @@ _ADVICE = {
     "DeadKernelError": "the Python kernel stopped while this test ran.",
 }
 # Errors whose value is already the whole message for the student: a check's failure,
-# and the integrity scan's note (course/nbgrader_ext.py).
-_MESSAGE_ERRORS = ("GradingError", "IntegrityError")
+# the integrity scan's note (course/nbgrader_ext.py) and a notebook not handed in
+# (course/grading_kernel.py).
+_MESSAGE_ERRORS = ("GradingError", "IntegrityError", "NotSubmitted")
 _DEFAULT_ADVICE = ("the code this test calls raised an error before the test could judge it; "
                    "run the cells above it and fix the first error you see.")
 
@@ -124,3 +128,25 @@ class ShortTestErrors(NbGraderPreprocessor):
                 shown = html.unescape(_TAGS.sub("", value)) if "html" in mime else value
                 if _leaks(shown, hidden):
                     output.data[mime] = _redact(value, hidden) if "html" not in mime else REDACTED
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbconvert's HTML exporter for ``GenerateFeedback``, without a false configuration warning.
+
+    ``HTMLExporter`` configures ``NbConvertBase.display_data_priority`` for its templates'
+    filters.  Every nbgrader preprocessor is an ``NbConvertBase`` too, but nbgrader
+    redeclares that trait as not configurable, so each of them, nbgrader's own
+    ``ClearHiddenTests`` included, logged "Config option `display_data_priority` not
+    recognized by …" on every feedback page.  Such a preprocessor is built here with
+    that one setting left out of its configuration; it never read it anyway.
+    """
+
+    def register_preprocessor(self, preprocessor, enabled=False):
+        if isinstance(preprocessor, type) and issubclass(preprocessor, NbGraderPreprocessor):
+            trait = preprocessor.class_traits().get("display_data_priority")
+            if trait is not None and not trait.metadata.get("config"):
+                config = copy.deepcopy(self.config)
+                if config._has_section("NbConvertBase"):
+                    config.NbConvertBase.pop("display_data_priority", None)
+                preprocessor = preprocessor(parent=self, config=config)
+        return super().register_preprocessor(preprocessor, enabled)

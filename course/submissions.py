@@ -13,8 +13,10 @@ holds in memory and writes to ``autograded/``.
   about to grade;
 - :class:`SubmissionExporter` (``Autograde.exporter_class``) reads each notebook for
   both of nbgrader's passes: a file that is not a notebook (invalid JSON, not UTF-8,
-  not nbformat) or is missing becomes the blank release notebook, a renamed copy
-  (``…-Copy1.ipynb``) is used under the expected name, and a notebook on which
+  not nbformat) becomes the blank release notebook, a renamed copy (``…-Copy1.ipynb``)
+  is used under the expected name, a notebook not handed in becomes the blank release
+  notebook marked :data:`NOT_SUBMITTED_KEY` (not run: each of its tests scores 0, as
+  in nbgrader, see :class:`course.grading_kernel.SandboxedExecute`), and a notebook on which
   nbgrader's preprocessors fail twice (the kernel dies: ``os._exit``, a crash, memory
   exhausted) is graded again as the blank release notebook;
 - :class:`RepairGradedCells` (first of ``Autograde.sanitize_preprocessors``) puts
@@ -43,10 +45,13 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .cells import grade_id, nbgrader_meta
 
-__all__ = ["NOTE_TAG", "grading_note", "read_notebook", "restore_graded_cells", "release_folder", "release_notebook",
+__all__ = ["NOTE_TAG", "NOT_SUBMITTED_KEY", "grading_note", "read_notebook", "restore_graded_cells", "release_folder", "release_notebook",
            "add_missing_notebooks", "SubmissionExporter", "RepairGradedCells", "notes_in"]
 
 NOTE_TAG = "grading-note"
+# In the metadata of an autograded notebook the student did not hand in (True): every
+# test of it scored 0 and it was not run.
+NOT_SUBMITTED_KEY = "course_not_submitted"
 
 
 def grading_note(text: str) -> nbformat.NotebookNode:
@@ -242,9 +247,11 @@ class SubmissionExporter(NotebookExporter):
             if shared > best_shared:
                 best, best_shared = (candidate, notebook), shared
         if best is None:
-            self.log.warning("Missing notebook %s: graded as blank", path)
-            return blank_with_note(release, f"`{path.name}` was missing from your submission; "
-                                            "it was graded as blank.")
+            self.log.warning("Missing notebook %s: not handed in, every test scores 0", path)
+            notebook = blank_with_note(release, f"`{path.name}` was missing from your submission, "
+                                                "so each of its tests scores 0.")
+            notebook.metadata[NOT_SUBMITTED_KEY] = True
+            return notebook
         original, notebook = best
         self.log.warning("Grading %s as %s", original, path)
         notebook.cells.insert(0, grading_note(f"`{original.name}` was graded as `{path.name}` "
