@@ -14,8 +14,14 @@ the kernel's part, and every cell is scored by nbgrader's own code:
 3. ``nbgrader.utils.determine_grade`` gives the points: zero for an error or any stderr,
    an ``execute_result`` as partial credit, full marks otherwise.
 
-A check's :class:`course.checks.result.Result`, which a kernel records as a
-``display_data`` output, is recorded the same way here.  Whole submissions (the planted
+A check's :class:`course.kernel.result.Result`, which a kernel records as a
+``display_data`` output, is recorded the same way here.
+
+The test cells import the student-side checks (``course.kernel.checks``), whose hidden
+calls (``hidden=True``) do nothing in a kernel: the grader judges them outside it.  Here
+the grader's part is played in process: while a cell runs, a hidden call of a
+student-side ``check_*`` is judged by the grader's check of the same name
+(``course.checks``), and a visible call by the student-side check itself.  Whole submissions (the planted
 class of ``tests/test_class_report.py``) go through real ``nbgrader autograde`` instead.
 
 ``tests/test_notebook_grader.py`` runs the same cells through real ``nbgrader autograde``
@@ -37,7 +43,7 @@ from unittest import mock
 
 from nbformat.v4 import new_code_cell, new_output
 
-from course.checks import result as _results
+from course.kernel import result as _results
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,7 +158,7 @@ class InProcessKernel:
 
         with contextlib.redirect_stdout(_Stream("stdout", outputs)), \
                 contextlib.redirect_stderr(_Stream("stderr", outputs)), \
-                mock.patch.object(_results, "_publish", publish):
+                mock.patch.object(_results, "_publish", publish), _grader_judges_hidden_calls():
             try:
                 tree = ast.parse(source, filename=f"<{name}>")
                 # IPython shows a trailing expression's value unless the line ends in ';'.
@@ -181,6 +187,31 @@ class InProcessKernel:
         cell, _ = _ignore_pattern().preprocess_cell(cell, {}, 0)
         points, _ = determine_grade(cell)
         return CellOutcome(grade_id, float(points), float(max_points), list(cell.outputs), error)
+
+
+_CHECK_MODULES = ("paper", "verification", "gradient_flow")
+
+
+@contextlib.contextmanager
+def _grader_judges_hidden_calls():
+    """Within the block, ``course.kernel.checks.<m>.check_x(..., hidden=True, ...)`` runs
+    ``course.checks.<m>.check_x`` (looked up at call time), as the grader judges hidden tests."""
+    import importlib
+
+    with contextlib.ExitStack() as stack:
+        for module in _CHECK_MODULES:
+            kernel = importlib.import_module(f"course.kernel.checks.{module}")
+            grader = importlib.import_module(f"course.checks.{module}")
+            for name in [n for n in vars(kernel) if n.startswith("check_")]:
+                visible = getattr(kernel, name)
+
+                def check(*args, _visible=visible, _grader=grader, _name=name, **kwargs):
+                    if kwargs.get("hidden"):
+                        return getattr(_grader, _name)(*args, **kwargs)
+                    return _visible(*args, **kwargs)
+
+                stack.enter_context(mock.patch.object(kernel, name, check))
+        yield
 
 
 def grade_cells(namespace: dict, cells: Iterable[tuple[str, str, float]]) -> dict[str, CellOutcome]:

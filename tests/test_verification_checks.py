@@ -278,12 +278,15 @@ def test_hidden_feedback_shows_expected_and_got_for_one_input():
 
 
 def test_visible_backward_check_catches_a_wrong_gradient_without_revealing_it():
-    """Validate judges the value at the worked example (the student's own reference) but
-    never prints the tape's number there: it is also an answer of notebook 1."""
+    """Validate judges the value at a check point away from notebook 1's values (the
+    student-side check holds the tape's values there, not notebook 1's answers) and
+    never prints the tape's number."""
     score = grade(MUTANTS["missing x in dW1"][0])
     message = score.message("test_backward_dW1")
-    assert "worked example" in message and "Likely cause: the factor x is missing" in message
-    assert "-0.026" not in message  # dL/dW1 = -0.0261 there, worked out by hand in notebook 1
+    assert "check point x=1.5, y=0, W1=-0.7, b1=0.3, W2=1.1, b2=-0.4" in message
+    assert "Likely cause: the factor x is missing" in message
+    assert "0.1755" not in message and "0.176" not in message  # dL/dW1 = 0.17555 there
+    assert "-0.026" not in message  # dL/dW1 = -0.0261 at the worked example of notebook 1
 
 
 def test_visible_backward_check_carries_an_error_forward():
