@@ -13,5 +13,7 @@ namespace is read only by ``name in namespace``, ``namespace[name]`` and
 
 - ``paper``          – notebook 1 (one finite number per quantity);
 - ``verification``   – notebook 2 (the numpy functions);
-- ``gradient_flow``  – notebook 3 (the deep network and its gradient norms).
+- ``gradient_flow``  – notebook 3 (the deep network and its gradient norms);
+- ``expected``       – the visible cases' constants, from ``expected_tables`` (generated
+  from the grader's oracles, checked by tests/test_visible_expected.py).
 """
