@@ -12,9 +12,11 @@ list equal to the package's modules):
   exits or endless loops cannot spoil a test cell;
 - ``course.autodiff``     – noticing a library's automatic differentiation by what runs
   while a student's function runs (never by names);
-- ``course.oracles``      – independent reference gradients (TensorFlow, finite differences);
+- ``course.oracles``      – independent reference gradients (TensorFlow, finite differences; grader side);
 - ``course.networks``     – the given deep-network initialisation ``init_params``;
-- ``course.checks``       – the graded checks, one module per notebook;
+- ``course.kernel``       – what runs in a student's (and the grading) kernel: the result protocol
+  and the visible checks, with no answer key (never imports the grader side);
+- ``course.checks``       – the grader's judges, one module per notebook (grader side);
 - ``course.widgets``      – the sliders and plots used in the notebooks and the demo;
 - ``course.cells``        – what role a notebook cell plays for nbgrader (its metadata);
 - ``course.kernel_env``   – the environment every kernel of the course starts with;

@@ -22,11 +22,11 @@ Who computes what
 - the grader: :mod:`course.values_grading` (nbgrader preprocessors, outside the
   kernel) takes the student id nbgrader grades under and writes that student's values
   as literals into the notebook's given-values cell and hidden tests;
-- :mod:`course.checks.paper` recomputes every expected value, error-carried-forward
-  path, hint reading and misconception from the values it is given.
+- the grader's judges (course.checks.paper) recompute every expected value,
+  error-carried-forward path, hint reading and misconception from the values it is given.
 
-Nothing here imports TensorFlow, nbgrader or IPython: the module is cheap to import in
-a kernel and in the grader.
+Nothing here imports TensorFlow, nbgrader, IPython or the grader's checks: the module is
+cheap to import in a kernel, and returns no answer of notebook 1 for any values.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from typing import Iterable, Mapping, NamedTuple
 from traitlets import Bool, Dict, Unicode, default
 from traitlets.config import Config, Configurable
 
-from .exercise import EXERCISE_VALUES, GIVEN_NAMES, SIGMOID_HINTS
+from .exercise import EXERCISE_VALUES, GIVEN_NAMES, PAPER_QUANTITIES, SIGMOID_HINTS
 
 __all__ = [
     "GivenValues", "EXERCISE", "EXERCISE_HINTS", "GRID", "KEYS", "DEFAULT_ASSIGNMENT",
@@ -160,81 +160,181 @@ def derive(student: str, *, course: str, assignment: str = DEFAULT_ASSIGNMENT, s
 
 
 # ---- what makes a good exercise ---------------------------------------------------------
+#
+# The filter works the exercise through privately: no function of this module returns the
+# quantities for given values (this module is imported in students' kernels, see
+# course/kernel/__init__.py).  The misconceptions are those course.checks.paper grades
+# (tests/test_values_stable.py keeps the two tables equal); the radius within which a
+# hint-table reading is accepted is paper's HINT_RADIUS.
 
+HINT_RADIUS = 0.05
+_RTOL, _ATOL = 5e-3, 5e-5      # course.checks.paper's tolerance
+_SIGMOID_PRIME = "σ'(z) = σ(z)·(1 − σ(z))"
 _SIGMOID_STEPS = {"a1": "z1", "y_pred": "z2"}   # quantity -> the z it is σ of
 
 
-def _table_readings(table: Mapping[float, float], z: float) -> list[float]:
-    """The table values course.checks.paper accepts as a reading of σ(z)."""
-    from .checks.paper import HINT_RADIUS
+def _loss(y_pred: float, y: float) -> float:
+    first = y * math.log(y_pred) if y else 0.0
+    second = (1 - y) * math.log(1 - y_pred) if y != 1 else 0.0
+    return -(first + second)
 
-    return [value for point, value in table.items() if abs(z - point) <= HINT_RADIUS + 1e-9]
+
+def _loss_slope(y_pred: float, y: float) -> float:
+    first = -y / y_pred if y else 0.0
+    second = (1 - y) / (1 - y_pred) if y != 1 else 0.0
+    return first + second
 
 
-def _chains(values: GivenValues) -> Iterable[tuple[str, dict[str, float]]]:
-    """The worked answers of a careful student: exact, and reading σ off the hint table.
+# Each step's formula(s) from the given values and the earlier steps, in working order
+# (the first is the one a careful student writes; dL_dz2 also has its simplified form).
+_STEPS = {
+    "z1": (lambda v: v["W1"] * v["x"] + v["b1"],),
+    "a1": (lambda v: _sigmoid(v["z1"]),),
+    "z2": (lambda v: v["W2"] * v["a1"] + v["b2"],),
+    "y_pred": (lambda v: _sigmoid(v["z2"]),),
+    "loss": (lambda v: _loss(v["y_pred"], v["y"]),),
+    "dL_dy_pred": (lambda v: _loss_slope(v["y_pred"], v["y"]),),
+    "dL_dz2": (lambda v: v["dL_dy_pred"] * v["y_pred"] * (1 - v["y_pred"]), lambda v: v["y_pred"] - v["y"]),
+    "dL_dW2": (lambda v: v["dL_dz2"] * v["a1"],),
+    "dL_db2": (lambda v: v["dL_dz2"],),
+    "dL_da1": (lambda v: v["dL_dz2"] * v["W2"],),
+    "dL_dz1": (lambda v: v["dL_da1"] * v["a1"] * (1 - v["a1"]),),
+    "dL_dW1": (lambda v: v["dL_dz1"] * v["x"],),
+    "dL_db1": (lambda v: v["dL_dz1"],),
+}
 
-    Yields (label, {given and quantity name: value}).
+# step -> (description, the value that mistake gives): what a right answer must stay clear of.
+_MISCONCEPTIONS = {
+    "z1": (("you forgot to add the bias b1", lambda v: v["W1"] * v["x"]),
+           ("you multiplied W1 by (x + b1); the bias is added after the product",
+            lambda v: v["W1"] * (v["x"] + v["b1"])),
+           ("you added W1 and x instead of multiplying them", lambda v: v["W1"] + v["x"] + v["b1"])),
+    "a1": (("you forgot the activation: a1 = σ(z1), not z1", lambda v: v["z1"]),
+           ("the sign in the exponent is wrong: σ(z) = 1 / (1 + e^(−z)), you computed 1 / (1 + e^(+z))",
+            lambda v: 1 - _sigmoid(v["z1"])),
+           ("you computed e^(−z1) but not 1 / (1 + e^(−z1))", lambda v: math.exp(-v["z1"])),
+           ("you computed the sigmoid derivative σ'(z1) instead of σ(z1)",
+            lambda v: _sigmoid(v["z1"]) * (1 - _sigmoid(v["z1"])))),
+    "z2": (("you used z1 instead of a1: layer 2 takes the activation a1 = σ(z1) as its input",
+            lambda v: v["W2"] * v["z1"] + v["b2"]),
+           ("you forgot to add the bias b2", lambda v: v["W2"] * v["a1"]),
+           ("you used the weight W1 instead of W2", lambda v: v["W1"] * v["a1"] + v["b2"])),
+    "y_pred": (("you forgot the output activation: y_pred = σ(z2), not z2", lambda v: v["z2"]),
+               ("the sign in the exponent is wrong: σ(z) = 1 / (1 + e^(−z))", lambda v: 1 - _sigmoid(v["z2"])),
+               ("you applied σ to a1 instead of z2", lambda v: _sigmoid(v["a1"])),
+               ("you computed the sigmoid derivative σ'(z2) instead of σ(z2)",
+                lambda v: _sigmoid(v["z2"]) * (1 - _sigmoid(v["z2"])))),
+    "loss": (("you dropped the minus sign in front of the bracket (a loss here is positive)",
+              lambda v: -_loss(v["y_pred"], v["y"])),
+             ("you used log base 10; cross-entropy uses the natural logarithm ln",
+              lambda v: -(v["y"] * math.log10(v["y_pred"]) + (1 - v["y"]) * math.log10(1 - v["y_pred"]))),
+             ("you used ln(1 − y_pred): with y = 1 only the y·ln(y_pred) term survives",
+              lambda v: -math.log(1 - v["y_pred"])),
+             ("you computed a squared error; this network uses binary cross-entropy",
+              lambda v: (v["y"] - v["y_pred"]) ** 2),
+             ("you computed half the squared error; this network uses binary cross-entropy",
+              lambda v: 0.5 * (v["y"] - v["y_pred"]) ** 2)),
+    "dL_dy_pred": (("you made a sign error in dL/dy_pred: the derivative of −y·ln(y_pred) is −y/y_pred",
+                    lambda v: -_loss_slope(v["y_pred"], v["y"])),
+                   ("that is dL/dz2 = y_pred − y (after the sigmoid); dL/dy_pred is the gradient before it",
+                    lambda v: v["y_pred"] - v["y"]),
+                   ("you differentiated with log base 10; cross-entropy uses ln",
+                    lambda v: _loss_slope(v["y_pred"], v["y"]) / math.log(10))),
+    "dL_dz2": (("you forgot the sigmoid derivative: dL/dz2 should include y_pred·(1 − y_pred)",
+                lambda v: v["dL_dy_pred"]),
+               ("the sign is flipped: dL/dz2 = y_pred − y, not y − y_pred", lambda v: v["y"] - v["y_pred"]),
+               ("you used z2 instead of y_pred = σ(z2) in the sigmoid derivative: " + _SIGMOID_PRIME,
+                lambda v: v["dL_dy_pred"] * v["z2"] * (1 - v["z2"])),
+               ("you used the hidden layer's a1·(1 − a1) instead of the output's y_pred·(1 − y_pred)",
+                lambda v: v["dL_dy_pred"] * v["a1"] * (1 - v["a1"])),
+               ("you forgot the (1 − y_pred) factor of the sigmoid derivative",
+                lambda v: v["dL_dy_pred"] * v["y_pred"])),
+    "dL_dW2": (("you used z1 instead of a1: z2 = W2·a1 + b2, so dz2/dW2 = a1", lambda v: v["dL_dz2"] * v["z1"]),
+               ("you multiplied by the weight W2 instead of its input a1 (that gives dL/da1)",
+                lambda v: v["dL_dz2"] * v["W2"]),
+               ("you forgot to multiply by a1", lambda v: v["dL_dz2"]),
+               ("you used dL/dy_pred instead of dL/dz2 (the sigmoid derivative is missing)",
+                lambda v: v["dL_dy_pred"] * v["a1"])),
+    "dL_db2": (("you multiplied by a1: the bias is added to z2 directly, so dz2/db2 = 1",
+                lambda v: v["dL_dz2"] * v["a1"]),
+               ("you multiplied by b2: dz2/db2 = 1, not b2", lambda v: v["dL_dz2"] * v["b2"]),
+               ("you used dL/dy_pred instead of dL/dz2 (the sigmoid derivative is missing)",
+                lambda v: v["dL_dy_pred"])),
+    "dL_da1": (("you used the wrong weight: a1 reaches the output through W2, not W1",
+                lambda v: v["dL_dz2"] * v["W1"]),
+               ("you multiplied by a1 (that gives dL/dW2); dz2/da1 is the weight W2",
+                lambda v: v["dL_dz2"] * v["a1"]),
+               ("you forgot to multiply by the weight W2", lambda v: v["dL_dz2"]),
+               ("you used dL/dy_pred instead of dL/dz2 (the sigmoid derivative is missing)",
+                lambda v: v["dL_dy_pred"] * v["W2"])),
+    "dL_dz1": (("you forgot the sigmoid derivative: dL/dz1 should include a1·(1 − a1)", lambda v: v["dL_da1"]),
+               ("you used z1 instead of a1 = σ(z1) in the sigmoid derivative: " + _SIGMOID_PRIME,
+                lambda v: v["dL_da1"] * v["z1"] * (1 - v["z1"])),
+               ("you used the output's y_pred·(1 − y_pred) instead of the hidden layer's a1·(1 − a1)",
+                lambda v: v["dL_da1"] * v["y_pred"] * (1 - v["y_pred"])),
+               ("you forgot the (1 − a1) factor of the sigmoid derivative", lambda v: v["dL_da1"] * v["a1"])),
+    "dL_dW1": (("you forgot x: z1 = W1·x + b1, so dz1/dW1 = x", lambda v: v["dL_dz1"]),
+               ("you multiplied by a1; the input of W1 is x", lambda v: v["dL_dz1"] * v["a1"]),
+               ("you multiplied by z1; the input of W1 is x", lambda v: v["dL_dz1"] * v["z1"]),
+               ("you multiplied by the weight W1 instead of its input x", lambda v: v["dL_dz1"] * v["W1"])),
+    "dL_db1": (("you multiplied by x: the bias is added to z1 directly, so dz1/db1 = 1",
+                lambda v: v["dL_dz1"] * v["x"]),
+               ("you used dL/da1 instead of dL/dz1 (the sigmoid derivative is missing)", lambda v: v["dL_da1"])),
+}
+
+
+def _chain_problems(values: GivenValues, label: str, table: Mapping[float, float] | None) -> list[str]:
+    """Why the worked chain of these values (σ read off ``table`` when given) is a poor exercise.
+
+    The chain stays local: only the names of the faults leave this function.
     """
-    from .checks import paper  # the quantities and their rules; paper imports this module
-
-    table = hint_table(values)
-    for label, use_table in (("exact", False), ("hint table", True)):
-        v: dict[str, float] = values.as_dict()
-        for name in paper.QUANTITIES:
-            value, _ = next(iter(paper.RULES[name].accepted(v)))
-            if use_table and name in _SIGMOID_STEPS:
-                z = v[_SIGMOID_STEPS[name]]
-                value = table[min(table, key=lambda point: abs(point - z))]
-            v[name] = float(value)
-        yield label, v
-
-
-def _accepted(name: str, v: Mapping[str, float], table: Mapping[float, float]) -> list[float]:
-    """Every answer step ``name`` accepts at ``v``: its formulas and, for σ, table readings."""
-    from .checks import paper
-
-    if name in _SIGMOID_STEPS:
-        z = v[_SIGMOID_STEPS[name]]
-        return [_sigmoid(z), *_table_readings(table, z)]
-    return [float(value) for value, _ in paper.RULES[name].accepted(v)]
+    v: dict[str, float] = values.as_dict()
+    for name, formulas in _STEPS.items():
+        value = formulas[0](v)
+        if table is not None and name in _SIGMOID_STEPS:
+            z = v[_SIGMOID_STEPS[name]]
+            value = table[min(table, key=lambda point: abs(point - z))]
+        v[name] = float(value)
+    problems = [f"{label}: |{z}| > {Z_MAX} (saturated sigmoid)" for z in ("z1", "z2") if abs(v[z]) > Z_MAX]
+    problems += [f"{label}: |{name}| < {GRADIENT_MIN}" for name in PAPER_QUANTITIES[5:]
+                 if abs(v[name]) < GRADIENT_MIN]
+    if problems:
+        return problems
+    hints = hint_table(values)
+    for name in PAPER_QUANTITIES:
+        if name in _SIGMOID_STEPS:
+            z = v[_SIGMOID_STEPS[name]]
+            accepted = [_sigmoid(z), *(value for point, value in hints.items()
+                                       if abs(z - point) <= HINT_RADIUS + 1e-9)]
+        else:
+            accepted = [float(formula(v)) for formula in _STEPS[name]]
+        for description, formula in _MISCONCEPTIONS[name]:
+            try:
+                wrong = float(formula(v))
+            except (ArithmeticError, ValueError):
+                continue  # undefined for these values: no student can land on it
+            if any(abs(wrong - answer) < SEPARATION * (_RTOL * abs(answer) + _ATOL) for answer in accepted):
+                problems.append(f"{label}: {name}: '{description}' lands within {SEPARATION} tolerances "
+                                "of an accepted answer")
+    return problems
 
 
 def exercise_problems(values: GivenValues) -> list[str]:
     """Why these values would make a poor exercise; empty when they make a good one.
 
     A good exercise: |z1|, |z2| <= :data:`Z_MAX` (no saturated sigmoid), every gradient
-    at least :data:`GRADIENT_MIN` in size, and at every step every named misconception of
-    :mod:`course.checks.paper` at least :data:`SEPARATION` tolerances from every answer
-    the step accepts, both on the exact chain and on the hint-table chain.  (Then a
-    misconception is never graded as right, and a right answer is never named a mistake.)
+    at least :data:`GRADIENT_MIN` in size, and at every step every named misconception
+    (those course.checks.paper grades) at least :data:`SEPARATION` tolerances from every
+    answer the step accepts, both on the exact chain and on the chain that reads σ off
+    the hint table.  (Then a misconception is never graded as right, and a right answer
+    is never named a mistake.)  The problems name the step and the fault, never a value.
     """
-    from .checks import paper
-
     values = GivenValues(*values)
-    table = hint_table(values)
-    problems: list[str] = []
-    for label, v in _chains(values):
-        for z in ("z1", "z2"):
-            if abs(v[z]) > Z_MAX:
-                problems.append(f"{label}: |{z}| = {abs(v[z]):.3f} > {Z_MAX} (saturated sigmoid)")
-        for name in paper.QUANTITIES[5:]:
-            if abs(v[name]) < GRADIENT_MIN:
-                problems.append(f"{label}: |{name}| = {abs(v[name]):.2g} < {GRADIENT_MIN}")
+    for label, table in (("exact", None), ("hint table", hint_table(values))):
+        problems = _chain_problems(values, label, table)
         if problems:
             return problems
-        for name in paper.QUANTITIES:
-            accepted = _accepted(name, v, table)
-            for description, formula in paper.RULES[name].misconceptions:
-                try:
-                    wrong = float(formula(v))
-                except (ArithmeticError, ValueError):
-                    continue  # undefined for these values: no student can land on it
-                for answer in accepted:
-                    if abs(wrong - answer) < SEPARATION * (paper.RTOL * abs(answer) + paper.ATOL):
-                        problems.append(f"{label}: {name} = {answer:.5g}, but '{description}' "
-                                        f"gives {wrong:.5g}")
-    return problems
+    return []
 
 
 # ---- settings: the switch, the salt, the override table ---------------------------------

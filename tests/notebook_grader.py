@@ -14,8 +14,11 @@ the kernel's part, and every cell is scored by nbgrader's own code:
 3. ``nbgrader.utils.determine_grade`` gives the points: zero for an error or any stderr,
    an ``execute_result`` as partial credit, full marks otherwise.
 
-A check's :class:`course.checks.result.Result`, which a kernel records as a
-``display_data`` output, is recorded the same way here.  Whole submissions (the planted
+A test cell is graded as nbgrader grades it with the course's preprocessors: its checks
+are planned (course/grader/judging.py), the plan runs here as the grading kernel runs it
+(it only reports), and the grader's judges decide on the report.  Other cells run as
+they are; a student-side check a non-test cell calls publishes its
+:class:`course.kernel.result.Result` as a ``display_data`` output, recorded here too.  Whole submissions (the planted
 class of ``tests/test_class_report.py``) go through real ``nbgrader autograde`` instead.
 
 ``tests/test_notebook_grader.py`` runs the same cells through real ``nbgrader autograde``
@@ -37,8 +40,9 @@ from unittest import mock
 
 from nbformat.v4 import new_code_cell, new_output
 
-from course.checks import result as _results
+from course.kernel import result as _results
 from course.feedback import GradingError
+from course.grader.judges import NO_REPORT
 from course.grader.judging import judge_cell, plan_cell, report_source
 from course.kernel import report as _report
 
@@ -193,6 +197,10 @@ class InProcessKernel:
                 self._published = []
                 kernel_outputs, _ = self.run(report_source(cell_plan), grade_id)
             verdict = judge_cell(cell_plan, kernel_outputs + self._published, grade_id)
+            # An honest report always answers the judge: a plan that lacks a call some
+            # student's judge makes would score that student 0 in real grading.
+            incomplete = [r.message for r in verdict.results if r.misconception == NO_REPORT]
+            assert not incomplete, f"{grade_id}: the plan lacks what this student's judge asked: {incomplete}"
             outputs = verdict.outputs()
             failure = next((r for r in verdict.results if not r.passed), None)
             error = GradingError(failure.message, failure.misconception) if failure else None

@@ -18,6 +18,7 @@ import pytest
 
 from course.checks import verification
 from course.feedback import GradingError
+from course.oracles import two_layer
 from verification_helpers import grade, has_hidden_source, mutate, reference_source, total_points
 
 GRADIENT_TESTS = {f"test_backward_{k}" for k in ("dy_pred", "dz2", "dW2", "db2", "da1", "dz1", "dW1", "db1")}
@@ -278,12 +279,15 @@ def test_hidden_feedback_shows_expected_and_got_for_one_input():
 
 
 def test_visible_backward_check_catches_a_wrong_gradient_without_revealing_it():
-    """Validate judges the value at the worked example (the student's own reference) but
-    never prints the tape's number there: it is also an answer of notebook 1."""
+    """Validate judges the value at a check point away from notebook 1's values (the
+    student-side check holds the tape's values there, not notebook 1's answers) and
+    never prints the tape's number."""
     score = grade(MUTANTS["missing x in dW1"][0])
     message = score.message("test_backward_dW1")
-    assert "worked example" in message and "Likely cause: the factor x is missing" in message
-    assert "-0.026" not in message  # dL/dW1 = -0.0261 there, worked out by hand in notebook 1
+    assert "check point x=1.5, y=0, W1=-0.7, b1=0.3, W2=1.1, b2=-0.4" in message
+    assert "Likely cause: the factor x is missing" in message
+    assert "0.1755" not in message and "0.176" not in message  # dL/dW1 = 0.17555 there
+    assert "-0.026" not in message  # dL/dW1 = -0.0261 at the worked example of notebook 1
 
 
 def test_visible_backward_check_carries_an_error_forward():
@@ -416,21 +420,20 @@ def test_explorer_marks_the_wrong_node_and_survives_exceptions():
     assert nodes["W1"]["fill"] != nodes["z1"]["fill"]
     assert [n for n, v in nodes.items() if "✗" in v["head"]] == ["W1"]
 
-    # Only dz1 in the returned dict is wrong: z1 alone is marked (dW1, db1 were computed right).
+    # Only dz1 in the returned dict is wrong: the inner nodes have no reference in a student's
+    # kernel (no answer key for dL/dz1 and friends), so nothing is marked; dW1, db1 are right.
     only_dz1 = mutate(('"dz1": dz1,', '"dz1": 2 * dz1,'))
     explorer = VerificationExplorer(*_functions(only_dz1))
-    assert explorer.update(b1=-1.0)["mismatches"] == ["z1"]
+    assert explorer.update(b1=-1.0)["mismatches"] == []
     nodes = _svg_nodes(explorer.svg)
-    assert {n for n, v in nodes.items() if v["state"] == "bad"} == {"z1"}
-    assert nodes["z1"]["head"] == "✗ z1" and nodes["z1"]["stroke"] == PALETTE["vermillion"]
-    assert sum(v["stroke"] == PALETTE["vermillion"] for v in nodes.values()) == 1
-    assert "differs" in nodes["z1"]["title"]
+    assert not any(v["state"] == "bad" for v in nodes.values())
+    assert "reference —" in nodes["z1"]["title"]
 
-    # The real misconception (no sigmoid derivative in dz1) propagates to dW1 and db1.
+    # The real misconception (no sigmoid derivative in dz1) shows in dW1 and db1 downstream.
     explorer = VerificationExplorer(*_functions(MUTANTS["missing sigmoid derivative, layer 1"][0]))
-    assert sorted(explorer.update()["mismatches"]) == ["W1", "b1", "z1"]
+    assert sorted(explorer.update()["mismatches"]) == ["W1", "b1"]
     nodes = _svg_nodes(explorer.svg)
-    assert {n for n, v in nodes.items() if v["head"].startswith("✗")} == {"W1", "b1", "z1"}
+    assert {n for n, v in nodes.items() if v["head"].startswith("✗")} == {"W1", "b1"}
     assert nodes["a1"]["state"] == nodes["W2"]["state"] == "ok"
 
     # A raising backward_pass: status line shows the error, gradient boxes grey, no ✗.
@@ -454,6 +457,36 @@ def test_explorer_marks_the_wrong_node_and_survives_exceptions():
     assert "<b>&\"bad\"</b>" in status and "ValueError" in status
     assert len(status) <= 151 and "\x00" not in explorer.svg
     assert set(explorer.update(x=-3.0)["missing"]) == {"W1", "b1", "W2", "b2", "z1", "a1", "z2", "y_pred", "L"}
+
+
+@pytest.mark.parametrize("values", [dict(x=0.5, y=1.0, W1=0.8, b1=0.2, W2=0.6, b2=0.1),
+                                    dict(x=-2.1, y=0.0, W1=3.3, b1=-1.2, W2=-4.4, b2=2.5)])
+def test_explorer_and_table_give_no_inner_gradient(values, capsys):
+    """Only what verify_with_tensorflow shows has a reference: the forward values, the loss
+    and dL/dW1, dL/db1, dL/dW2, dL/db2.  dL/dy_pred and dL/da1 appear nowhere unless the
+    student's own code computed them (dL/dz2 = dL/db2 and dL/dz1 = dL/db1 are shown as
+    the bias gradients, as verify_with_tensorflow shows them)."""
+    from course.widgets.verification import VerificationExplorer, gradient_table
+
+    inner = {k: float(v[0]) for k, v in two_layer.central_difference(**values).items()
+             if k in ("dy_pred", "da1")}
+    parameters = {k: float(v[0]) for k, v in two_layer.central_difference(**values).items()
+                  if k in ("dW1", "db1", "dW2", "db2")}
+    broken = _functions(reference_source())
+    broken[3] = lambda *args: {}
+    for explorer in (VerificationExplorer(values=values), VerificationExplorer(*broken, values=values)):
+        for key, value in inner.items():
+            assert f"{value:.4g}" not in explorer.svg, key
+        for key, value in parameters.items():
+            assert f"{value:.4g}" in explorer.svg, key
+    namespace: dict = {"np": np}
+    exec(reference_source(), namespace)  # noqa: S102 - the reference solution
+    gradient_table(namespace["forward_pass"], lambda *args: {}, lambda *args: {}, **values)
+    table = capsys.readouterr().out
+    for key, value in inner.items():
+        assert f"{value:.7g}" not in table and f"{value:.4g}" not in table, key
+    for key, value in parameters.items():
+        assert f"{value:.7g}"[:6] in table, key
 
 
 def test_explorer_returns_none_under_nbgrader(monkeypatch):

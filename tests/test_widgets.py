@@ -43,7 +43,7 @@ def test_the_scan_for_answers_can_fail():
 def test_gradient_flow_explorer_draws_at_every_extreme():
     from course.widgets import gradient_flow as gf
 
-    explorer = gf.GradientFlowExplorer()
+    explorer = gf.GradientFlowExplorer(oracle.reference_analyze)
     extremes = itertools.product((gf.MIN_DEPTH, gf.MAX_DEPTH), gf.ACTIVATIONS, gf.SCALE_RANGE, gf.SEED_RANGE)
     for depth, activation, scale, seed in extremes:
         status = explorer.update(depth, activation, scale, seed)
@@ -83,7 +83,7 @@ def test_the_dashed_line_is_labelled_for_what_it_is():
     is not a bound, and the legends of both plots say it is the σ' factor alone."""
     from course.widgets import gradient_flow as gf
 
-    explorer = gf.GradientFlowExplorer()
+    explorer = gf.GradientFlowExplorer(oracle.reference_analyze)
     explorer.update(10, "sigmoid", 1.0, 0)
     norms = explorer.last_norms
     shrink_only = norms[-1] * 0.25 ** np.arange(9, -1, -1)
@@ -98,13 +98,15 @@ def test_the_dashed_line_is_labelled_for_what_it_is():
 def test_gradient_flow_widget_updates_in_place_and_is_silent_under_nbgrader(monkeypatch):
     from course.widgets import gradient_flow as gf
 
-    box = gf.gradient_flow_explorer(font_scale=1.6)
+    box = gf.gradient_flow_explorer(oracle.reference_analyze, font_scale=1.6)
     first = box.view.value
     assert ET.fromstring(first).get("viewBox") == "0 0 1440 595.2"  # font_scale applied
     box.controls["depth"].value = 3
     box.controls["activation"].value = "relu"
     assert box.explorer.last_norms.size == 3 and len(by_class(box.view.value, "bar")) == 3
     assert box.view.value != first
+    with pytest.raises(TypeError, match="reference_analyze"):
+        gf.GradientFlowExplorer()   # no oracle of its own in a student's kernel
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert gf.gradient_flow_explorer() is None
 
@@ -155,7 +157,11 @@ def test_verification_explorers_open_away_from_the_worked_example():
 def test_reference_only_graph_shows_the_chain_rule_without_a_yours_column():
     from course.widgets.verification import VerificationExplorer
 
-    explorer = VerificationExplorer(font_scale=1.6)
+    from course.oracles.two_layer import central_difference
+
+    # The classroom page passes the instructor's full reference (demos/backprop_explorer.ipynb).
+    explorer = VerificationExplorer(font_scale=1.6, reference=central_difference)
+    student_side = VerificationExplorer(font_scale=1.6)   # a student's kernel: no inner gradients
     for params in ((-2.0, 0.0, 3.0, -1.0, -4.0, 2.5), (3.0, 1.0, -5.0, 5.0, 5.0, -5.0)):
         values = dict(zip(("x", "y", "W1", "b1", "W2", "b2"), params))
         explorer.update(**values)
@@ -168,6 +174,13 @@ def test_reference_only_graph_shows_the_chain_rule_without_a_yours_column():
             assert float(nodes[node][nodes[node].index("value") + 1]) == pytest.approx(expected[key], rel=1e-3)
         for node, key in (("W1", "dL_dW1"), ("b2", "dL_db2"), ("a1", "dL_da1"), ("z1", "dL_dz1")):
             assert float(nodes[node][nodes[node].index("∂L") + 1]) == pytest.approx(expected[key], rel=1e-3, abs=1e-12)
+        student_side.update(**values)
+        nodes = {g.get("data-node"): [t for t in g.itertext() if t.strip()]
+                 for g in ET.fromstring(student_side.svg).iter(SVG + "g") if g.get("data-node")}
+        for node, key in (("W1", "dL_dW1"), ("b2", "dL_db2")):
+            assert float(nodes[node][nodes[node].index("∂L") + 1]) == pytest.approx(expected[key], rel=1e-3, abs=1e-12)
+        for node in ("a1", "z1", "z2", "y_pred"):
+            assert nodes[node][nodes[node].index("∂L") + 1] == "—"
 
 
 def _reference_functions():

@@ -1,8 +1,12 @@
-"""Graded checks the hidden tests call, one module per notebook, all on one protocol.
+"""The grader's judges, one module per notebook, all on one protocol (grader side).
 
-- ``result``         – the :class:`~course.checks.result.Result` every ``judge_*`` returns
-  (passed / passed by error carried forward / failed, misconception id, message) and
-  ``reporting``, which makes the ``check_*`` a test cell calls from a ``judge_*``;
+The notebooks' test cells import the student-side checks (:mod:`course.kernel.checks`),
+which judge the visible part without an answer key; the hidden tests are judged here,
+by the grader, outside the student's process.
+
+- ``result``         – re-exports :mod:`course.kernel.result`: the ``Result`` every
+  ``judge_*`` returns (passed / passed by error carried forward / failed, misconception
+  id, message) and ``reporting``, which makes a ``check_*`` from a ``judge_*``;
 
 - ``paper``          – notebook 1, the hand calculation (error carried forward);
 - ``verification``   – notebook 2, the numpy functions against TensorFlow;

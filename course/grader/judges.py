@@ -1,7 +1,8 @@
 """Which judge decides each check a test cell declares, and how it is judged.
 
-A notebook's ``check_<thing>`` is decided by ``judge_<thing>`` of :mod:`course.checks`
-(one protocol: :mod:`course.checks.result`).  :func:`judge_declaration` runs it in
+A notebook's ``check_<thing>`` is decided by ``judge_<thing>``: its visible call by the
+student-side judge of :mod:`course.kernel.checks` (the one Validate runs), its hidden
+call by the grader's of :mod:`course.checks` (one protocol: :mod:`course.kernel.result`).  :func:`judge_declaration` runs it in
 record mode (on the references, making the plan) or in replay mode (on the kernel's
 report), and turns anything unexpected into a result: a report that cannot answer the
 judge's questions scores 0 with a note, and an exception inside a judge (a grader bug)
@@ -15,6 +16,9 @@ import logging
 from typing import Any, Callable, Mapping
 
 from ..checks import gradient_flow, paper, verification
+from ..kernel.checks import gradient_flow as visible_gradient_flow
+from ..kernel.checks import paper as visible_paper
+from ..kernel.checks import verification as visible_verification
 from ..checks.result import Result, failed_result
 from ..values import EXERCISE, from_mapping
 from .declarations import NAMESPACE, Declaration
@@ -29,19 +33,27 @@ NO_REPORT = "no_report"
 GRADER_ERROR = "grader_error"
 _log = logging.getLogger(__name__)
 
-JUDGES: dict[str, Callable[..., Result]] = {
-    "check_" + name.removeprefix("judge_"): function
-    for module in (paper, verification, gradient_flow)
-    for name, function in vars(module).items()
-    if name.startswith("judge_") and callable(function)
-}
+def _judges(*modules) -> dict[str, Callable[..., Result]]:
+    """``check_<thing>`` -> ``judge_<thing>`` of ``modules``."""
+    return {"check_" + name.removeprefix("judge_"): function
+            for module in modules for name, function in vars(module).items()
+            if name.startswith("judge_") and callable(function)}
+
+
+# A visible call is judged by the very judge the student's Validate runs (student side);
+# a hidden call by the grader's, with its oracles.
+VISIBLE_JUDGES = _judges(visible_paper, visible_verification, visible_gradient_flow)
+HIDDEN_JUDGES = _judges(paper, verification, gradient_flow)
+JUDGES = {**HIDDEN_JUDGES, **VISIBLE_JUDGES}   # every check a test cell may declare
 
 
 def judge_for(declaration: Declaration) -> Callable[..., Result]:
+    table = HIDDEN_JUDGES if declaration.hidden else VISIBLE_JUDGES
     try:
-        return JUDGES[declaration.check]
+        return table[declaration.check]
     except KeyError:
-        raise ValueError(f"no judge for {declaration.check}") from None
+        raise ValueError(f"no {'hidden' if declaration.hidden else 'visible'} judge for "
+                         f"{declaration.check}") from None
 
 
 def accepts_seed(declaration: Declaration) -> bool:

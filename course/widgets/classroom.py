@@ -1,10 +1,12 @@
 """The classroom page's styling (``demos/backprop_explorer.ipynb``, served by Voila).
 
 The page shows the two explorers without student code: notebook 2's computation graph
-with the float64 reference alone (``verification_explorer()`` with no functions) and
-notebook 3's gradient bars from the ``tf.GradientTape`` oracle
-(``gradient_flow_explorer()``).  Neither contains a hand-written backward pass, and
-both open away from the exercise's worked example (their ``START`` values).
+with the float64 reference alone (``verification_explorer(reference=central_difference)``,
+no student functions) and notebook 3's gradient bars from the ``tf.GradientTape`` oracle
+(``gradient_flow_explorer(reference_analyze)``).  The page passes those references in from
+``course.oracles`` (instructor side): the widgets themselves hold no oracle.  Neither
+contains a hand-written backward pass, and both open away from the exercise's worked
+example (their ``START`` values).
 """
 
 from __future__ import annotations

@@ -14,8 +14,10 @@ contract signature ``analyze(x, y, layer_sizes, activation=..., seed=...)``:
 - in the notebook, the student's own ``analyze_gradient_flow`` (the init-scale slider
   reaches it through :func:`course.networks.init_scale`, because the contract has no
   scale argument and the student builds the weights with ``init_params``);
-- with ``analyze=None`` (classroom demo), the ``tf.GradientTape`` oracle, about 10 ms
-  per update for ten layers after TensorFlow's one-off import.
+- on the classroom page (``demos/``, instructor side), the ``tf.GradientTape`` oracle
+  ``course.oracles.deep.reference_analyze``, which the page passes in: about 10 ms per
+  update for ten layers after TensorFlow's one-off import.  This module never imports
+  it (a student's kernel holds no oracle).
 
 The dashed line is the last layer's norm times ``0.25**k`` for a layer ``k`` layers
 below it: the shrinkage that the sigmoid derivative alone (σ′ ≤ 0.25) causes.  It is
@@ -165,11 +167,6 @@ def plot_gradient_flow(sigmoid_norms, relu_norms, *, font_scale: float = 1.0) ->
 
 
 # --------------------------------------------------------------------------- explorer
-def _oracle_analyze(x, y, layer_sizes, activation="sigmoid", seed=0):
-    from ..oracles.deep import reference_analyze  # imports TensorFlow on first use
-
-    return reference_analyze(x, y, layer_sizes, activation, seed)
-
 
 # The explorer's drawing in SVG user units at font_scale 1 (everything scales with it).
 _VIEW_W, _VIEW_H = 900, 372
@@ -184,11 +181,14 @@ class GradientFlowExplorer:
     ``self.svg`` is the current picture (``width="100%"``, fixed height); ``self.redraw``
     is called after every update (a no-op unless replaced: the widget sets it to copy
     ``svg`` into its ``HTML`` view).  Usable without a browser (benchmarks, tests):
-    ``GradientFlowExplorer().update(depth=10, activation="relu", scale=4.0, seed=20)``.
+    ``GradientFlowExplorer(analyze).update(depth=10, activation="relu", scale=4.0, seed=20)``.
     """
 
     def __init__(self, analyze: Callable | None = None, *, font_scale: float = 1.0):
-        self.analyze = analyze if analyze is not None else _oracle_analyze
+        if analyze is None:
+            raise TypeError("give a function with analyze_gradient_flow's signature: your own, or "
+                            "(on the classroom page) course.oracles.deep.reference_analyze")
+        self.analyze = analyze
         self.font_scale = float(font_scale)
         self.redraw: Callable[[], None] = lambda: None
         self.svg = ""
@@ -340,7 +340,8 @@ def gradient_flow_explorer(analyze: Callable | None = None, *, font_scale: float
 
     ``analyze``: a function with the contract signature
     ``analyze(x, y, layer_sizes, activation=..., seed=...)`` returning per-layer norms,
-    e.g. your ``analyze_gradient_flow``; ``None`` uses the ``tf.GradientTape`` oracle.
+    e.g. your ``analyze_gradient_flow`` (the classroom page passes the ``tf.GradientTape``
+    oracle, ``course.oracles.deep.reference_analyze``).
     ``font_scale`` enlarges the text (classroom projection).  Returns the ipywidgets
     container (its ``.explorer`` attribute is the :class:`GradientFlowExplorer`, ``.view``
     the ``HTML`` widget with the picture), or None while nbgrader grades.

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..oracles.two_layer import sigmoid_reference as _sigmoid
 from . import svg
 from ._env import PALETTE, grading
 
 __all__ = ["sigmoid_explorer", "SigmoidPicture", "Z_LIMIT", "START_Z"]
+
+
+def _sigmoid(z):
+    """Float64 σ of any shape, without overflow (σ(z) = exp(−softplus(−z)))."""
+    return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=np.float64)))
 
 Z_LIMIT = 10.0  # the slider covers [-Z_LIMIT, Z_LIMIT]; σ' there is ~4.5e-5
 Y_RANGE = (-0.03, 1.05)

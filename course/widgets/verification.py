@@ -1,15 +1,20 @@
 """Notebook 2's helpers: the gradient comparison table and the computation-graph explorer.
 
 :func:`gradient_table` prints the student's gradients next to TensorFlow's (the given
-float32 ``verify_with_tensorflow``), their difference and a float64 central difference.
+float32 ``verify_with_tensorflow``), their difference and, for the four parameters, a
+float64 central difference of the loss.
 
 :func:`verification_explorer` puts sliders for x, y, W1, b1, W2, b2 above a drawing of the
 computation graph x → z1 → a1 → z2 → y_pred → L (plus the parameters W1, b1, W2, b2).
 Each box shows the node's value and gradient dL/d(node) computed by the *student's*
-functions and the float64 reference (:func:`course.oracles.two_layer.central_difference`,
-which agrees with ``tf.GradientTape`` to ~1e-9 and needs no TensorFlow, so an update costs
-well under a millisecond of arithmetic).  Boxes where the two disagree turn orange with ✗;
-boxes the student's code gave no number for are grey (dashed) with "?".
+functions.  The reference beside them is what ``verify_with_tensorflow`` gives students
+anyway: the forward values, the loss and the four parameter gradients dL/dW1, dL/db1,
+dL/dW2, dL/db2 (:func:`parameter_reference`, float64 central differences of the loss,
+which agree with ``tf.GradientTape`` to ~1e-9 and need no TensorFlow: an update costs well
+under a millisecond).  The intermediate gradients (dL/dz1, dL/da1, …) get no reference in
+a student's kernel, so the explorer is no answer key for them; a slip there shows in the
+parameter boxes downstream.  Boxes where the student's numbers and the reference disagree
+turn orange with ✗; boxes the student's code gave no number for are grey (dashed) with "?".
 
 The graph is an inline SVG string shown in an ``ipywidgets.HTML``.  Its layout (boxes,
 arrows, static labels) is computed once as a template; an update only formats the node
@@ -17,7 +22,8 @@ texts and colours into the template and assigns the widget's ``value`` (a few hu
 microseconds; no matplotlib, no glyph rendering in the kernel).  :class:`VerificationExplorer`
 is the drawing without widgets (used by tests, benchmarks and the classroom dashboard);
 its ``svg`` attribute is the current SVG text.  Without student functions it draws the
-reference alone (the classroom page: no "yours" column, no ✓/✗).
+reference alone (the classroom page, which passes the instructor's full reference,
+``course.oracles.two_layer.central_difference``, as ``reference=``).
 
 Both explorers open at :data:`START_VALUES`, away from the exercise's worked example, so
 that notebook 2 and the projected classroom page never show notebook 1's answers before
@@ -32,15 +38,17 @@ from typing import Any, Callable
 from ..exercise import FORWARD_KEYS, FORWARD_PASS_OUTPUTS, GIVEN_NAMES, GRADIENT_KEYS
 from ..exercise import VERIFICATION_ATOL as ATOL
 from ..exercise import VERIFICATION_RTOL as RTOL
+import numpy as np
+
 from ..coerce import as_scalar, close
 from ..feedback import GradingError, fmt
-from ..oracles import two_layer
 from ..sandbox import call_student
 from ._env import PALETTE, grading
 from .svg import Template, svg_open
 from .svg import text as _text
 
-__all__ = ["gradient_table", "verification_explorer", "VerificationExplorer", "SLIDER_RANGES", "START_VALUES"]
+__all__ = ["gradient_table", "verification_explorer", "VerificationExplorer", "parameter_reference",
+           "PARAMETER_GRADIENTS", "SLIDER_RANGES", "START_VALUES"]
 
 # Slider ranges: |z1| reaches 20 (hidden unit fully saturated), |z2| reaches 10.
 SLIDER_RANGES = {
@@ -56,12 +64,58 @@ SLIDER_RANGES = {
 START_VALUES = {"x": 1.5, "y": 0.0, "W1": -1.2, "b1": 0.4, "W2": 2.0, "b2": -0.3}
 _CALL_LIMIT = 2.0  # seconds per student call in the explorer
 
+# The gradients verify_with_tensorflow returns: the only ones with a reference here.
+PARAMETER_GRADIENTS = ("dW1", "db1", "dW2", "db2")
+_STEP = 1e-5
+
+
+def _softplus(z: float) -> float:
+    return float(np.logaddexp(0.0, z))
+
+
+def _sigmoid(z: float) -> float:
+    return float(np.exp(-np.logaddexp(0.0, -z)))
+
+
+def parameter_reference(x: float, y: float, W1: float, b1: float, W2: float, b2: float) -> dict[str, float]:
+    """What ``verify_with_tensorflow`` tells a student, in float64: the forward values
+    ``z1, a1, z2, y_pred``, the ``loss`` and the four parameter gradients ``dW1, db1,
+    dW2, db2``, each a Python float.
+
+    The gradients are central differences of the loss as a function of each parameter
+    (step ``1e-5 * max(1, |parameter|)``, divided by the step actually taken); the loss is
+    written with softplus of z2, so it is exact where y_pred rounds to 0 or 1.
+    """
+    def loss(w1: float, c1: float, w2: float, c2: float) -> float:
+        z2 = w2 * _sigmoid(w1 * x + c1) + c2
+        return y * _softplus(-z2) + (1.0 - y) * _softplus(z2)
+
+    z1 = W1 * x + b1
+    a1 = _sigmoid(z1)
+    z2 = W2 * a1 + b2
+    out = {"z1": z1, "a1": a1, "z2": z2, "y_pred": _sigmoid(z2), "loss": loss(W1, b1, W2, b2)}
+    at = [W1, b1, W2, b2]
+    for i, key in enumerate(PARAMETER_GRADIENTS):
+        h = _STEP * max(1.0, abs(at[i]))
+        up, down = list(at), list(at)
+        up[i] += h
+        down[i] -= h
+        out[key] = (loss(*up) - loss(*down)) / (up[i] - down[i])
+    return out
+
+
+def _reference_floats(reference: Callable, p: dict[str, float]) -> dict[str, float]:
+    """``reference(**p)`` as {key: Python float}; array values (shape (1,)) are unwrapped."""
+    return {k: float(np.asarray(v, dtype=np.float64).reshape(-1)[0]) for k, v in reference(**p).items()}
+
 
 # --- the comparison table ------------------------------------------------------------
 
 def gradient_table(forward_pass: Callable, backward_pass: Callable, verify_with_tensorflow: Callable,
                    *, x: float, y: float, W1: float, b1: float, W2: float, b2: float) -> None:
-    """Print the student's gradients vs TensorFlow (float32) vs difference vs central difference.
+    """Print the student's gradients vs TensorFlow (float32) vs difference vs a float64 central
+    difference; TensorFlow and the central difference give the four parameter gradients
+    only (the node rows show the student's numbers alone).
 
     Never raises: if a student function fails, the reason is printed instead of a table.
     """
@@ -83,7 +137,7 @@ def gradient_table(forward_pass: Callable, backward_pass: Callable, verify_with_
     except (GradingError, AttributeError) as error:
         tf_grads = {}
         print(f"(TensorFlow column unavailable: {error})")
-    reference = two_layer.central_difference(**params)
+    reference = parameter_reference(**{k: float(v) for k, v in params.items()})
     lines = [header,
              f"{'gradient':<11}{'yours':>14}{'TensorFlow f32':>16}{'yours - TF':>13}{'central diff f64':>18}"]
     for key in ("dW1", "db1", "dW2", "db2", "dy_pred", "dz2", "da1", "dz1"):
@@ -95,7 +149,7 @@ def gradient_table(forward_pass: Callable, backward_pass: Callable, verify_with_
             f"{'missing' if yours is None else f'{yours:.7g}':>14}"
             f"{'—' if tf_value is None else f'{tf_value:.7g}':>16}"
             f"{diff:>13}"
-            f"{float(reference[key][0]):>18.7g}"
+            + (f"{reference[key]:>18.7g}" if key in reference else f"{'—':>18}")
         )
     print("\n".join(lines))
 
@@ -138,8 +192,8 @@ _MARKS["reference"] = ""
 # (title, legend) with the student's functions, and for the reference alone.
 _WORDS = {
     "compare": ("Forward values and gradients dL/d(node): yours | float64 reference",
-                "value: forward value · ∂L: your gradient dL/d(node) · ref: float64 reference "
-                "(agrees with tf.GradientTape) · ✓ agrees · ✗ differs · ? missing"),
+                "value: forward value · ∂L: your dL/d(node) · ref: float64 reference, for W1, b1, W2, b2 "
+                "as verify_with_tensorflow · ✓ agrees · ✗ differs · ? missing"),
     "reference": ("Forward values and gradients dL/d(node), computed by float64 central differences",
                   "value: forward value · ∂L: gradient dL/d(node) by central differences, which agree "
                   "with tf.GradientTape; no hand-written backward pass"),
@@ -227,6 +281,12 @@ class VerificationExplorer:
     With no functions (all four ``None``) it shows the float64 reference alone: each box
     holds the value and the gradient, state "reference" (the classroom page).
 
+    ``reference(x, y, W1, b1, W2, b2)`` gives the reference numbers, a dict with the
+    forward values, ``loss`` and any gradients (floats or arrays of shape (1,)); a node
+    whose gradient it lacks has no reference gradient ("—").  Default:
+    :func:`parameter_reference` (the four parameter gradients, what
+    ``verify_with_tensorflow`` shows); the classroom page passes the instructor's full one.
+
     ``update(**values)`` takes any of x, y, W1, b1, W2, b2 (others keep their value),
     recomputes the student's and the reference numbers, formats them into the SVG
     template (``self.svg``), records each node's state in ``self.states`` ("ok", "bad",
@@ -237,8 +297,10 @@ class VerificationExplorer:
 
     def __init__(self, sigmoid: Callable | None = None, forward_pass: Callable | None = None,
                  binary_cross_entropy: Callable | None = None, backward_pass: Callable | None = None,
-                 *, font_scale: float = 1.0, values: dict[str, float] | None = None):
+                 *, font_scale: float = 1.0, values: dict[str, float] | None = None,
+                 reference: Callable[..., dict] | None = None):
         self.functions = (sigmoid, forward_pass, binary_cross_entropy, backward_pass)
+        self.reference = reference or parameter_reference
         self.reference_only = all(f is None for f in self.functions)
         if not self.reference_only and any(f is None for f in self.functions):
             raise TypeError("give all four functions, or none for the reference alone")
@@ -297,7 +359,7 @@ class VerificationExplorer:
         try:
             z = out["z1"]
             s = as_scalar(call_student(sigmoid, z, what="sigmoid", time_limit=_CALL_LIMIT).value, "sigmoid")
-            if not close(s, float(two_layer.sigmoid_reference(z)), RTOL, ATOL):
+            if not close(s, _sigmoid(z), RTOL, ATOL):
                 problems.append(f"your sigmoid({fmt(z)}) = {fmt(s)} differs from 1/(1 + e^-z).")
         except GradingError as error:
             problems.append(str(error))
@@ -310,7 +372,7 @@ class VerificationExplorer:
                 raise TypeError(f"unknown explorer value {name!r}")
             self.values[name] = float(value)
         p = dict(self.values)
-        reference = {k: float(v[0]) for k, v in two_layer.central_difference(**p).items()}
+        reference = _reference_floats(self.reference, p)
         reference.update({k: p[k] for k in _INPUTS})
         student, problems = (dict(reference), []) if self.reference_only else self._student(p)
         student.update({k: p[k] for k in _INPUTS})
@@ -323,9 +385,9 @@ class VerificationExplorer:
             absent = mine_v is None
             bad = not absent and not close(mine_v, ref_v, RTOL, ATOL * (1 + abs(ref_v)))
             if grad_key is not None:
-                mine_g, ref_g = student.get(grad_key), reference[grad_key]
+                mine_g, ref_g = student.get(grad_key), reference.get(grad_key)
                 absent = absent or mine_g is None
-                bad = bad or (mine_g is not None and not close(
+                bad = bad or (mine_g is not None and ref_g is not None and not close(
                     mine_g, ref_g, RTOL, ATOL * (1 + abs(p["W2"])) * (1 + abs(p["x"]))))
                 rows[1:] = [("∂L", _number(mine_g)), ("ref", _number(ref_g))]
                 detail = f"value {_number(mine_v)}, your dL/d{name} {_number(mine_g)}, reference {_number(ref_g)}"
@@ -376,10 +438,11 @@ class VerificationExplorer:
 
 def verification_explorer(sigmoid: Callable | None = None, forward_pass: Callable | None = None,
                           binary_cross_entropy: Callable | None = None, backward_pass: Callable | None = None,
-                          *, font_scale: float = 1.0):
+                          *, font_scale: float = 1.0, reference: Callable[..., dict] | None = None):
     """Sliders for x, y, W1, b1, W2, b2 driving :class:`VerificationExplorer`.
 
-    Pass the student's four functions; pass none to show the float64 reference alone.
+    Pass the student's four functions; pass none to show the float64 reference alone
+    (``reference`` as in :class:`VerificationExplorer`).
 
     Returns an ``ipywidgets.VBox`` (sliders above an ``HTML`` widget holding the SVG)
     carrying ``.explorer``, ``.update`` (= ``explorer.update``) and ``.sliders``, or
@@ -390,7 +453,7 @@ def verification_explorer(sigmoid: Callable | None = None, forward_pass: Callabl
     import ipywidgets as widgets
 
     explorer = VerificationExplorer(sigmoid, forward_pass, binary_cross_entropy, backward_pass,
-                                    font_scale=font_scale)
+                                    font_scale=font_scale, reference=reference)
     view = widgets.HTML(value=explorer.svg, layout=widgets.Layout(width="100%"))
 
     def redraw() -> None:

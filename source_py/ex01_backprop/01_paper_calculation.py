@@ -93,7 +93,7 @@ z1 = 0.6
 
 # %% nbgrader={"grade": true, "grade_id": "test_z1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # z1 is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("z1", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("z1", globals(), hidden=True)
@@ -107,7 +107,7 @@ a1 = 0.645656
 
 # %% nbgrader={"grade": true, "grade_id": "test_a1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # a1 is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("a1", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("a1", globals(), hidden=True)
@@ -121,7 +121,7 @@ z2 = 0.487394
 
 # %% nbgrader={"grade": true, "grade_id": "test_z2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # z2 is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("z2", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("z2", globals(), hidden=True)
@@ -135,7 +135,7 @@ y_pred = 0.619492
 
 # %% nbgrader={"grade": true, "grade_id": "test_y_pred", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # y_pred is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("y_pred", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("y_pred", globals(), hidden=True)
@@ -149,7 +149,7 @@ loss = 0.478855
 
 # %% nbgrader={"grade": true, "grade_id": "test_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # loss is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("loss", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("loss", globals(), hidden=True)
@@ -225,7 +225,7 @@ dL_dy_pred = -1.61423
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dy_pred", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_dy_pred is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("dL_dy_pred", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("dL_dy_pred", globals(), hidden=True)
@@ -239,7 +239,7 @@ dL_dz2 = -0.380508
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dz2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_dz2 is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("dL_dz2", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("dL_dz2", globals(), hidden=True)
@@ -253,7 +253,7 @@ dL_dW2 = -0.245677
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dW2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_dW2 is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("dL_dW2", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("dL_dW2", globals(), hidden=True)
@@ -267,7 +267,7 @@ dL_db2 = -0.380508
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_db2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_db2 is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("dL_db2", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("dL_db2", globals(), hidden=True)
@@ -281,7 +281,7 @@ dL_da1 = -0.228305
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_da1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_da1 is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("dL_da1", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("dL_da1", globals(), hidden=True)
@@ -295,7 +295,7 @@ dL_dz1 = -0.0522325
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dz1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_dz1 is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("dL_dz1", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("dL_dz1", globals(), hidden=True)
@@ -309,7 +309,7 @@ dL_dW1 = -0.0261163
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dW1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_dW1 is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("dL_dW1", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("dL_dW1", globals(), hidden=True)
@@ -323,7 +323,7 @@ dL_db1 = -0.0522325
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_db1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # dL_db1 is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("dL_db1", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("dL_db1", globals(), hidden=True)
@@ -390,7 +390,7 @@ max_sigmoid_derivative = 0.25
 
 # %% nbgrader={"grade": true, "grade_id": "test_max_sigmoid_derivative", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # max_sigmoid_derivative is one finite number (the hidden test checks its value, from your earlier answers)
-from course.checks.paper import check_quantity
+from course.kernel.checks.paper import check_quantity
 check_quantity("max_sigmoid_derivative", globals())
 ### BEGIN HIDDEN TESTS
 check_quantity("max_sigmoid_derivative", globals(), hidden=True)

@@ -67,7 +67,7 @@ def sigmoid(z):
 
 # %% nbgrader={"grade": true, "grade_id": "test_sigmoid_values", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # sigmoid(0) is 0.5, sigmoid(2) lies between 0.5 and 1
-from course.checks.verification import check_sigmoid
+from course.kernel.checks.verification import check_sigmoid
 check_sigmoid(sigmoid)
 ### BEGIN HIDDEN TESTS
 check_sigmoid(sigmoid, hidden=True, seed=2101)
@@ -75,7 +75,7 @@ check_sigmoid(sigmoid, hidden=True, seed=2101)
 
 # %% nbgrader={"grade": true, "grade_id": "test_sigmoid_extremes", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # no overflow warning at z = ±1000, limits 0 and 1, arrays in -> arrays of the same shape out
-from course.checks.verification import check_sigmoid_extremes
+from course.kernel.checks.verification import check_sigmoid_extremes
 check_sigmoid_extremes(sigmoid)
 
 
@@ -99,7 +99,7 @@ def forward_pass(x, W1, b1, W2, b2):
 
 # %% nbgrader={"grade": true, "grade_id": "test_forward_pass", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 # four finite numbers come back for the worked example
-from course.checks.verification import check_forward_pass
+from course.kernel.checks.verification import check_forward_pass
 check_forward_pass(forward_pass)
 ### BEGIN HIDDEN TESTS
 check_forward_pass(forward_pass, hidden=True, seed=2201)
@@ -125,7 +125,7 @@ def binary_cross_entropy(y_true, y_pred):
 
 # %% nbgrader={"grade": true, "grade_id": "test_bce_values", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # a positive loss for y_true = 1, y_pred = 0.7
-from course.checks.verification import check_bce
+from course.kernel.checks.verification import check_bce
 check_bce(binary_cross_entropy)
 ### BEGIN HIDDEN TESTS
 check_bce(binary_cross_entropy, hidden=True, seed=2301)
@@ -133,7 +133,7 @@ check_bce(binary_cross_entropy, hidden=True, seed=2301)
 
 # %% nbgrader={"grade": true, "grade_id": "test_bce_edges", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # finite and warning-free at y_pred = 0 and y_pred = 1, for both labels
-from course.checks.verification import check_bce_edges
+from course.kernel.checks.verification import check_bce_edges
 check_bce_edges(binary_cross_entropy)
 
 
@@ -157,7 +157,9 @@ check_bce_edges(binary_cross_entropy)
 # a dict with (at least) these eight keys. The tests call it with the correct forward values, so a
 # slip in `forward_pass` does not cost you the gradient points as well. Each gradient has its own
 # test; if one gradient is wrong but a later one is computed correctly *from it*, the later one
-# still earns its point.
+# still earns its point. The visible part of each test compares your gradient with TensorFlow's at
+# one point away from the worked example, $x = 1.5$, $y = 0$, $W_1 = -0.7$, $b_1 = 0.3$, $W_2 = 1.1$,
+# $b_2 = -0.4$ (`verify_with_tensorflow` below shows the tape's parameter gradients there too).
 
 # %% nbgrader={"grade": false, "grade_id": "backward_pass_solution", "locked": false, "schema_version": 3, "solution": true}
 def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
@@ -178,64 +180,64 @@ def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_dy_pred", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass["dy_pred"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
-from course.checks.verification import check_gradient
+# backward_pass["dy_pred"] matches TensorFlow at x=1.5, y=0, W1=-0.7, b1=0.3, W2=1.1, b2=-0.4 (or follows from your own upstream gradient)
+from course.kernel.checks.verification import check_gradient
 check_gradient(backward_pass, "dy_pred")
 ### BEGIN HIDDEN TESTS
 check_gradient(backward_pass, "dy_pred", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_dz2", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass["dz2"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
-from course.checks.verification import check_gradient
+# backward_pass["dz2"] matches TensorFlow at x=1.5, y=0, W1=-0.7, b1=0.3, W2=1.1, b2=-0.4 (or follows from your own upstream gradient)
+from course.kernel.checks.verification import check_gradient
 check_gradient(backward_pass, "dz2")
 ### BEGIN HIDDEN TESTS
 check_gradient(backward_pass, "dz2", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_dW2", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass["dW2"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
-from course.checks.verification import check_gradient
+# backward_pass["dW2"] matches TensorFlow at x=1.5, y=0, W1=-0.7, b1=0.3, W2=1.1, b2=-0.4 (or follows from your own upstream gradient)
+from course.kernel.checks.verification import check_gradient
 check_gradient(backward_pass, "dW2")
 ### BEGIN HIDDEN TESTS
 check_gradient(backward_pass, "dW2", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_db2", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass["db2"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
-from course.checks.verification import check_gradient
+# backward_pass["db2"] matches TensorFlow at x=1.5, y=0, W1=-0.7, b1=0.3, W2=1.1, b2=-0.4 (or follows from your own upstream gradient)
+from course.kernel.checks.verification import check_gradient
 check_gradient(backward_pass, "db2")
 ### BEGIN HIDDEN TESTS
 check_gradient(backward_pass, "db2", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_da1", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass["da1"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
-from course.checks.verification import check_gradient
+# backward_pass["da1"] matches TensorFlow at x=1.5, y=0, W1=-0.7, b1=0.3, W2=1.1, b2=-0.4 (or follows from your own upstream gradient)
+from course.kernel.checks.verification import check_gradient
 check_gradient(backward_pass, "da1")
 ### BEGIN HIDDEN TESTS
 check_gradient(backward_pass, "da1", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_dz1", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass["dz1"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
-from course.checks.verification import check_gradient
+# backward_pass["dz1"] matches TensorFlow at x=1.5, y=0, W1=-0.7, b1=0.3, W2=1.1, b2=-0.4 (or follows from your own upstream gradient)
+from course.kernel.checks.verification import check_gradient
 check_gradient(backward_pass, "dz1")
 ### BEGIN HIDDEN TESTS
 check_gradient(backward_pass, "dz1", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_dW1", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass["dW1"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
-from course.checks.verification import check_gradient
+# backward_pass["dW1"] matches TensorFlow at x=1.5, y=0, W1=-0.7, b1=0.3, W2=1.1, b2=-0.4 (or follows from your own upstream gradient)
+from course.kernel.checks.verification import check_gradient
 check_gradient(backward_pass, "dW1")
 ### BEGIN HIDDEN TESTS
 check_gradient(backward_pass, "dW1", hidden=True, seed=2401)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_backward_db1", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# backward_pass["db1"] matches TensorFlow at the worked example (or follows from your own upstream gradient)
-from course.checks.verification import check_gradient
+# backward_pass["db1"] matches TensorFlow at x=1.5, y=0, W1=-0.7, b1=0.3, W2=1.1, b2=-0.4 (or follows from your own upstream gradient)
+from course.kernel.checks.verification import check_gradient
 check_gradient(backward_pass, "db1")
 ### BEGIN HIDDEN TESTS
 check_gradient(backward_pass, "db1", hidden=True, seed=2401)
@@ -284,8 +286,8 @@ def verify_with_tensorflow(x, y, W1, b1, W2, b2):
 # %% [markdown]
 # The table puts your gradients next to TensorFlow's (float32, Keras loss), their difference,
 # and a float64 central difference $\big(L(\theta+h) - L(\theta-h)\big)/2h$ as a third opinion.
-# TensorFlow only reports the parameter gradients; the rows for the nodes compare with the central
-# difference alone. The second table uses a saturated, confidently **wrong** network — look at how
+# Both only report the parameter gradients; the rows for the nodes show your numbers alone (by the
+# chain rule, $\partial L/\partial z_2 = \partial L/\partial b_2$ and $\partial L/\partial z_1 = \partial L/\partial b_1$). The second table uses a saturated, confidently **wrong** network — look at how
 # far TensorFlow drifts there.
 
 # %% nbgrader={"grade": false, "grade_id": "verification_gradient_tables", "locked": true, "schema_version": 3, "solution": false}
@@ -297,8 +299,9 @@ gradient_table(forward_pass, backward_pass, verify_with_tensorflow,
 # ## Explore
 #
 # Move the sliders: the graph shows each node's value (top line) and its gradient $\partial L/\partial(\cdot)$
-# (bottom line) computed by **your** functions, beside a float64 reference. A node turns
-# orange with ✗ where your numbers and the reference disagree. Try pushing $W_1$ or $b_1$ to the
+# computed by **your** functions, beside a float64 reference for what `verify_with_tensorflow` reports
+# (the forward values, the loss and the four parameter gradients). A node turns orange with ✗ where your
+# numbers and the reference disagree; a slip in an inner gradient shows in the parameters below it. Try pushing $W_1$ or $b_1$ to the
 # ends: what happens to $\partial L/\partial W_1$ when the hidden unit saturates?
 
 # %% nbgrader={"grade": false, "grade_id": "verification_explorer_cell", "locked": true, "schema_version": 3, "solution": false}

@@ -113,7 +113,7 @@ def deep_forward(x, params, activation="sigmoid"):
 
 # %% nbgrader={"grade": true, "grade_id": "test_deep_forward", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 # deep_forward matches TensorFlow's forward pass on a small sigmoid network
-from course.checks.gradient_flow import check_deep_forward
+from course.kernel.checks.gradient_flow import check_deep_forward
 check_deep_forward(deep_forward)
 ### BEGIN HIDDEN TESTS
 check_deep_forward(deep_forward, hidden=True)
@@ -180,7 +180,7 @@ def deep_backward(y, zs, activations, params, activation="sigmoid"):
 
 # %% nbgrader={"grade": true, "grade_id": "test_deep_backward_sigmoid", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 # deep_backward's dW and db match tf.GradientTape on a small sigmoid network
-from course.checks.gradient_flow import check_deep_backward
+from course.kernel.checks.gradient_flow import check_deep_backward
 check_deep_backward(deep_backward, "sigmoid")
 ### BEGIN HIDDEN TESTS
 check_deep_backward(deep_backward, "sigmoid", hidden=True)
@@ -188,7 +188,7 @@ check_deep_backward(deep_backward, "sigmoid", hidden=True)
 
 # %% nbgrader={"grade": true, "grade_id": "test_deep_backward_relu", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 # deep_backward's dW and db match tf.GradientTape on a small ReLU network
-from course.checks.gradient_flow import check_deep_backward
+from course.kernel.checks.gradient_flow import check_deep_backward
 check_deep_backward(deep_backward, "relu")
 ### BEGIN HIDDEN TESTS
 check_deep_backward(deep_backward, "relu", hidden=True)
@@ -196,7 +196,7 @@ check_deep_backward(deep_backward, "relu", hidden=True)
 
 # %% nbgrader={"grade": true, "grade_id": "test_deep_backward_tanh", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # deep_backward's dW and db match tf.GradientTape on a small tanh network
-from course.checks.gradient_flow import check_deep_backward
+from course.kernel.checks.gradient_flow import check_deep_backward
 check_deep_backward(deep_backward, "tanh")
 ### BEGIN HIDDEN TESTS
 check_deep_backward(deep_backward, "tanh", hidden=True)
@@ -231,7 +231,7 @@ def analyze_gradient_flow(x, y, layer_sizes, activation="sigmoid", seed=0):
 
 # %% nbgrader={"grade": true, "grade_id": "test_analyze_gradient_flow", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 # one gradient norm per layer, right for two small networks (or for your own deep_backward)
-from course.checks.gradient_flow import check_analyze_gradient_flow
+from course.kernel.checks.gradient_flow import check_analyze_gradient_flow
 check_analyze_gradient_flow(analyze_gradient_flow, globals())
 ### BEGIN HIDDEN TESTS
 check_analyze_gradient_flow(analyze_gradient_flow, globals(), hidden=True)
@@ -245,7 +245,7 @@ check_analyze_gradient_flow(analyze_gradient_flow, globals(), hidden=True)
 
 # %% nbgrader={"grade": true, "grade_id": "test_vanishing_phenomenon", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # 5-layer networks: sigmoid's first layer gets a gradient >= 10x smaller than its last, ReLU's stay within 4x
-from course.checks.gradient_flow import check_vanishing_phenomenon
+from course.kernel.checks.gradient_flow import check_vanishing_phenomenon
 check_vanishing_phenomenon(analyze_gradient_flow, globals())
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task_gradient_flow_plot", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": true}
@@ -329,7 +329,7 @@ gradient_after_10_layers = 0.25 ** 10
 
 # %% nbgrader={"grade": true, "grade_id": "test_gradient_after_10_layers", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # gradient_after_10_layers is a number (the hidden test checks its value)
-from course.checks.gradient_flow import check_gradient_after_10_layers
+from course.kernel.checks.gradient_flow import check_gradient_after_10_layers
 check_gradient_after_10_layers(globals())
 ### BEGIN HIDDEN TESTS
 check_gradient_after_10_layers(globals(), hidden=True)

@@ -82,6 +82,7 @@ def kernel_latency(repeats: int = 120) -> dict:
     ``gradient_flow_oracle`` is notebook 3's explorer on the TensorFlow oracle, as the
     classroom demo runs it.
     """
+    from course.oracles.deep import reference_analyze
     from course.widgets.gradient_flow import GradientFlowExplorer
     from course.widgets.verification import SLIDER_RANGES, VerificationExplorer
 
@@ -106,7 +107,7 @@ def kernel_latency(repeats: int = 120) -> dict:
     results = {}
     for name, move in (("verification", move_verification),
                        ("gradient_flow", mover(GradientFlowExplorer(nb3["analyze_gradient_flow"]))),
-                       ("gradient_flow_oracle", mover(GradientFlowExplorer()))):
+                       ("gradient_flow_oracle", mover(GradientFlowExplorer(reference_analyze)))):
         _timed(move, 5)  # warm caches (font layout, first TF call)
         results[name] = _summary(_timed(move, repeats))
     return results

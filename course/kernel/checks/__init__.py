@@ -1,0 +1,19 @@
+"""The visible checks the notebooks' test cells call, one module per notebook.
+
+Each ``check_*``/``judge_*`` pair has the signature of the grader's judge of the same
+name in :mod:`course.checks` and gives the same visible verdict, but knows no answer: no
+oracle runs here, and the few expected values a visible check compares against (inputs
+chosen away from notebook 1's values) are constants in :mod:`.expected`.  Called with
+``hidden=True`` a check does nothing and returns None: hidden tests are judged by the
+grader, outside the student's process.
+
+Student code is called only through :func:`course.sandbox.call_student`, and a notebook's
+namespace is read only by ``name in namespace``, ``namespace[name]`` and
+``namespace.get(name)``, so the grader can replay every call from a report.
+
+- ``paper``          – notebook 1 (one finite number per quantity);
+- ``verification``   – notebook 2 (the numpy functions);
+- ``gradient_flow``  – notebook 3 (the deep network and its gradient norms);
+- ``expected``       – the visible cases' constants, from ``expected_tables`` (generated
+  from the grader's oracles, checked by tests/test_visible_expected.py).
+"""
