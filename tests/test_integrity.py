@@ -1,8 +1,8 @@
 """Integrity is judged by what code could change, and autodiff by what runs.
 
 The static scan (course.integrity) must flag every statement that could change what a
-test sees, and only those; FlagTampering must zero exactly the later tests such a
-statement could affect and cost nothing for harmless code.  The autodiff watch
+test sees, and only those; FlagTampering notes them for the grader and zeroes nothing
+(every test is judged outside the kernel).  The autodiff watch
 (course.autodiff) must catch real use of TensorFlow's autodiff under any alias and never
 a name such as ``gradients``.
 """
@@ -144,20 +144,22 @@ def _scores(notebook) -> dict[str, bool]:
             for c in notebook.cells if grade_id(c) and grade_id(c).startswith("test_")}
 
 
-def test_patch_zeroes_every_later_test_and_no_earlier_one():
+def test_a_patch_zeroes_nothing_and_is_noted_for_the_grader():
+    # The verdict is reached outside the kernel (course/grader/judging.py): what a
+    # statement could change in the kernel costs no points, the TA reads what it was.
     notebook = _flag(new_code_cell("z1 = 0.6"), _test_cell("test_z1"),
                      new_code_cell("np.array = list"), _test_cell("test_a1"), _test_cell("test_z2"))
-    assert _scores(notebook) == {"test_z1": True, "test_a1": False, "test_z2": False}
+    assert _scores(notebook) == {"test_z1": True, "test_a1": True, "test_z2": True}
     note = next(c for c in notebook.cells if NOTE_MARKER in c.metadata.get("tags", []))
-    assert "numpy.array" in note.source and "`test_a1`, `test_z2`" in note.source
+    assert "numpy.array" in note.source and "no score depends on it" in note.source
 
 
-def test_rebinding_costs_only_the_tests_that_call_the_name():
+def test_a_rebound_check_zeroes_nothing_and_is_noted():
     notebook = _flag(new_code_cell("def check_gradient(*a, **k):\n    pass"),
                      _test_cell("test_z1"), _test_cell("test_dW1", "check_gradient(backward_pass, 'dW1', seed=1)"))
-    assert _scores(notebook) == {"test_z1": True, "test_dW1": False}
-    error = next(c for c in notebook.cells if grade_id(c) == "test_dW1").outputs[0]
-    assert error.ename == "IntegrityError" and "check_gradient" in error.evalue
+    assert _scores(notebook) == {"test_z1": True, "test_dW1": True}
+    note = next(c for c in notebook.cells if NOTE_MARKER in c.metadata.get("tags", []))
+    assert "check_gradient" in note.source
 
 
 def test_a_check_the_test_imports_itself_is_noted_not_scored():
@@ -192,14 +194,14 @@ def test_file_access_without_the_sandbox_costs_nothing_but_hides_what_was_read()
     student = [c for c in notebook.cells if c.cell_type == "code" and not grade_id(c)]
     assert all(c.outputs == [] for c in student), "nothing a file-reading notebook printed is kept"
     note = next(c for c in notebook.cells if NOTE_MARKER in c.metadata.get("tags", []))
-    assert "open()" in note.source and "no points lost" in note.source
+    assert "open()" in note.source and "no score depends on it" in note.source
 
 
 def test_shims_get_a_note_and_full_marks():
     notebook = _flag(new_code_cell("np.float = float\nnp.int = int"), _test_cell("test_z1"))
     assert _scores(notebook) == {"test_z1": True}
     note = next(c for c in notebook.cells if NOTE_MARKER in c.metadata.get("tags", []))
-    assert "numpy.float" in note.source and "no points lost" in note.source
+    assert "numpy.float" in note.source and "no score depends on it" in note.source
 
 
 def test_flag_tampering_leaves_honest_notebooks_alone():

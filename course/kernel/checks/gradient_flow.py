@@ -143,7 +143,7 @@ def _reraise_with_hint(error: GradingError) -> None:
 
 # --------------------------------------------------------------------------- forward
 @judgement("deep_forward")
-def judge_deep_forward(deep_forward: Callable, *, hidden: bool = False) -> Result | None:
+def judge_deep_forward(deep_forward: Callable, *, hidden: bool = False, seed: int | None = None) -> Result | None:
     """``deep_forward(x, params, activation)`` on the visible network against the tape's
     forward values there.  Hidden: None here (the grader judges it)."""
     if hidden:
@@ -232,7 +232,8 @@ def _shape_of(pair: Any) -> tuple | None:
 
 
 @judgement(lambda deep_backward, activation, **_: f"deep_backward[{activation}]")
-def judge_deep_backward(deep_backward: Callable, activation: str, *, hidden: bool = False) -> Result | None:
+def judge_deep_backward(deep_backward: Callable, activation: str, *, hidden: bool = False,
+                        seed: int | None = None) -> Result | None:
     """``deep_backward(y, zs, activations, params, activation)`` on the visible network
     against the tape's dW and db there (it is given the right forward values).
     Hidden: None here (the grader judges it)."""
@@ -418,7 +419,7 @@ def _judge_analysis(result: tuple[np.ndarray, str] | GradingError, case: _Case,
 
 @judgement("analyze_gradient_flow")
 def judge_analyze_gradient_flow(analyze: Callable, namespace: Mapping[str, Any] | None = None, *,
-                                hidden: bool = False) -> Result | None:
+                                hidden: bool = False, seed: int | None = None) -> Result | None:
     """``analyze_gradient_flow`` returns the per-layer ``||dL/dW||_F`` of the two visible
     networks, or what the student's own ``deep_forward``/``deep_backward`` (read from
     ``namespace``, the notebook's ``globals()``) give there.  Hidden: None here."""
