@@ -150,7 +150,7 @@ def test_validate_after_the_due_date_says_the_submission_will_be_late(monkeypatc
     failed = validator._get_failed_cells(notebook)
     assert len(failed) == 1
     error = validator._extract_error(failed[0])
-    assert "Friday 14 March 2025, 17:00 UTC, 1 day 2 hours ago" in error
+    assert "The due date has passed:\n  Friday 14 March 2025, 17:00 UTC\n  (1 day 2 hours ago)" in error
     assert "your submission will be recorded as late" in error
     # --invert (`make release`'s check of the blank release) never counts it as passed.
     assert validator._get_passed_cells(notebook) == []

@@ -134,8 +134,9 @@ def warn_if_late(notebook, now: dt.datetime | None = None, **_) -> None:
     now = now or dt.datetime.now(dt.timezone.utc)
     if now <= due:
         return
-    message = (f"This assignment was due on {format_due_date(due, zone)}, {format_duration(now - due)} ago.\n"
-               "If you submit now, your submission will be recorded as late "
+    # Short lines: `nbgrader validate` cuts longer ones.
+    message = (f"The due date has passed:\n  {format_due_date(due, zone)}\n  ({format_duration(now - due)} ago).\n"
+               "If you submit now, your submission will be recorded as late\n"
                "(unless your instructor gave you an extension).\n")
     cell = new_code_cell(f"# Due date: {format_due_date(due, zone)}", metadata={"nbgrader": {
         "grade": True, "grade_id": LATE_NOTICE_ID, "points": 1, "solution": False, "locked": True,
