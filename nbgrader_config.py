@@ -209,7 +209,7 @@ c.PerStudentValues.overrides = {}
 c.DueDates.timezone = os.environ.get("COURSE_TIMEZONE", "UTC")
 # Validate (the button and `nbgrader validate`) says a submission made now will be late:
 # an nbclient hook, acting only while nbgrader validates.
-c.Execute.on_notebook_complete = warn_if_late
+c.Execute.on_notebook_start = warn_if_late
 # nbgrader records a submission after the due date (plus the student's extension) as late;
 # its penalty: "none" (the default: only the flag and a note atop the graded notebook) or "zero".
 c.AssignLatePenalties.plugin_class = "nbgrader.plugins.LateSubmissionPlugin"

@@ -8,7 +8,7 @@ dialog; nbgrader stores it in UTC).  This module adds what nbgrader leaves out:
   released notebook: a line under the notebook's title, shown in
   ``DueDates.timezone``, and the notebook metadata key :data:`DUE_DATE_KEY`.  With no due
   date, neither.
-- :func:`warn_if_late` (``c.Execute.on_notebook_complete``, an nbclient hook) makes
+- :func:`warn_if_late` (``c.Execute.on_notebook_start``, an nbclient hook) makes
   ``nbgrader validate`` and JupyterLab's Validate button say that a submission made now
   will be late.  It reads the due date from the notebook's metadata: a student's server
   has no gradebook.
@@ -43,6 +43,7 @@ DUE_DATE_KEY = "course_due_date"        # notebook metadata: {"utc": ISO 8601, "
 HEADER_LABEL = "**Due date:**"          # starts the header line
 LATE_NOTICE_ID = "late_submission_notice"
 LATE_NOTE_TAG = "late-submission-note"
+SKIP_EXECUTION = "skip-execution"       # nbclient's NotebookClient.skip_cells_with_tag (its default)
 
 
 class DueDates(Configurable):
@@ -117,13 +118,16 @@ class ShowDueDate(NbGraderPreprocessor):
 
 
 def warn_if_late(notebook, now: dt.datetime | None = None, **_) -> None:
-    """nbclient hook (``c.Execute.on_notebook_complete``): while nbgrader validates a
-    notebook past its due date, add a failing check that says the submission will be late.
+    """nbclient hook (``c.Execute.on_notebook_start``): while nbgrader validates a notebook
+    past its due date, add a failed check that says the submission will be late.
 
     nbgrader's Validate dialog and ``nbgrader validate`` list the failed graded cells, so
-    the warning is one more of them (worth a point it can never earn, so ``--invert``
-    never counts it as passed).  It is added to the executed copy Validate inspects,
-    never to the student's file.  Grading and plain execution are left alone.
+    the warning is one more of them: a code cell, tagged for nbclient to skip, whose
+    recorded output is the message on stderr (worth a point it can never earn, so
+    ``--invert`` never counts it as passed).  It is added to the copy Validate executes,
+    never to the student's file.  (Not ``on_notebook_complete``: nbconvert's
+    ``ExecutePreprocessor``, which nbgrader runs, never calls it.)  Grading and plain
+    execution are left alone.
     """
     if os.environ.get("NBGRADER_VALIDATING") != "1":
         return
@@ -138,9 +142,9 @@ def warn_if_late(notebook, now: dt.datetime | None = None, **_) -> None:
     message = (f"The due date has passed:\n  {format_due_date(due, zone)}\n  ({format_duration(now - due)} ago).\n"
                "If you submit now, your submission will be recorded as late\n"
                "(unless your instructor gave you an extension).\n")
-    cell = new_code_cell(f"# Due date: {format_due_date(due, zone)}", metadata={"nbgrader": {
-        "grade": True, "grade_id": LATE_NOTICE_ID, "points": 1, "solution": False, "locked": True,
-        "schema_version": 3}})
+    cell = new_code_cell(f"# Due date: {format_due_date(due, zone)}", metadata={
+        "tags": [SKIP_EXECUTION], "nbgrader": {"grade": True, "grade_id": LATE_NOTICE_ID, "points": 1,
+                                               "solution": False, "locked": True, "schema_version": 3}})
     cell.outputs = [new_output("stream", name="stderr", text=message)]
     notebook.cells.append(cell)
 

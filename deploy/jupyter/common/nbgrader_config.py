@@ -21,4 +21,4 @@ c.Exchange.path_includes_course = True
 # the due date travels in the released notebook (course/instructor/due_dates.py).
 from course.instructor.due_dates import warn_if_late  # noqa: E402
 
-c.Execute.on_notebook_complete = warn_if_late
+c.Execute.on_notebook_start = warn_if_late
