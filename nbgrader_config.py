@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 
-from course.instructor.due_dates import warn_if_late  # noqa: E402
+from course.due_date import warn_if_late  # noqa: E402
 from course.instructor.nbgrader_cli import course_id, gradebook_url  # noqa: E402
 from course.kernel_env import GRADING, set_defaults  # noqa: E402
 from course.submissions import add_missing_notebooks  # noqa: E402
@@ -202,7 +202,7 @@ c.PerStudentValues.overrides = {}
 # a submission recorded it showed (before ClearOutput), GradeWithOwnValues writes the
 # student's values into the notebook (before Execute).
 
-# --- due dates and late work (course/instructor/due_dates.py) ---------------------------
+# --- due dates and late work (course/instructor/due_dates.py, course/due_date.py) ------
 # The due date is nbgrader's: `nbgrader db assignment add ex01_backprop --duedate="2025-03-14
 # 17:00 Europe/Berlin"` (or formgrader's edit dialog), then `make release`, which writes it
 # under each notebook's title in this time zone, and into the notebook's metadata.

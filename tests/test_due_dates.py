@@ -15,6 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from course import due_date
 from course.instructor import due_dates, solutions
 
 # nbgrader's add_submission warns about its own session handling.
@@ -32,7 +33,7 @@ DUE = dt.datetime(2025, 3, 14, 17, 0, tzinfo=UTC)
     (DUE, "America/New_York", "Friday 14 March 2025, 13:00 EDT (America/New_York, UTC-04:00)"),
 ])
 def test_due_date_is_shown_with_its_time_zone(when, zone, shown):
-    assert due_dates.format_due_date(when, zone) == shown
+    assert due_date.format_due_date(when, zone) == shown
 
 
 @pytest.mark.parametrize("delta, words", [
@@ -42,7 +43,7 @@ def test_due_date_is_shown_with_its_time_zone(when, zone, shown):
     (dt.timedelta(seconds=20), "less than a minute"),
 ])
 def test_durations_read_as_words(delta, words):
-    assert due_dates.format_duration(delta) == words
+    assert due_date.format_duration(delta) == words
 
 
 @pytest.mark.parametrize("text, delta", [
@@ -116,7 +117,7 @@ def test_release_header_shows_the_gradebooks_due_date(gradebook):
     assert notebook.cells[0].source.splitlines() == [
         "# Backprop by Hand — Part 9: Test", "",
         "**Due date:** Friday 14 March 2025, 18:00 CET (Europe/Berlin, UTC+01:00)", "", "Intro text."]
-    assert notebook.metadata[due_dates.DUE_DATE_KEY] == {"utc": "2025-03-14T17:00:00+00:00",
+    assert notebook.metadata[due_date.DUE_DATE_KEY] == {"utc": "2025-03-14T17:00:00+00:00",
                                                          "timezone": "Europe/Berlin"}
     assert len(notebook.cells) == 2
 
@@ -124,7 +125,7 @@ def test_release_header_shows_the_gradebooks_due_date(gradebook):
 def test_no_due_date_no_line(gradebook):
     notebook = _show(gradebook, _header_notebook())
     assert notebook.cells[0].source == "# Backprop by Hand — Part 9: Test\n\nIntro text."
-    assert due_dates.DUE_DATE_KEY not in notebook.metadata
+    assert due_date.DUE_DATE_KEY not in notebook.metadata
     assert due_dates.assignment_due_date(gradebook, "no_such_assignment") is None
 
 
@@ -133,12 +134,12 @@ def test_no_due_date_no_line(gradebook):
 def _validated_notebook(due: dt.datetime | None, now: dt.datetime, monkeypatch, validating: bool = True):
     notebook = _header_notebook()
     if due is not None:
-        notebook.metadata[due_dates.DUE_DATE_KEY] = {"utc": due.isoformat(), "timezone": "UTC"}
+        notebook.metadata[due_date.DUE_DATE_KEY] = {"utc": due.isoformat(), "timezone": "UTC"}
     if validating:
         monkeypatch.setenv("NBGRADER_VALIDATING", "1")
     else:
         monkeypatch.delenv("NBGRADER_VALIDATING", raising=False)
-    due_dates.warn_if_late(notebook=notebook, now=now)
+    due_date.warn_if_late(notebook=notebook, now=now)
     return notebook
 
 
@@ -168,9 +169,9 @@ def test_validate_is_quiet_otherwise(monkeypatch, due, validating):
 
 def test_a_broken_due_date_record_is_ignored(monkeypatch):
     notebook = _header_notebook()
-    notebook.metadata[due_dates.DUE_DATE_KEY] = {"utc": "next Friday", "timezone": "UTC"}
+    notebook.metadata[due_date.DUE_DATE_KEY] = {"utc": "next Friday", "timezone": "UTC"}
     monkeypatch.setenv("NBGRADER_VALIDATING", "1")
-    due_dates.warn_if_late(notebook=notebook)
+    due_date.warn_if_late(notebook=notebook)
     assert len(notebook.cells) == 2
 
 

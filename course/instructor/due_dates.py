@@ -8,10 +8,9 @@ dialog; nbgrader stores it in UTC).  This module adds what nbgrader leaves out:
   released notebook: a line under the notebook's title, shown in
   ``DueDates.timezone``, and the notebook metadata key :data:`DUE_DATE_KEY`.  With no due
   date, neither.
-- :func:`warn_if_late` (``c.Execute.on_notebook_start``, an nbclient hook) makes
-  ``nbgrader validate`` and JupyterLab's Validate button say that a submission made now
-  will be late.  It reads the due date from the notebook's metadata: a student's server
-  has no gradebook.
+- :func:`course.due_date.warn_if_late` (``c.Execute.on_notebook_start``, an nbclient
+  hook, on the student side) makes ``nbgrader validate`` and JupyterLab's Validate button
+  say that a submission made now will be late, from the notebook's metadata.
 - :class:`NoteLateSubmission` (in ``Autograde.autograde_preprocessors``) puts a note at
   the top of a late submission's graded notebook, which formgrader's grading view and
   the feedback page show.  nbgrader records the lateness itself (the submission's
@@ -25,25 +24,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.config import Configurable
 
-__all__ = ["DueDates", "ShowDueDate", "NoteLateSubmission", "warn_if_late", "assignment_due_date",
-           "notebook_due_date", "format_due_date", "format_duration", "DUE_DATE_KEY", "HEADER_LABEL",
-           "LATE_NOTICE_ID", "LATE_NOTE_TAG"]
+from ..due_date import DUE_DATE_KEY, format_due_date, format_duration
 
-DUE_DATE_KEY = "course_due_date"        # notebook metadata: {"utc": ISO 8601, "timezone": IANA name}
+__all__ = ["DueDates", "ShowDueDate", "NoteLateSubmission", "assignment_due_date", "HEADER_LABEL",
+           "LATE_NOTE_TAG", "main"]
+
 HEADER_LABEL = "**Due date:**"          # starts the header line
-LATE_NOTICE_ID = "late_submission_notice"
 LATE_NOTE_TAG = "late-submission-note"
-SKIP_EXECUTION = "skip-execution"       # nbclient's NotebookClient.skip_cells_with_tag (its default)
 
 
 class DueDates(Configurable):
@@ -62,36 +57,6 @@ def assignment_due_date(db_url: str, assignment: str) -> dt.datetime | None:
         except MissingEntry:
             return None
     return None if duedate is None else duedate.replace(tzinfo=dt.timezone.utc)
-
-
-def format_due_date(due: dt.datetime, zone: str = "UTC") -> str:
-    """``due`` as a person reads it, in ``zone``: ``Friday 14 March 2025, 18:00 CET (Europe/Berlin, UTC+01:00)``."""
-    local = due.astimezone(ZoneInfo(zone))
-    when = f"{local:%A} {local.day} {local:%B %Y, %H:%M}"
-    if zone == "UTC":
-        return f"{when} UTC"
-    offset = local.strftime("%z")
-    return f"{when} {local.tzname()} ({zone}, UTC{offset[:3]}:{offset[3:]})"
-
-
-def format_duration(delta: dt.timedelta) -> str:
-    """A duration in days, hours and minutes (``2 days 3 hours``, ``5 minutes``)."""
-    minutes = int(delta.total_seconds() // 60)
-    parts = [(minutes // 1440, "day"), (minutes // 60 % 24, "hour"), (minutes % 60, "minute")]
-    words = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
-    return " ".join(words[:2]) or "less than a minute"
-
-
-def notebook_due_date(notebook) -> tuple[dt.datetime, str] | None:
-    """(due date, time zone) as :class:`ShowDueDate` wrote them into ``notebook``, or None."""
-    record = notebook.get("metadata", {}).get(DUE_DATE_KEY)
-    try:
-        due = dt.datetime.fromisoformat(record["utc"])
-        zone = str(record.get("timezone") or "UTC")
-        ZoneInfo(zone)
-    except (TypeError, KeyError, ValueError, LookupError):
-        return None
-    return (due if due.tzinfo else due.replace(tzinfo=dt.timezone.utc)), zone
 
 
 class ShowDueDate(NbGraderPreprocessor):
@@ -115,38 +80,6 @@ class ShowDueDate(NbGraderPreprocessor):
         lines[title + 1:title + 1] = ["", line] if title >= 0 else [line, ""]
         header.source = "\n".join(lines)
         return nb, resources
-
-
-def warn_if_late(notebook, now: dt.datetime | None = None, **_) -> None:
-    """nbclient hook (``c.Execute.on_notebook_start``): while nbgrader validates a notebook
-    past its due date, add a failed check that says the submission will be late.
-
-    nbgrader's Validate dialog and ``nbgrader validate`` list the failed graded cells, so
-    the warning is one more of them: a code cell, tagged for nbclient to skip, whose
-    recorded output is the message on stderr (worth a point it can never earn, so
-    ``--invert`` never counts it as passed).  It is added to the copy Validate executes,
-    never to the student's file.  (Not ``on_notebook_complete``: nbconvert's
-    ``ExecutePreprocessor``, which nbgrader runs, never calls it.)  Grading and plain
-    execution are left alone.
-    """
-    if os.environ.get("NBGRADER_VALIDATING") != "1":
-        return
-    found = notebook_due_date(notebook)
-    if found is None:
-        return
-    due, zone = found
-    now = now or dt.datetime.now(dt.timezone.utc)
-    if now <= due:
-        return
-    # Short lines: `nbgrader validate` cuts longer ones.
-    message = (f"The due date has passed:\n  {format_due_date(due, zone)}\n  ({format_duration(now - due)} ago).\n"
-               "If you submit now, your submission will be recorded as late\n"
-               "(unless your instructor gave you an extension).\n")
-    cell = new_code_cell(f"# Due date: {format_due_date(due, zone)}", metadata={
-        "tags": [SKIP_EXECUTION], "nbgrader": {"grade": True, "grade_id": LATE_NOTICE_ID, "points": 1,
-                                               "solution": False, "locked": True, "schema_version": 3}})
-    cell.outputs = [new_output("stream", name="stderr", text=message)]
-    notebook.cells.append(cell)
 
 
 class NoteLateSubmission(NbGraderPreprocessor):
