@@ -27,10 +27,12 @@ from pathlib import Path
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
 ROOT = Path(__file__).resolve().parent
-# nbgrader loads this file from any working directory: the course package is importable
-# from ROOT even where it is not installed.
-if str(ROOT) not in sys.path:
-    sys.path.append(str(ROOT))
+# nbgrader loads this file from any working directory: the course package of ROOT comes
+# first, also where an environment has the course installed (a hub's shared environment
+# holds only the student side of the package; the grader and its checks live here).
+if str(ROOT) in sys.path:
+    sys.path.remove(str(ROOT))
+sys.path.insert(0, str(ROOT))
 
 from course.due_date import warn_if_late  # noqa: E402
 from course.instructor.nbgrader_cli import course_id, gradebook_url  # noqa: E402
@@ -167,15 +169,18 @@ _SHARE = str(ROOT / "share" / "jupyter")
 if _SHARE not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
     os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (_SHARE, os.environ.get("JUPYTER_PATH")) if p)
 
-# --- integrity and size -----------------------------------------------------------------------
-# After execution and before scores are saved, judge student code outside the kernel by
-# what it could change (course/nbgrader_ext.py): tests a statement could affect score 0,
-# harmless code and file access get a note.
+# --- grading: the kernel reports, the grader judges ----------------------------------------
+# Test cells only report what the student's code gives on inputs drawn from the course's
+# grading key (<root>/.grading-key, or COURSE_GRADING_KEY_FILE); the verdict is reached here,
+# in the nbgrader process, before nbgrader saves the scores (course/grader/judging.py).
+# The integrity scan (course/nbgrader_ext.py) only writes notes for the grader.
 c.Autograde.autograde_preprocessors = [
-    "course.values_grading.GradeWithOwnValues",  # per-student values (below); before Execute
+    "course.values_grading.GradeWithOwnValues",  # per-student values (below); before the plans
+    "course.grader.judging.ReportInsteadOfJudging",  # test cells report instead of judging
     "course.grading_kernel.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "course.grader.judging.JudgeReports",  # the grader judges each report, writes the outcome
     "nbgrader.preprocessors.LimitOutput",
     "course.nbgrader_ext.LimitOutputSize",
     "course.nbgrader_ext.FlagTampering",

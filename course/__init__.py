@@ -31,6 +31,8 @@ list equal to the package's modules):
 - ``course.kernel_launcher`` – starts an IPython kernel inside the grading sandbox;
 - ``course.kernel_zygote``   – the fork server that keeps warm grading kernels with the heavy modules imported;
 - ``course.disk_watch``     – the grader's watch on what a grading kernel writes to the host disk;
+- ``course.kernel``       – what runs in a student's (and the grading) kernel: the report of a test;
+- ``course.grader``       – the grader outside the kernel: plans each test's calls, judges the reports;
 - ``course.instructor``   – instructor tooling: nbgrader steps, staging, parallel
   autograde, synthetic students (never runs in a student's kernel).
 """

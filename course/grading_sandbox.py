@@ -47,7 +47,7 @@ from traitlets.config import Configurable
 from .disk_watch import BLOCK
 
 __all__ = ["GradingSandbox", "SandboxUnavailable", "Slot", "require_sandbox", "sandbox_env",
-           "bwrap_command", "zygote_command", "write_accounts", "KERNEL_DIR", "LIMIT_MARKER"]
+           "bwrap_command", "zygote_command", "write_accounts", "KERNEL_DIR", "LIMIT_MARKER", "STUDENT_SIDE"]
 
 KERNEL_DIR = "/run/kernel"        # inside the sandbox: connection file, sockets, start message
 LIMIT_MARKER = "limit-reached"    # written to KERNEL_DIR by the kernel when it hits the CPU limit
@@ -56,6 +56,13 @@ WAKE_FIFO = "start.fifo"          # in KERNEL_DIR: the grader wakes the waiting 
 MAX_COPY_BYTES = 64 * 1024 * 1024
 PACKAGE_DIR = Path(__file__).resolve().parent
 UID_BASE = 1_900_000_000          # unprivileged ids no account uses; one per kernel
+# The parts of the course package a grading kernel sees: what a student's notebook
+# imports (and due_date.py, the Validate hook a student's server loads), and the launcher
+# that starts the kernel.  No check, oracle, answer, hidden
+# input or judging code (tests/test_sandbox.py looks for them from inside).
+STUDENT_SIDE = ("__init__.py", "kernel", "widgets", "exercise.py", "feedback.py", "coerce.py", "pristine.py",
+                "sandbox.py", "autodiff.py", "kernel_env.py", "networks.py", "values.py", "values_display.py",
+                "kernel_launcher.py", "kernel_zygote.py", "due_date.py")
 
 # Environment variables a grading kernel keeps (everything else, database URLs with
 # passwords and API tokens included, stays outside).
@@ -88,9 +95,8 @@ class GradingSandbox(Configurable):
     tmp_mb = Int(256, help="Size of the kernel's private /tmp, MiB.").tag(config=True)
     warm_kernels = Int(0, help="Kernels started ahead of time with `preload` imported (0: a "
                                "fresh kernel per notebook). Each kernel grades one notebook.").tag(config=True)
-    preload = List(Unicode(), ["numpy", "tensorflow", "matplotlib.pyplot", "course.checks.paper",
-                               "course.checks.verification", "course.checks.gradient_flow",
-                               "course.networks", "course.widgets.sigmoid",
+    preload = List(Unicode(), ["numpy", "tensorflow", "matplotlib.pyplot", "course.kernel.report",
+                               "course.networks", "course.values_display", "course.widgets.sigmoid",
                                "course.widgets.verification", "course.widgets.gradient_flow"],
                    help="Modules a warm kernel imports before it is handed a notebook.").tag(config=True)
 
@@ -328,7 +334,12 @@ def _environment_mounts(settings: GradingSandbox, accounts: Path) -> _Mounts:
     mounts.add("--tmpfs", Path("/tmp"), before=("--size", str(settings.tmp_mb << 20), "--perms", "1777"))
     for root in _python_roots():
         mounts.add("--ro-bind", root, str(root))
-    mounts.add("--ro-bind", PACKAGE_DIR, str(PACKAGE_DIR))
+    # Of the course package, only its student side: checks, oracles, the grader and the
+    # instructor's tools do not exist inside (an empty folder is laid over the package first).
+    mounts.add("--tmpfs", PACKAGE_DIR, before=("--perms", "0755"))
+    for name in STUDENT_SIDE:
+        mounts.add("--ro-bind", PACKAGE_DIR / name, str(PACKAGE_DIR / name))
+    mounts.add("--remount-ro", PACKAGE_DIR)
     return mounts
 
 

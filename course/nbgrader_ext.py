@@ -3,11 +3,10 @@
 :class:`FlagTampering` runs in the nbgrader process after the notebook has executed
 and before the scores are saved, so nothing a student's code does in the kernel can
 reach it.  It scans every student code cell with :class:`course.integrity.Scanner` and
-judges each finding by what it could change: a statement that could change what a test
-sees zeroes exactly the later tests it could affect (all of them for patched grading
-machinery or an exit, the tests that call a rebound name); file access and harmless
-oddities cost nothing.  A note after the cell tells the student (and the teaching
-assistant in formgrader) what was found and what it cost.
+notes what it finds (patched course machinery, a rebound name, an exit, file access)
+after the cell, for the student and the teaching assistant in formgrader.  It zeroes
+nothing: every test is judged outside the kernel (:mod:`course.grader.judging`), so
+such code can at most change what a test reports.
 
 File access is judged by what it could read.  In the grading sandbox
 (:mod:`course.grading_sandbox`, on unless the instructor switched it off) nothing of
@@ -31,7 +30,7 @@ from traitlets import Integer
 
 from .cells import grade_id, is_autograder_test
 from .grading_sandbox import GradingSandbox
-from .integrity import ScanContext, Scanner, names_read
+from .integrity import ScanContext, Scanner
 
 __all__ = ["CheckCellMetadataOnce", "FlagTampering", "LimitOutputSize", "OverwriteCellsAtOnce", "SaveAutoGradesAtOnce",
            "NOTE_MARKER"]
@@ -196,14 +195,14 @@ def _is_instructor_cell(cell, instructor: set[str] | None) -> bool:
     return bool(meta.get("locked")) and not meta.get("solution")
 
 
-def _consequence(tests: list[str]) -> str:
-    if not tests:
-        return "no points lost"
-    return "scored 0: " + ", ".join(f"`{t}`" for t in tests)
-
-
 class FlagTampering(NbGraderPreprocessor):
-    """Zero the later tests a student statement could affect; note everything else found."""
+    """Note what student code could reach in grading, for the teaching assistant; zero nothing.
+
+    The verdict of every test is reached outside the kernel (course/grader/judging.py), so
+    code that patches the course, rebinds a name or exits the kernel can at most change
+    what a test reports: the scan's findings are notes, and points are lost only for what
+    actually happened (a test whose report never arrived, a kernel that died).
+    """
 
     def preprocess(self, nb, resources):
         instructor = _instructor_sources(resources)
@@ -215,9 +214,7 @@ class FlagTampering(NbGraderPreprocessor):
         scanner = Scanner(context)
         # In the sandbox a file read finds nothing of the course: not worth a finding.
         sandboxed = GradingSandbox(parent=self).enabled
-        test_calls = {i: names_read(c.source) for i, c in tests}
         notes: list[tuple[int, list[str]]] = []
-        zeroed: dict[int, list[str]] = {}
         withhold_from = None
         for index, cell in code:
             if is_autograder_test(cell) or _is_instructor_cell(cell, instructor):
@@ -225,18 +222,9 @@ class FlagTampering(NbGraderPreprocessor):
             findings = [f for f in scanner.scan(cell.source) if not (sandboxed and f.kind == "files")]
             if not findings:
                 continue
-            name = grade_id(cell) or f"cell {index + 1}"
             lines = []
             for finding in findings:
-                if finding.kind in ("patch", "exit"):
-                    affected = [i for i, _ in tests if i > index]
-                elif finding.kind == "rebind":
-                    affected = [i for i, _ in tests if i > index and test_calls[i] & finding.names]
-                else:
-                    affected = []
-                for i in affected:
-                    zeroed.setdefault(i, []).append(f"`{name}` {finding}")
-                consequence = _consequence([grade_id(nb.cells[i]) for i in affected])
+                consequence = "no score depends on it"
                 if finding.kind == "files":
                     consequence += "; what your cells print from here on is not shown in this feedback"
                     withhold_from = index if withhold_from is None else withhold_from
@@ -245,11 +233,6 @@ class FlagTampering(NbGraderPreprocessor):
         if not notes:
             return nb, resources
 
-        for index, reasons in zeroed.items():
-            summary = ("Integrity check: code above this test could change what it sees, so it scored 0: "
-                       + "; ".join(reasons[:3]))
-            nb.cells[index].outputs = [new_output("error", ename="IntegrityError", evalue=summary,
-                                                  traceback=["\u2717 " + summary])]
         if withhold_from is not None:
             for index, cell in code:
                 if index >= withhold_from and not is_autograder_test(cell) \
@@ -257,10 +240,10 @@ class FlagTampering(NbGraderPreprocessor):
                     cell.outputs = []
         for index, lines in reversed(notes):
             nb.cells.insert(index + 1, new_markdown_cell(
-                "**Grading note (Integrity check).** The grader looked at what the code above could "
-                "change in grading:\n\n" + "\n".join(f"- {line}" for line in lines[:20])
-                + "\n\nIf this is a misunderstanding, talk to your instructor: the teaching assistant "
-                  "sees this note in formgrader.",
+                "**Grading note (Integrity check).** The code above reaches into the course's "
+                "machinery. Tests are judged outside your notebook, so this takes no points off; "
+                "your teaching assistant sees this note in formgrader:\n\n"
+                + "\n".join(f"- {line}" for line in lines[:20]),
                 metadata={"tags": [NOTE_MARKER]},
             ))
         info = resources.get("nbgrader", {})

@@ -14,6 +14,7 @@ automatic differentiation has the call watched by :mod:`course.autodiff`.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import io
 import os
 import signal
@@ -30,7 +31,7 @@ from .pristine import catch_warnings as _catch_warnings
 from .pristine import np_errstate as _errstate
 from .pristine import simplefilter as _simplefilter
 
-__all__ = ["call_student", "StudentCall", "DEFAULT_TIME_LIMIT"]
+__all__ = ["call_student", "run_call", "intercepting", "StudentCall", "DEFAULT_TIME_LIMIT"]
 
 DEFAULT_TIME_LIMIT = 20.0  # seconds for one call; the nbgrader cell timeout is larger
 
@@ -83,7 +84,42 @@ def _alarm(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
+# While grading, the grader answers a check's calls from the kernel's report instead of
+# calling anything (course/grader/replay.py); see :func:`intercepting`.
+_INTERCEPTOR: contextvars.ContextVar[Callable[..., StudentCall] | None] = contextvars.ContextVar(
+    "course_call_interceptor", default=None)
+
+
+@contextlib.contextmanager
+def intercepting(handler: Callable[..., StudentCall]):
+    """Within the block, :func:`call_student` hands every call to ``handler(function, args,
+    kwargs, what=, time_limit=, forbid_autodiff=)`` instead of making it.  The grader
+    records a check's calls this way (to send them to the kernel) and replays the
+    kernel's answers (to judge them)."""
+    token = _INTERCEPTOR.set(handler)
+    try:
+        yield
+    finally:
+        _INTERCEPTOR.reset(token)
+
+
 def call_student(
+    function: Callable[..., Any],
+    *args: Any,
+    what: str,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    forbid_autodiff: str | None = None,
+    **kwargs: Any,
+) -> StudentCall:
+    """Call ``function(*args, **kwargs)`` on the student's behalf (see :func:`run_call`),
+    or hand the call to the grader's handler inside :func:`intercepting`."""
+    handler = _INTERCEPTOR.get()
+    if handler is not None:
+        return handler(function, args, kwargs, what=what, time_limit=time_limit, forbid_autodiff=forbid_autodiff)
+    return run_call(function, *args, what=what, time_limit=time_limit, forbid_autodiff=forbid_autodiff, **kwargs)
+
+
+def run_call(
     function: Callable[..., Any],
     *args: Any,
     what: str,

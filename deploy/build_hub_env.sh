@@ -4,7 +4,8 @@
 # It must be readable by every account the hub spawns, so it is made from the system
 # Python (not a Python under /root) in a world-readable folder.  It holds:
 #   - the pinned requirements (requirements.txt + requirements.lock), jupyterhub included;
-#   - the course package, installed as a copy (not editable: users cannot read the checkout);
+#   - the student side of the course package, installed as a copy (not editable: users cannot
+#     read the checkout; no checks, oracles or grader: those stay in the instructor's course root);
 #   - configurable-http-proxy from npm, in node/;
 #   - the per-role Jupyter configuration from deploy/jupyter/ in etc/backprop-by-hand/.
 # Each part is rebuilt only when its inputs change (a content hash per part), so CI
@@ -47,16 +48,13 @@ if ! up_to_date requirements "$requirements_key"; then
   echo "$requirements_key" >"$HUB_ENV/.built-requirements"
 fi
 
-mapfile -t course_files < <(find course pyproject.toml -type f -not -path '*/__pycache__/*' | sort)
+# Students' servers get the student side of the course package only
+# (deploy/install_student_side.sh): no check, oracle, answer or grader.
+mapfile -t course_files < <(bash deploy/install_student_side.sh --list; echo pyproject.toml)
 course_key=$(content_key "${course_files[@]}")
 if ! up_to_date course "$course_key"; then
-  echo "hub-env: installing the course package into $HUB_ENV"
-  # Built from a copy, so the checkout gets no build/ or egg-info folders.
-  build=$(mktemp -d)
-  trap 'rm -rf "$build"' EXIT
-  cp -r course pyproject.toml "$build/"
-  "$HUB_ENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
-    --no-build-isolation --force-reinstall "$build"
+  echo "hub-env: installing the student side of the course package into $HUB_ENV"
+  bash deploy/install_student_side.sh "$HUB_ENV/bin/python"
   echo "$course_key" >"$HUB_ENV/.built-course"
 fi
 

@@ -38,6 +38,9 @@ from unittest import mock
 from nbformat.v4 import new_code_cell, new_output
 
 from course.checks import result as _results
+from course.feedback import GradingError
+from course.grader.judging import judge_cell, plan_cell, report_source
+from course.kernel import report as _report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,6 +145,9 @@ class InProcessKernel:
     def __exit__(self, *exc) -> None:
         self._warnings.__exit__(*exc)
 
+    def _publisher(self, payload: dict) -> None:   # what IPython's display publisher does in a kernel
+        self._published.append(new_output("display_data", data={_report.REPORT_MIME: payload, "text/plain": ""}))
+
     def run(self, source: str, name: str) -> tuple[list, BaseException | None]:
         """Execute ``source``; returns (outputs, the exception it raised or None)."""
         outputs: list = []
@@ -171,10 +177,26 @@ class InProcessKernel:
         return outputs, error
 
     def grade(self, grade_id: str, source: str, max_points: float) -> CellOutcome:
-        """Run one autograder test cell and score its outputs with nbgrader's functions."""
+        """Run one autograder test cell as grading does, and score it with nbgrader's functions.
+
+        The cell's checks are planned, the plan runs here as it runs in the grading kernel
+        (it only reports), and the grader judges the report (course/grader/judging.py);
+        the verdict's outputs are what nbgrader scores.  A cell that declares no check runs as it is.
+        """
         from nbgrader.utils import determine_grade
 
-        outputs, error = self.run(source, grade_id)
+        cell_plan = plan_cell(source, where=grade_id)
+        if cell_plan is None:
+            outputs, error = self.run(source, grade_id)
+        else:
+            with mock.patch.object(_report, "_publish", self._publisher):
+                self._published = []
+                kernel_outputs, _ = self.run(report_source(cell_plan), grade_id)
+            verdict = judge_cell(cell_plan, kernel_outputs + self._published, grade_id)
+            outputs = verdict.outputs()
+            failure = next((r for r in verdict.results if not r.passed), None)
+            error = GradingError(failure.message, failure.misconception) if failure else None
+            outputs.append(new_output("display_data", data=_results.display_bundle(verdict.result)))
         cell = new_code_cell(source, outputs=outputs, metadata={"nbgrader": {
             "grade": True, "solution": False, "locked": True, "grade_id": grade_id,
             "points": max_points, "schema_version": 3}})

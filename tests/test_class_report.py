@@ -23,7 +23,6 @@ import pytest
 
 from conftest import ASSIGNMENT, ROOT, copy_generated_course, read
 from course.cells import is_autograder_test
-from course.checks.result import RESULT_MIME
 from course.instructor.autograde import autograde
 from course.instructor.planted import class_plan, expected_counts, write_planted_class
 from course.instructor.report import write_report
@@ -64,14 +63,19 @@ def test_the_class_is_large_enough_and_covers_every_notebook(planted):
 
 
 def test_results_travel_through_real_nbgrader(planted):
-    """Every test cell real nbgrader autograded carries the check's result as display_data."""
+    """Every test cell real nbgrader autograded carries the grader's result in its metadata,
+    and no output box of its own (formgrader shows an empty box for a display_data)."""
     root, students, _ = planted
     for student in students:
         for name in NOTEBOOKS:
             notebook = read(root / "autograded" / student / ASSIGNMENT / f"{name}.ipynb")
-            missing = [cell.metadata.nbgrader.grade_id for cell in notebook.cells if is_autograder_test(cell)
-                       and not any(RESULT_MIME in output.get("data", {}) for output in cell.outputs)]
+            tests = [cell for cell in notebook.cells if is_autograder_test(cell)]
+            missing = [cell.metadata.nbgrader.grade_id for cell in tests
+                       if cell.metadata.get("course", {}).get("result", {}).get("outcome") is None]
             assert not missing, (student, name, missing)
+            boxes = [cell.metadata.nbgrader.grade_id for cell in tests
+                     if any(output.get("output_type") == "display_data" for output in cell.outputs)]
+            assert not boxes, (student, name, boxes)
 
 
 def test_counts_equal_the_planted_ones(planted):

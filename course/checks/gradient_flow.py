@@ -20,6 +20,7 @@ likely misconception.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -71,6 +72,17 @@ _ACTIVATION_HINT = {
 
 
 # --------------------------------------------------------------------------- cases
+@functools.lru_cache(maxsize=512)
+def _oracle_case(sizes: tuple, seed: int, activation: str, x: bytes, y: float, w_scale: float) -> tuple:
+    """(params, zs, activations, grads) of one case, computed once per process: the grader
+    judges each check twice (recording its calls, then replaying the report).  Students
+    only ever get copies of these arrays."""
+    params = init_params(list(sizes), seed, scale=w_scale)
+    x_array = np.frombuffer(x, dtype=float).copy()
+    zs, activations = oracle.forward(x_array, params, activation)
+    return params, zs, activations, oracle.gradients(x_array, y, params, activation)
+
+
 class _Case:
     """One network + sample: weights from init_params, the oracle's forward and gradients."""
 
@@ -85,10 +97,10 @@ class _Case:
         else:
             self.x = np.array(x, dtype=float)
         self.w_scale = w_scale
-        self.params = init_params(self.sizes, seed, scale=w_scale)
-        self.zs, self.activations = oracle.forward(self.x, self.params, activation)
-        self.grads = oracle.gradients(self.x, self.y, self.params, activation)
+        self.params, self.zs, self.activations, self.grads = _oracle_case(
+            tuple(self.sizes), seed, activation, self.x.tobytes(), self.y, w_scale)
         self.norms = np.array([oracle.frobenius(dW) for dW, _ in self.grads])
+        self.own_results: dict[int, Any] = {}   # id(namespace) -> _own_result, computed once
 
     @property
     def n_layers(self) -> int:
@@ -142,6 +154,24 @@ def _reraise_with_hint(error: GradingError) -> None:
     raise error
 
 
+def _drawn_seed(seed: int | None, index: int, fixed: int, sizes, activation: str, **case_kwargs) -> int:
+    """The init seed of hidden case ``index``: the instructor's ``fixed`` one, or (when the
+    grader passes ``seed``, drawn from the course's grading key) one drawn from ``seed``.
+
+    A drawn ReLU network is redrawn while any hidden unit sits at z = 0 exactly (a dead
+    layer before zero biases), where the ReLU derivative is only a convention."""
+    if seed is None:
+        return fixed
+    rng = _rng([seed, index])
+    while True:
+        candidate = int(rng.integers(0, 2 ** 31))
+        if activation != "relu":
+            return candidate
+        zs = _Case(sizes, candidate, activation, **case_kwargs).zs[:-1]
+        if all(abs(v) > 1e-9 for z in zs for v in z.ravel().tolist()):
+            return candidate
+
+
 # --------------------------------------------------------------------------- forward
 _FORWARD_VISIBLE = [((3, 4, 2, 1), 11, "sigmoid")]
 _FORWARD_HIDDEN = [((3, 5, 4, 2, 1), 21, "sigmoid"), ((4, 6, 6, 3, 1), 22, "relu"),
@@ -149,11 +179,14 @@ _FORWARD_HIDDEN = [((3, 5, 4, 2, 1), 21, "sigmoid"), ((4, 6, 6, 3, 1), 22, "relu
 
 
 @judgement("deep_forward")
-def judge_deep_forward(deep_forward: Callable, *, hidden: bool = False) -> Result:
-    """``deep_forward(x, params, activation)`` against the TensorFlow forward pass."""
+def judge_deep_forward(deep_forward: Callable, *, hidden: bool = False, seed: int | None = None) -> Result:
+    """``deep_forward(x, params, activation)`` against the TensorFlow forward pass
+    (hidden: networks drawn from ``seed``, see :func:`_drawn_seed`)."""
     specs = _FORWARD_HIDDEN if hidden else _FORWARD_VISIBLE
-    for index, (sizes, seed, activation) in enumerate(specs):
-        case = _Case(sizes, seed, activation, x_scale=2.0 if index % 2 else 1.0)
+    for index, (sizes, fixed, activation) in enumerate(specs):
+        x_scale = 2.0 if index % 2 else 1.0
+        case_seed = _drawn_seed(seed if hidden else None, index, fixed, sizes, activation, x_scale=x_scale)
+        case = _Case(sizes, case_seed, activation, x_scale=x_scale)
         what = f"deep_forward(x, params, activation={activation!r}) for layer_sizes={case.sizes}"
         result = call_student(deep_forward, case.fresh_x(), case.fresh_params(), activation, what=what).value
         if not isinstance(result, (tuple, list)) or len(result) != 2:
@@ -250,16 +283,18 @@ def _shape_of(pair: Any) -> tuple | None:
 
 
 @judgement(lambda deep_backward, activation, **_: f"deep_backward[{activation}]")
-def judge_deep_backward(deep_backward: Callable, activation: str, *, hidden: bool = False) -> Result:
+def judge_deep_backward(deep_backward: Callable, activation: str, *, hidden: bool = False,
+                        seed: int | None = None) -> Result:
     """``deep_backward(y, zs, activations, params, activation)`` against ``tf.GradientTape``.
 
     The forward values passed in come from the oracle, so a wrong forward pass does not
     cost these points.  Compares dW and db of every layer.
     """
     specs = _BACKWARD_HIDDEN if hidden else _BACKWARD_VISIBLE
-    for spec in specs:
-        case = _Case(spec["sizes"], spec["seed"], activation, x_scale=spec.get("x_scale", 1.0),
-                     y=spec.get("y", 1.0), w_scale=spec.get("w_scale", 1.0))
+    for index, spec in enumerate(specs):
+        shape = dict(x_scale=spec.get("x_scale", 1.0), y=spec.get("y", 1.0), w_scale=spec.get("w_scale", 1.0))
+        case_seed = _drawn_seed(seed if hidden else None, index, spec["seed"], spec["sizes"], activation, **shape)
+        case = _Case(spec["sizes"], case_seed, activation, **shape)
         L = case.n_layers
         what = f"deep_backward(...) with {case.describe()}"
         try:
@@ -385,6 +420,14 @@ def _failure_detail(message: str) -> str | None:
     return first.split(" raised ", 1)[1] if " raised " in first else None
 
 
+def _own_results(namespace: Mapping[str, Any] | None, cases: list[_Case]) -> None:
+    """Compute :func:`_own_result` for every case up front, whether or not the verdict needs
+    it: a check then asks the student's own functions the same questions whatever they
+    answer (the grader sends exactly the questions a correct notebook is asked)."""
+    for case in cases:
+        _own_result(namespace, case)
+
+
 def _own_result(namespace: Mapping[str, Any] | None, case: _Case) -> np.ndarray | str | None:
     """What the student's OWN ``deep_forward``/``deep_backward`` give for ``case``.
 
@@ -396,6 +439,16 @@ def _own_result(namespace: Mapping[str, Any] | None, case: _Case) -> np.ndarray 
     """
     if namespace is None:
         return None
+    cached = case.own_results.get(id(namespace), _MISSING)
+    if cached is _MISSING:
+        cached = case.own_results[id(namespace)] = _compute_own_result(namespace, case)
+    return cached
+
+
+_MISSING = object()
+
+
+def _compute_own_result(namespace: Mapping[str, Any], case: _Case) -> np.ndarray | str | None:
     forward, backward = namespace.get("deep_forward"), namespace.get("deep_backward")
     if not (callable(forward) and callable(backward)):
         return None
@@ -444,7 +497,7 @@ def _judge_analysis(result: tuple[np.ndarray, str] | GradingError, case: _Case,
 
 @judgement("analyze_gradient_flow")
 def judge_analyze_gradient_flow(analyze: Callable, namespace: Mapping[str, Any] | None = None, *,
-                                hidden: bool = False) -> Result:
+                                hidden: bool = False, seed: int | None = None) -> Result:
     """``analyze_gradient_flow`` returns the per-layer ``||dL/dW||_F`` of each case.
 
     Judges the analysis, not the backward pass again: a result equal to what the
@@ -453,9 +506,13 @@ def judge_analyze_gradient_flow(analyze: Callable, namespace: Mapping[str, Any] 
     activation derivative costs only that activation's backward test.
     """
     specs = _ANALYZE_HIDDEN if hidden else _ANALYZE_VISIBLE
-    cases = [_Case(sizes, seed, activation, y=y, x=DEMO_X if tuple(sizes) == tuple(DEMO_LAYER_SIZES) else None)
-             for sizes, activation, seed, y in specs]
+    cases = []
+    for index, (sizes, activation, fixed, y) in enumerate(specs):
+        x = DEMO_X if tuple(sizes) == tuple(DEMO_LAYER_SIZES) else None
+        case_seed = _drawn_seed(seed if hidden else None, index, fixed, sizes, activation, y=y, x=x)
+        cases.append(_Case(sizes, case_seed, activation, y=y, x=x))
     results = [_analysis_case(analyze, case) for case in cases]
+    _own_results(namespace, cases)
     raws = [r[0] for r in results if not isinstance(r, GradingError)]
     if len(raws) > 1 and len(raws) == len(results) and \
             all(r.shape == raws[0].shape and _all_close(r, raws[0], 0.0) for r in raws[1:]):
@@ -494,6 +551,7 @@ def judge_vanishing_phenomenon(analyze: Callable, namespace: Mapping[str, Any] |
     L = len(DEMO_LAYER_SIZES) - 1
     cases = [_Case(DEMO_LAYER_SIZES, 0, activation, y=DEMO_Y, x=DEMO_X) for activation in ("sigmoid", "relu")]
     results = [_analysis_case(analyze, case) for case in cases]
+    _own_results(namespace, cases)
 
     def carried_forward() -> bool:
         try:

@@ -29,10 +29,12 @@ from typing import Callable
 
 from ..feedback import GradingError, passed
 
-__all__ = ["Outcome", "Result", "RESULT_MIME", "report", "reporting", "judgement", "passed_result",
+__all__ = ["Outcome", "Result", "RESULT_MIME", "RESULT_METADATA", "report", "reporting", "judgement", "passed_result",
            "failed_result", "misconception_id", "display_bundle"]
 
 RESULT_MIME = "application/vnd.backprop-by-hand.result+json"
+# The graded cell's metadata key under which the grader writes {"result", "results", "notes"}.
+RESULT_METADATA = "course"
 
 
 class Outcome(str, enum.Enum):

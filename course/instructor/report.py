@@ -1,8 +1,8 @@
 """``make report``: what the class got wrong, read from ``autograded/`` and the gradebook.
 
-Every check publishes its :class:`course.checks.result.Result` as a ``display_data``
-output (MIME :data:`~course.checks.result.RESULT_MIME`) in the test cell, so nothing is
-re-run here: each autograded test cell gives one row
+The grader writes each test cell's :class:`course.checks.result.Result` into the cell's
+metadata (``course.result``, :mod:`course.grader.judging`), so nothing is re-run here:
+each autograded test cell gives one row
 
     student, notebook, test (the cell's grade_id), outcome, misconception, score, max_score
 
@@ -41,7 +41,7 @@ from pathlib import Path
 import nbformat
 
 from ..cells import grade_id, is_autograder_test
-from ..checks.result import RESULT_MIME, Outcome
+from ..checks.result import RESULT_METADATA, Outcome
 from .nbgrader_cli import gradebook_url
 
 __all__ = ["Row", "collect", "misconception_counts", "discrimination", "write_report", "panel_html", "class_panel",
@@ -71,10 +71,9 @@ class Row:
 
 
 def _record(cell) -> dict | None:
-    """The last Result a check published in this cell, or None."""
-    records = [output["data"][RESULT_MIME] for output in cell.get("outputs", [])
-               if output.get("output_type") == "display_data" and RESULT_MIME in output.get("data", {})]
-    return records[-1] if records else None
+    """The grader's result for this test cell (course/grader/judging.py), or None."""
+    record = cell.get("metadata", {}).get(RESULT_METADATA, {}).get("result")
+    return record if isinstance(record, dict) else None
 
 
 def _failure_kind(cell) -> str:

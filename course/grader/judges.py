@@ -1,0 +1,108 @@
+"""Which judge decides each check a test cell declares, and how it is judged.
+
+A notebook's ``check_<thing>`` is decided by ``judge_<thing>`` of :mod:`course.checks`
+(one protocol: :mod:`course.checks.result`).  :func:`judge_declaration` runs it in
+record mode (on the references, making the plan) or in replay mode (on the kernel's
+report), and turns anything unexpected into a result: a report that cannot answer the
+judge's questions scores 0 with a note, and an exception inside a judge (a grader bug)
+becomes a "grader error" result, here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any, Callable, Mapping
+
+from ..checks import gradient_flow, paper, verification
+from ..checks.result import Result, failed_result
+from ..values import EXERCISE, from_mapping
+from .declarations import NAMESPACE, Declaration
+from .reference import REFERENCES
+from .replay import (Labelled, Plan, Recording, RecordingNamespace, Replay, ReplayNamespace,
+                     ReportIncomplete, run_judge)
+from ..kernel.codec import CallableStandIn
+
+__all__ = ["JUDGES", "judge_for", "accepts_seed", "record", "replay", "NO_REPORT", "GRADER_ERROR"]
+
+NO_REPORT = "no_report"
+GRADER_ERROR = "grader_error"
+_log = logging.getLogger(__name__)
+
+JUDGES: dict[str, Callable[..., Result]] = {
+    "check_" + name.removeprefix("judge_"): function
+    for module in (paper, verification, gradient_flow)
+    for name, function in vars(module).items()
+    if name.startswith("judge_") and callable(function)
+}
+
+
+def judge_for(declaration: Declaration) -> Callable[..., Result]:
+    try:
+        return JUDGES[declaration.check]
+    except KeyError:
+        raise ValueError(f"no judge for {declaration.check}") from None
+
+
+def accepts_seed(declaration: Declaration) -> bool:
+    return "seed" in inspect.signature(judge_for(declaration)).parameters
+
+
+def _test_name(declaration: Declaration) -> str:
+    literal = next((arg[1] for arg in declaration.args if arg[0] == "literal" and isinstance(arg[1], str)), None)
+    return literal or declaration.check.removeprefix("check_")
+
+
+def _reference_namespace(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Right answers for the given values a check is judged against (the exercise's by default)."""
+    given = kwargs.get("given")
+    values = paper.correct_values(from_mapping(given).as_dict() if given else EXERCISE.as_dict())
+    values.update({name: Labelled(name, function) for name, function in REFERENCES.items()})
+    values["gradient_after_10_layers"] = 0.25 ** 10
+    return values
+
+
+def _arguments(declaration: Declaration, function_for: Callable[[str], Any], namespace: Mapping) -> list:
+    args = []
+    for argument in declaration.args:
+        if argument == NAMESPACE:
+            args.append(namespace)
+        elif argument[0] == "name":
+            args.append(function_for(argument[1]))
+        else:
+            args.append(argument[1])
+    return args
+
+
+def _reference(name: str) -> Labelled:
+    if name not in REFERENCES:
+        raise ValueError(f"no reference implementation of {name!r} to record its calls")
+    return Labelled(name, REFERENCES[name])
+
+
+def record(declaration: Declaration, kwargs: dict, plan: Plan, recording: Recording) -> Result:
+    """Run the judge on the references, adding every call and read to ``plan``."""
+    namespace = RecordingNamespace(_reference_namespace(kwargs), plan)
+    args = _arguments(declaration, _reference, namespace)
+    result = run_judge(judge_for(declaration), args, kwargs, recording)
+    if not result.passed:
+        _log.warning("%s fails on the reference implementation (%s); its plan may lack calls",
+                     declaration.check, result.message.splitlines()[0])
+    return result
+
+
+def replay(declaration: Declaration, kwargs: dict, plan: Plan, report: dict) -> Result:
+    """The judge's verdict on the kernel's ``report`` of ``plan``."""
+    name = _test_name(declaration)
+    try:
+        handler = Replay(plan, report)
+        namespace = ReplayNamespace(plan, report)
+        args = _arguments(declaration, CallableStandIn, namespace)
+        return run_judge(judge_for(declaration), args, kwargs, handler)
+    except ReportIncomplete as why:
+        return failed_result(name, f"This test could not be judged: {why}. It scores 0; your instructor "
+                                   "can see a note about it.", NO_REPORT)
+    except Exception as error:  # noqa: BLE001 - a grader bug costs one test, not the batch
+        _log.exception("judging %s failed", declaration.check)
+        return failed_result(name, f"{name} could not be checked ({type(error).__name__}); "
+                                   "please tell your instructor.", GRADER_ERROR)
