@@ -7,6 +7,9 @@ ASSIGNMENT ?= ex01_backprop
 JOBS       ?= 1
 PORT       ?= 8888
 PYTEST_ARGS ?=
+# `make solutions`: a grace period after the due date (2d, 36h, 90m); FORCE=1 releases them now.
+SOLUTIONS_AFTER ?=
+FORCE      ?=
 # The environment JupyterHub and every user's server run (world-readable, from the system Python).
 HUB_ENV    ?= /opt/backprop-by-hand/hub-env
 HUB_PYTHON ?= /usr/bin/python3
@@ -27,7 +30,7 @@ export PATH := $(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: help setup lab test test-fast sync release autograde feedback export report demo present bench hub hub-env lock clean
+.PHONY: help setup lab test test-fast sync release solutions autograde feedback export report demo present bench hub hub-env lock clean
 
 # Variables that help texts name are shown with their values.
 HELP_VARS := VENV PORT JOBS HUB_ENV HUB_PORT
@@ -73,6 +76,9 @@ release: sync  ## regenerate release/ from source/ (after `make sync`) and valid
 	$(BIN)/nbgrader generate_assignment $(ASSIGNMENT) --force --CourseDirectory.ignore='["__pycache__", "*.pyc", ".ipynb_checkpoints"]'
 	$(BIN)/nbgrader validate source/$(ASSIGNMENT)/*.ipynb
 	$(BIN)/nbgrader validate --invert release/$(ASSIGNMENT)/*.ipynb
+
+solutions: setup  ## release the solutions (ex01_backprop_solutions) through the exchange after the due date (+ SOLUTIONS_AFTER=2d); FORCE=1 now
+	$(BIN)/python -m course.instructor.solutions $(ASSIGNMENT) $(if $(SOLUTIONS_AFTER),--after "$(SOLUTIONS_AFTER)") $(if $(filter 1 yes true,$(FORCE)),--force)
 
 autograde: setup  ## grade everything in submitted/ (JOBS=n grades students in n processes)
 	$(BIN)/python -m course.instructor.autograde $(ASSIGNMENT) --jobs $(JOBS)

@@ -19,6 +19,7 @@ a JupyterHub comes from the environment:
                            (default: <root>/.grading-key, made on first use, mode 0600)
     COURSE_PER_STUDENT_VALUES  1: every student gets their own notebook-1 values (default: off)
     COURSE_VALUES_SALT     the instructor's salt for those values (default: empty)
+    COURSE_TIMEZONE        time zone due dates are shown in (default: UTC; e.g. Europe/Berlin)
 """
 
 import os
@@ -35,6 +36,7 @@ if str(ROOT) in sys.path:
     sys.path.remove(str(ROOT))
 sys.path.insert(0, str(ROOT))
 
+from course.due_date import warn_if_late  # noqa: E402
 from course.instructor.nbgrader_cli import course_id, gradebook_url  # noqa: E402
 from course.kernel_env import GRADING, set_defaults  # noqa: E402
 from course.submissions import add_missing_notebooks  # noqa: E402
@@ -68,9 +70,10 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # nbgrader's own list, after writing the assignment id into notebook 1's given cells
-# (per-student values, course/values_grading.py).
+# (per-student values, course/values_grading.py) and the due date into each header.
 c.GenerateAssignment.preprocessors = [
     "course.values_grading.StampAssignment",
+    "course.instructor.due_dates.ShowDueDate",  # the gradebook's due date under each title (below)
     "nbgrader.preprocessors.IncludeHeaderFooter",
     "nbgrader.preprocessors.InstantiateTests",
     "nbgrader.preprocessors.LockCells",
@@ -190,6 +193,7 @@ c.Autograde.autograde_preprocessors = [
     "course.nbgrader_outputs.ShortTestErrors",
     "course.nbgrader_ext.SaveAutoGradesAtOnce",  # nbgrader's SaveAutoGrades, one transaction a notebook
     "nbgrader.preprocessors.AssignLatePenalties",
+    "course.instructor.due_dates.NoteLateSubmission",  # "Late submission: ..." atop a late notebook
     "course.nbgrader_ext.CheckCellMetadataOnce",  # nbgrader's check, each distinct cell once
 ]
 
@@ -206,3 +210,18 @@ c.PerStudentValues.overrides = {}
 # The grader's two preprocessors are in the lists above: StashShownValues keeps the values
 # a submission recorded it showed (before ClearOutput), GradeWithOwnValues writes the
 # student's values into the notebook (before Execute).
+
+# --- due dates and late work (course/instructor/due_dates.py, course/due_date.py) ------
+# The due date is nbgrader's: `nbgrader db assignment add ex01_backprop --duedate="2025-03-14
+# 17:00 Europe/Berlin"` (or formgrader's edit dialog), then `make release`, which writes it
+# under each notebook's title in this time zone, and into the notebook's metadata.
+c.DueDates.timezone = os.environ.get("COURSE_TIMEZONE", "UTC")
+# Validate (the button and `nbgrader validate`) says a submission made now will be late:
+# an nbclient hook, acting only while nbgrader validates.
+c.Execute.on_notebook_start = warn_if_late
+# nbgrader records a submission after the due date (plus the student's extension) as late;
+# its penalty: "none" (the default: only the flag and a note atop the graded notebook) or "zero".
+c.AssignLatePenalties.plugin_class = "nbgrader.plugins.LateSubmissionPlugin"
+c.LateSubmissionPlugin.penalty_method = "none"
+# `make solutions` releases ex01_backprop_solutions after the due date; its grace period and
+# FORCE=1 are Makefile variables (SOLUTIONS_AFTER=2d).

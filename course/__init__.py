@@ -26,6 +26,7 @@ list equal to the package's modules):
 - ``course.submissions``  – defences against broken submissions inside nbgrader's autograde;
 - ``course.values``       – notebook 1's given values, per student when the course turns it on;
 - ``course.values_display`` – notebook 1's tables of given values and hints;
+- ``course.due_date``     – the due date a released notebook carries; Validate's late notice;
 - ``course.values_grading`` – the nbgrader preprocessors that grade with the student's own values;
 - ``course.grading_kernel`` – nbgrader's execution step with sandboxed, pre-warmed grading kernels;
 - ``course.grading_sandbox`` – what a grading kernel may see, and the bubblewrap command that shows it;

@@ -57,11 +57,12 @@ MAX_COPY_BYTES = 64 * 1024 * 1024
 PACKAGE_DIR = Path(__file__).resolve().parent
 UID_BASE = 1_900_000_000          # unprivileged ids no account uses; one per kernel
 # The parts of the course package a grading kernel sees: what a student's notebook
-# imports, and the launcher that starts the kernel.  No check, oracle, answer, hidden
+# imports (and due_date.py, the Validate hook a student's server loads), and the launcher
+# that starts the kernel.  No check, oracle, answer, hidden
 # input or judging code (tests/test_sandbox.py looks for them from inside).
 STUDENT_SIDE = ("__init__.py", "kernel", "widgets", "exercise.py", "feedback.py", "coerce.py", "pristine.py",
                 "sandbox.py", "autodiff.py", "kernel_env.py", "networks.py", "values.py", "values_display.py",
-                "kernel_launcher.py", "kernel_zygote.py")
+                "kernel_launcher.py", "kernel_zygote.py", "due_date.py")
 
 # Environment variables a grading kernel keeps (everything else, database URLs with
 # passwords and API tokens included, stays outside).

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import ASSIGNMENT, RELEASE_DIR, read
+from conftest import ASSIGNMENT, RELEASE_DIR, copy_generated_course, read
 from course.instructor.nbgrader_cli import nbgrader
 
 pytestmark = pytest.mark.nbgrader
@@ -23,8 +23,31 @@ def generated(generated_course):
     return generated_course
 
 
-def test_release_matches_generate_assignment(generated):
-    fresh = generated / "release" / ASSIGNMENT
+def _committed_due_date() -> dict | None:
+    """The due date ``make release`` wrote into release/ from the instructor's gradebook, if any."""
+    records = {json.dumps(read(p).metadata.get("course_due_date"), sort_keys=True) for p in RELEASE_DIR.glob("*.ipynb")}
+    assert len(records) == 1, f"release/ notebooks disagree on the due date: {records}"
+    return json.loads(records.pop())
+
+
+@pytest.fixture(scope="module")
+def generated_like_release(generated, tmp_path_factory):
+    """The generated course, regenerated with release/'s due date when it has one (no gradebook
+    here holds the instructor's due date: the release header shows it)."""
+    due = _committed_due_date()
+    if due is None:
+        return generated
+    from course.instructor.nbgrader_cli import nbgrader_env
+
+    root = copy_generated_course(generated, tmp_path_factory.mktemp("due") / "course")
+    env = nbgrader_env(root, {"COURSE_TIMEZONE": due["timezone"]})
+    nbgrader(root, "db", "assignment", "add", ASSIGNMENT, f"--duedate={due['utc']}", env=env)
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", env=env)
+    return root
+
+
+def test_release_matches_generate_assignment(generated_like_release):
+    fresh = generated_like_release / "release" / ASSIGNMENT
     assert sorted(p.name for p in fresh.glob("*.ipynb")) == sorted(p.name for p in RELEASE_DIR.glob("*.ipynb"))
     for path in sorted(fresh.glob("*.ipynb")):
         assert _normalised(RELEASE_DIR / path.name) == _normalised(path), (

@@ -47,8 +47,10 @@ def _set(cell_id: str, source: str):
 # variant -> (notebook, edit of the full submission or None, the test cells that must fail)
 VARIANTS = {
     "paper_full": ("01_paper_calculation", None, set()),
-    "paper_dz2_missing": ("01_paper_calculation", _set("answer_dL_dz2", STUB), {"test_dL_dz2"}),
-    "paper_decimal_comma": ("01_paper_calculation", _set("answer_a1", "a1 = 0,6457"), {"test_a1"}),
+    # The broken answers are ones no later answer reads: the solutions are formulas of the
+    # earlier answers, so a broken step in the middle would break the steps after it too.
+    "paper_dW1_missing": ("01_paper_calculation", _set("answer_dL_dW1", STUB), {"test_dL_dW1"}),
+    "paper_decimal_comma": ("01_paper_calculation", _set("answer_dL_dW2", "dL_dW2 = -0,2457"), {"test_dL_dW2"}),
     "paper_text_answer": ("01_paper_calculation", _set("answer_loss", "loss = 'about 0.48'"), {"test_loss"}),
     "verification_full": ("02_code_verification", None, set()),
     "verification_backward_missing": (
@@ -136,5 +138,5 @@ def test_validate_fails_exactly_the_broken_answers(validated, variant):
 def test_validate_says_what_is_wrong(validated):
     reports, _ = validated
     assert "decimal comma" in reports["paper_decimal_comma"]
-    assert "replace `raise NotImplementedError()`" in reports["paper_dz2_missing"]
+    assert "replace `raise NotImplementedError()`" in reports["paper_dW1_missing"]
     assert "sigmoid derivative at layer 1" in reports["verification_wrong_dz1"]

@@ -39,7 +39,7 @@ SLIPS: dict[str, tuple[Slip, ...]] = {
     # A wrong number for dL/dz2 (forgot the sigmoid derivative); later steps are
     # checked against it (error carried forward), so only this step is lost.
     "01_paper_calculation": (
-        Slip("answer_dL_dz2", "dL_dz2 = -0.380508", "dL_dz2 = -1.614226", ("test_dL_dz2",)),
+        Slip("answer_dL_dz2", "dL_dz2 = dL_dy_pred * y_pred * (1 - y_pred)", "dL_dz2 = dL_dy_pred", ("test_dL_dz2",)),
     ),
     # The sigmoid derivative forgotten at layer 1 of the backward pass.
     "02_code_verification": (

@@ -88,7 +88,7 @@ show_sigmoid_hints(given)     # sigma(z) to 4 decimals near your z1 and z2
 # %% nbgrader={"grade": false, "grade_id": "answer_z1", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 1. z1 = W1 * x + b1    (write: z1 = <your number>)
 ### BEGIN SOLUTION
-z1 = 0.6
+z1 = W1 * x + b1
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_z1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -102,7 +102,7 @@ check_quantity("z1", globals(), hidden=True)
 # %% nbgrader={"grade": false, "grade_id": "answer_a1", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 2. a1 = sigmoid(z1) = 1 / (1 + exp(-z1))    (write: a1 = <your number>)
 ### BEGIN SOLUTION
-a1 = 0.645656
+a1 = 1 / (1 + math.exp(-z1))
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_a1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -116,7 +116,7 @@ check_quantity("a1", globals(), hidden=True)
 # %% nbgrader={"grade": false, "grade_id": "answer_z2", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 3. z2 = W2 * a1 + b2    (write: z2 = <your number>)
 ### BEGIN SOLUTION
-z2 = 0.487394
+z2 = W2 * a1 + b2
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_z2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -130,7 +130,7 @@ check_quantity("z2", globals(), hidden=True)
 # %% nbgrader={"grade": false, "grade_id": "answer_y_pred", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 4. y_pred = sigmoid(z2)    (write: y_pred = <your number>)
 ### BEGIN SOLUTION
-y_pred = 0.619492
+y_pred = 1 / (1 + math.exp(-z2))
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_y_pred", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -144,7 +144,7 @@ check_quantity("y_pred", globals(), hidden=True)
 # %% nbgrader={"grade": false, "grade_id": "answer_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 5. loss = -[y * ln(y_pred) + (1 - y) * ln(1 - y_pred)]    (write: loss = <your number>)
 ### BEGIN SOLUTION
-loss = 0.478855
+loss = -(y * math.log(y_pred) + (1 - y) * math.log(1 - y_pred))
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -220,7 +220,7 @@ check_quantity("loss", globals(), hidden=True)
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_dy_pred", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 1. dL/dy_pred = -y / y_pred + (1 - y) / (1 - y_pred)    (write: dL_dy_pred = <your number>)
 ### BEGIN SOLUTION
-dL_dy_pred = -1.61423
+dL_dy_pred = -y / y_pred + (1 - y) / (1 - y_pred)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dy_pred", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -234,7 +234,7 @@ check_quantity("dL_dy_pred", globals(), hidden=True)
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_dz2", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 2. dL/dz2 = dL/dy_pred * y_pred * (1 - y_pred)    (write: dL_dz2 = <your number>)
 ### BEGIN SOLUTION
-dL_dz2 = -0.380508
+dL_dz2 = dL_dy_pred * y_pred * (1 - y_pred)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dz2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -248,7 +248,7 @@ check_quantity("dL_dz2", globals(), hidden=True)
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_dW2", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 3. dL/dW2 = dL/dz2 * a1    (write: dL_dW2 = <your number>)
 ### BEGIN SOLUTION
-dL_dW2 = -0.245677
+dL_dW2 = dL_dz2 * a1
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dW2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -262,7 +262,7 @@ check_quantity("dL_dW2", globals(), hidden=True)
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_db2", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 4. dL/db2 = dL/dz2    (write: dL_db2 = <your number>)
 ### BEGIN SOLUTION
-dL_db2 = -0.380508
+dL_db2 = dL_dz2
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_db2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -276,7 +276,7 @@ check_quantity("dL_db2", globals(), hidden=True)
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_da1", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 5. dL/da1 = dL/dz2 * W2    (write: dL_da1 = <your number>)
 ### BEGIN SOLUTION
-dL_da1 = -0.228305
+dL_da1 = dL_dz2 * W2
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_da1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -290,7 +290,7 @@ check_quantity("dL_da1", globals(), hidden=True)
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_dz1", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 6. dL/dz1 = dL/da1 * a1 * (1 - a1)    (write: dL_dz1 = <your number>)
 ### BEGIN SOLUTION
-dL_dz1 = -0.0522325
+dL_dz1 = dL_da1 * a1 * (1 - a1)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dz1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -304,7 +304,7 @@ check_quantity("dL_dz1", globals(), hidden=True)
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_dW1", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 7. dL/dW1 = dL/dz1 * x    (write: dL_dW1 = <your number>)
 ### BEGIN SOLUTION
-dL_dW1 = -0.0261163
+dL_dW1 = dL_dz1 * x
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_dW1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -318,7 +318,7 @@ check_quantity("dL_dW1", globals(), hidden=True)
 # %% nbgrader={"grade": false, "grade_id": "answer_dL_db1", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # 8. dL/db1 = dL/dz1    (write: dL_db1 = <your number>)
 ### BEGIN SOLUTION
-dL_db1 = -0.0522325
+dL_db1 = dL_dz1
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_dL_db1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}

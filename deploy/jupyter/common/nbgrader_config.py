@@ -16,3 +16,9 @@ c.Authenticator.plugin_class = "nbgrader.auth.JupyterHubAuthPlugin"
 # root must exist, writable by all with the sticky bit (install -d -m 1777 ROOT).
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
 c.Exchange.path_includes_course = True
+
+# Validate (the button) says a submission made after the notebook's due date will be late;
+# the due date travels in the released notebook (course/due_date.py, student side).
+from course.due_date import warn_if_late  # noqa: E402
+
+c.Execute.on_notebook_start = warn_if_late
