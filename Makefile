@@ -89,8 +89,10 @@ report: setup  ## write reports/: misconceptions.csv, student_outcomes.csv, clas
 demo: setup  ## the whole pipeline on synthetic students in a scratch course (KEEP=dir keeps it)
 	$(BIN)/python -m course.instructor.demo $(ASSIGNMENT) $(if $(KEEP),--keep $(KEEP))
 
+# Voila finds the course's page template (share/jupyter/voila/templates/classroom) on JUPYTER_PATH.
 present: setup  ## serve the classroom explorer with Voila
-	$(BIN)/voila demos/backprop_explorer.ipynb --port=$(PORT) --no-browser  # settings: voila.json
+	JUPYTER_PATH=$(CURDIR)/share/jupyter$(if $(JUPYTER_PATH),:$(JUPYTER_PATH)) \
+	  $(BIN)/voila demos/backprop_explorer.ipynb --port=$(PORT) --no-browser  # settings: voila.json
 
 bench: setup  ## print performance figures (and write artifacts/bench.json)
 	$(BIN)/python -m tests.bench.run
