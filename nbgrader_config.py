@@ -64,9 +64,12 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # nbgrader's own list, after writing the assignment id into notebook 1's given cells
-# (per-student values, course/values_grading.py).
+# (per-student values, course/values_grading.py) and the kernel's language_info.
 c.GenerateAssignment.preprocessors = [
     "course.values_grading.StampAssignment",
+    # The kernel's language_info, which JupyterLab would otherwise write into an untouched
+    # notebook on opening it, marking it modified (course/notebook_metadata.py).
+    "course.notebook_metadata.KernelLanguageInfo",
     "nbgrader.preprocessors.IncludeHeaderFooter",
     "nbgrader.preprocessors.InstantiateTests",
     "nbgrader.preprocessors.LockCells",
