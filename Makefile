@@ -30,7 +30,7 @@ export PATH := $(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: help setup lab test test-fast sync release solutions autograde feedback export report demo present bench hub hub-env lock clean
+.PHONY: help system-deps setup lab test test-fast sync release solutions autograde feedback export report demo present bench hub hub-env lock clean
 
 # Variables that help texts name are shown with their values.
 HELP_VARS := VENV PORT JOBS HUB_ENV HUB_PORT
@@ -60,8 +60,12 @@ TEST_WORKERS ?= 2
 XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 # As root, the suite includes the JupyterHub test, which needs the shared hub environment.
-test: setup $(if $(ROOT_FLAG),hub-env)  ## run the whole test suite
+# The Debian packages come first (as root they are installed; otherwise named, and make stops).
+test: system-deps setup $(if $(ROOT_FLAG),hub-env)  ## run the whole test suite (as root: installs the Debian packages it needs)
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+system-deps:  ## check (as root: install) the Debian packages `make test` needs
+	@bash deploy/system_packages.sh test
 
 # The fast lane: no nbgrader run, browser, kernel or server (markers in pyproject.toml).
 FAST_LANE := not nbgrader and not browser and not server and not hub
@@ -95,13 +99,16 @@ report: setup  ## write reports/: misconceptions.csv, student_outcomes.csv, clas
 demo: setup  ## the whole pipeline on synthetic students in a scratch course (KEEP=dir keeps it)
 	$(BIN)/python -m course.instructor.demo $(ASSIGNMENT) $(if $(KEEP),--keep $(KEEP))
 
+# Voila finds the course's page template (share/jupyter/voila/templates/classroom) on JUPYTER_PATH.
 present: setup  ## serve the classroom explorer with Voila
-	$(BIN)/voila demos/backprop_explorer.ipynb --port=$(PORT) --no-browser  # settings: voila.json
+	JUPYTER_PATH=$(CURDIR)/share/jupyter$(if $(JUPYTER_PATH),:$(JUPYTER_PATH)) \
+	  $(BIN)/voila demos/backprop_explorer.ipynb --port=$(PORT) --no-browser  # settings: voila.json
 
 bench: setup  ## print performance figures (and write artifacts/bench.json)
 	$(BIN)/python -m tests.bench.run
 
 hub-env:  ## build the shared environment for JupyterHub and its users in $(HUB_ENV) (cached)
+	@bash deploy/system_packages.sh hub
 	HUB_ENV=$(HUB_ENV) HUB_PYTHON=$(HUB_PYTHON) bash deploy/build_hub_env.sh
 
 hub: hub-env  ## (root) a local JupyterHub on 127.0.0.1:$(HUB_PORT) with demo instructor and student accounts

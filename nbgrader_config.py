@@ -70,10 +70,14 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # nbgrader's own list, after writing the assignment id into notebook 1's given cells
-# (per-student values, course/values_grading.py) and the due date into each header.
+# (per-student values, course/values_grading.py), the due date into each header, and the
+# kernel's language_info.
 c.GenerateAssignment.preprocessors = [
     "course.values_grading.StampAssignment",
     "course.instructor.due_dates.ShowDueDate",  # the gradebook's due date under each title (below)
+    # The kernel's language_info, which JupyterLab would otherwise write into an untouched
+    # notebook on opening it, marking it modified (course/notebook_metadata.py).
+    "course.notebook_metadata.KernelLanguageInfo",
     "nbgrader.preprocessors.IncludeHeaderFooter",
     "nbgrader.preprocessors.InstantiateTests",
     "nbgrader.preprocessors.LockCells",

@@ -23,6 +23,7 @@ list equal to the package's modules):
 - ``course.integrity``    – judging student code by what it could change in grading;
 - ``course.nbgrader_ext`` – the course's nbgrader preprocessors (integrity, output size);
 - ``course.nbgrader_outputs`` – the preprocessor that keeps hidden test text out of every output;
+- ``course.notebook_metadata`` – released notebooks carry the kernel's language_info (open unmodified);
 - ``course.submissions``  – defences against broken submissions inside nbgrader's autograde;
 - ``course.values``       – notebook 1's given values, per student when the course turns it on;
 - ``course.values_display`` – notebook 1's tables of given values and hints;

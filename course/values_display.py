@@ -102,8 +102,13 @@ def show_given_values(values: Mapping[str, float] | None = None, *,
     return given
 
 
-def show_sigmoid_hints(values: Mapping[str, float] | GivenValues = EXERCISE) -> dict[float, float]:
-    """Show σ(z) to 4 decimals at the table points near z1 and z2 of ``values``; return the table."""
+def show_sigmoid_hints(values: Mapping[str, float] | GivenValues = EXERCISE) -> None:
+    """Show σ(z) to 4 decimals at the table points near z1 and z2 of ``values``.
+
+    Returns nothing: the notebook's cell ends with this call, and a returned table would be
+    printed again as the cell's ``Out[]`` under the rendered one (:func:`course.values.hint_table`
+    gives the numbers).
+    """
     given = GivenValues(*values) if isinstance(values, tuple) else from_mapping(values)
     table = hint_table(given)
     header = "| $z$ | " + " | ".join(_number(point) for point in table) + " |"
@@ -112,7 +117,6 @@ def show_sigmoid_hints(values: Mapping[str, float] | GivenValues = EXERCISE) -> 
     plain = "Hint - sigmoid values: " + ", ".join(
         f"sigmoid({_number(point)}) = {value:.4f}" for point, value in table.items())
     _display("**Hint — sigmoid values:**\n\n" + "\n".join((header, rule, row)), plain)
-    return table
 
 
 def worked_example(assignment: str | None = None) -> dict[str, float]:

@@ -9,14 +9,20 @@ authenticator, ports, TLS and the spawner of an existing site stay the site's.
 - **Groups**, which nbgrader's ``JupyterHubAuthPlugin`` reads: ``nbgrader-<course>`` holds
   everyone who takes the course (its instructors too), ``formgrade-<course>`` its graders.
   Members come from a roster, JSON ``{"instructors": [...], "students": [...], "others": [...]}``
-  ("others" may log in to the hub but take no course).
+  ("others" may log in to the hub but take no course).  An entry is a user name or an
+  object with ``"id"`` (the user name) and any of nbgrader's student columns
+  (``first_name``, ``last_name``, ``email``); names reach formgrader through the gradebook
+  (``nbgrader db student import``, README), which the hub does not touch.
 - **Servers** run the environment built by ``make hub-env`` (or an image with the same
   packages).  Its ``etc/backprop-by-hand/common`` folder carries nbgrader's global
   settings (JupyterHubAuthPlugin, the exchange with the course in its path); students
   also get ``student/``, which switches formgrader and the course list off, on the server
   and in JupyterLab.  Instructors start in their course root (a clone of this repository),
   whose ``nbgrader_config.py`` goes on their config path, and are the only ones given the
-  gradebook URL.
+  gradebook URL.  Their server process (and so a new terminal) also starts there.
+- **Idle servers are stopped** by jupyterhub-idle-culler, a hub service, after
+  ``BPH_IDLE_TIMEOUT`` seconds without activity (README, capacity, says what a student's
+  server holds).  Files stay; the next visit starts the server again.
 
 Settings, from the hub's environment:
 
@@ -28,6 +34,10 @@ Settings, from the hub's environment:
 ``BPH_GRADEBOOK_URL``    gradebook given to instructors' servers only     unset: SQLite in the course root
 ``BPH_INSTRUCTOR_ROOT``  an instructor's course root (``~`` = their home)  ``~/<course id>``
 ``BPH_UNIX_NAME``        Unix account of hub user ``{username}``          ``{username}`` (TLJH: ``jupyter-{username}``)
+``BPH_IDLE_TIMEOUT``     seconds idle before a server is stopped; ``0``:  ``3600``
+                         no culler (TLJH and Zero to JupyterHub have
+                         their own: set theirs instead)
+``BPH_CULL_EVERY``       seconds between the culler's checks              ``min(300, timeout / 2)``
 =======================  ===============================================  ================================
 
 Per-student values for notebook 1 (off by default) are switched on with the course's own
@@ -40,6 +50,7 @@ of the servers' environment, which students and instructors both read; in the co
 root's ``nbgrader_config.py`` it would apply to grading only.
 """
 
+import importlib.util
 import json
 import os
 import pwd
@@ -55,6 +66,8 @@ EXCHANGE = os.environ.get("BPH_EXCHANGE", "/srv/nbgrader/exchange")
 GRADEBOOK_URL = os.environ.get("BPH_GRADEBOOK_URL", "")
 INSTRUCTOR_ROOT = os.environ.get("BPH_INSTRUCTOR_ROOT", f"~/{COURSE}")
 UNIX_NAME = os.environ.get("BPH_UNIX_NAME", "{username}")
+IDLE_TIMEOUT = int(os.environ.get("BPH_IDLE_TIMEOUT", "3600"))
+CULL_EVERY = int(os.environ.get("BPH_CULL_EVERY", "0")) or max(1, min(300, IDLE_TIMEOUT // 2))
 
 # The course's per-student values switch and salt (course/values.py), passed on unchanged.
 PER_STUDENT_VALUES = {name: os.environ[name] for name in ("COURSE_PER_STUDENT_VALUES", "COURSE_VALUES_SALT")
@@ -64,12 +77,19 @@ STUDENTS_GROUP = f"nbgrader-{COURSE}"
 GRADERS_GROUP = f"formgrade-{COURSE}"
 ROLE_CONFIG = USER_ENV / "etc" / "backprop-by-hand"
 
+
+
+def user_names(entries: list) -> list[str]:
+    """The user names of a roster list, whose entries are names or objects with an ``"id"``."""
+    return [entry["id"] if isinstance(entry, dict) else entry for entry in entries]
+
+
 roster = json.loads(ROSTER.read_text())
-instructors = list(roster.get("instructors", []))
-students = list(roster.get("students", []))
+instructors = user_names(roster.get("instructors", []))
+students = user_names(roster.get("students", []))
 
 # --- who may log in, and who is in the course ---------------------------------------------
-c.Authenticator.allowed_users = set(instructors + students + list(roster.get("others", [])))
+c.Authenticator.allowed_users = set(instructors + students + user_names(roster.get("others", [])))
 c.JupyterHub.load_groups = {
     STUDENTS_GROUP: {"users": instructors + students},
     GRADERS_GROUP: {"users": instructors},
@@ -131,6 +151,9 @@ def settings_for_role(spawner) -> None:
             # course's nbgrader_config.py on the config path, whatever the working directory.
             spawner.notebook_dir = root
             config_path.insert(0, Path(root))
+            # The server process itself starts there too: a terminal opens in the server's
+            # working directory (the spawner's is the home), so `make report` works at once.
+            spawner.cmd = ["env", f"--chdir={root}", *spawner.cmd]
         if GRADEBOOK_URL:
             environment["NBGRADER_DB_URL"] = GRADEBOOK_URL
         # `make autograde` etc. in the course root use the shared environment, not a .venv.
@@ -140,3 +163,22 @@ def settings_for_role(spawner) -> None:
 
 
 c.Spawner.pre_spawn_hook = settings_for_role
+
+
+# --- stopping idle servers -------------------------------------------------------------------
+# jupyterhub-idle-culler asks the hub for each server's last activity and stops the servers
+# idle for longer than the timeout (their files stay; the next visit starts them again).
+if IDLE_TIMEOUT > 0:
+    if importlib.util.find_spec("jupyterhub_idle_culler") is None:
+        raise RuntimeError("BPH_IDLE_TIMEOUT is set but jupyterhub-idle-culler is not installed in the "
+                           "hub's environment (pip install jupyterhub-idle-culler, or BPH_IDLE_TIMEOUT=0)")
+    c.JupyterHub.services.append({
+        "name": "idle-culler",
+        "command": [sys.executable, "-m", "jupyterhub_idle_culler",
+                    f"--timeout={IDLE_TIMEOUT}", f"--cull-every={CULL_EVERY}"],
+    })
+    c.JupyterHub.load_roles.append({
+        "name": "idle-culler",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    })

@@ -38,12 +38,20 @@ HUB_CONFIG = REPO / "deploy" / "jupyterhub_config.py"
 DEFAULT_HUB_ENV = Path(os.environ.get("HUB_ENV", "/opt/backprop-by-hand/hub-env"))
 COURSE_ID = "backprop-by-hand"
 ASSIGNMENT = "ex01_backprop"
-# What an instructor's clone of the repository needs to run the course.
+# What an instructor's clone of the repository needs to run the course (share/: the MathJax
+# template of the feedback pages and formgrader, see nbgrader_config.py).
 COURSE_FILES = ("nbgrader_config.py", "Makefile", "pyproject.toml", "requirements.txt",
-                "requirements.lock", "course", "source", "release")
+                "requirements.lock", "course", "source", "release", "share")
+# Settings `make hub` passes from its own environment to the hub (deploy/jupyterhub_config.py):
+# per-student values (the hub gives them to every server) and the idle culler's timing.
+PASSED_TO_HUB = ("COURSE_PER_STUDENT_VALUES", "COURSE_VALUES_SALT", "BPH_IDLE_TIMEOUT", "BPH_CULL_EVERY")
+# The per-student values settings every user's server gets from the hub.
+VALUES_SETTINGS = ("COURSE_PER_STUDENT_VALUES", "COURSE_VALUES_SALT")
+# Demo students' names (formgrader lists students as "last, first"; the roster carries them).
+FIRST_NAMES = ("Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "John")
 
 __all__ = ["Account", "LocalHub", "local_hub", "create_accounts", "remove_accounts", "run_as",
-           "install_course", "processes_of", "free_port"]
+           "install_course", "processes_of", "free_port", "demo_names", "PASSED_TO_HUB"]
 
 
 def free_port() -> int:
@@ -159,6 +167,7 @@ class LocalHub:
     process: subprocess.Popen
     log: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)   # student -> (first, last)
 
     @property
     def accounts(self) -> list[Account]:
@@ -257,15 +266,43 @@ def release_as_instructor(hub: LocalHub, assignment: str = ASSIGNMENT) -> None:
             raise RuntimeError(f"nbgrader {step} failed:\n{result.stdout}\n{result.stderr}")
 
 
+def demo_names(students: list[str]) -> dict[str, tuple[str, str]]:
+    """(first name, last name) of each demo student, for the roster and the gradebook."""
+    return {name: (FIRST_NAMES[i % len(FIRST_NAMES)], f"Student{i + 1}") for i, name in enumerate(students)}
+
+
+def import_students(hub: LocalHub) -> None:
+    """The roster's students, with their names, into the instructor's gradebook (nbgrader's own
+    ``nbgrader db student import``), so formgrader lists them by name before they submit."""
+    table = hub.instructor.home / ".students.csv"
+    table.write_text("id,first_name,last_name\n" + "".join(
+        f"{name},{first},{last}\n" for name, (first, last) in hub.names.items()))
+    os.chown(table, hub.instructor.uid, hub.instructor.gid)
+    env = {**hub.user_env(), "JUPYTERHUB_USER": hub.instructor.name}
+    # Only the gradebook: the hub's groups, which say who takes the course, come from the roster.
+    result = run_as(hub.instructor, [str(hub.hub_env / "bin" / "nbgrader"), "db", "student", "import", str(table),
+                                     "--Authenticator.plugin_class=nbgrader.auth.NoAuthPlugin"],
+                    cwd=hub.course_root, env=env)
+    table.unlink()
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader db student import failed:\n{result.stdout}\n{result.stderr}")
+
+
 @contextmanager
 def local_hub(*, students: int = 3, others: int = 1, port: int | None = None,
               hub_env: Path = DEFAULT_HUB_ENV, gradebook_url: str | None = None,
-              course_id: str = COURSE_ID) -> Iterator[LocalHub]:
+              course_id: str = COURSE_ID, settings: dict[str, str] | None = None) -> Iterator[LocalHub]:
     """Start a hub with fresh accounts; on exit stop everything and remove the accounts.
 
     Accounts are named ``instructor-<sfx>``, ``student<i>-<sfx>`` and ``other<i>-<sfx>``
-    with one random suffix per hub, so two hubs at once never collide.
+    with one random suffix per hub, so two hubs at once never collide.  ``settings`` go to
+    the hub's environment (names of :data:`PASSED_TO_HUB`); the students' names to the
+    roster and the instructor's gradebook.
     """
+    settings = dict(settings or {})
+    unknown = set(settings) - set(PASSED_TO_HUB)
+    if unknown:
+        raise ValueError(f"not a hub setting: {sorted(unknown)}")
     if os.geteuid() != 0:
         raise PermissionError("the local hub creates Unix accounts and spawns servers as them: run it as root")
     if not (hub_env / "bin" / "jupyterhub").exists():
@@ -289,9 +326,11 @@ def local_hub(*, students: int = 3, others: int = 1, port: int | None = None,
         hub_state = state / "hub"
         hub_state.mkdir(mode=0o700)
         roster = hub_state / "roster.json"
+        names = demo_names([a.name for a in student_accounts])
         roster.write_text(json.dumps({
             "instructors": [instructor.name],
-            "students": [a.name for a in student_accounts],
+            "students": [{"id": name, "first_name": first, "last_name": last}
+                         for name, (first, last) in names.items()],
             "others": [a.name for a in other_accounts],
         }, indent=1))
         install_course(instructor, course_id)
@@ -305,6 +344,7 @@ def local_hub(*, students: int = 3, others: int = 1, port: int | None = None,
             "BPH_USER_ENV": str(hub_env),
             "BPH_EXCHANGE": str(exchange),
             "LANG": "C.UTF-8",
+            **settings,
         }
         if gradebook_url:
             env["BPH_GRADEBOOK_URL"] = gradebook_url
@@ -318,8 +358,9 @@ def local_hub(*, students: int = 3, others: int = 1, port: int | None = None,
         _wait_until_up(url, process, log)
         yield LocalHub(url=url, hub_env=hub_env, state=state, exchange=exchange, course_id=course_id,
                        instructor=instructor, students=student_accounts, others=other_accounts,
-                       process=process, log=log,
-                       extra_env={"NBGRADER_DB_URL": gradebook_url} if gradebook_url else {})
+                       process=process, log=log, names=names,
+                       extra_env={**({"NBGRADER_DB_URL": gradebook_url} if gradebook_url else {}),
+                                  **{k: v for k, v in settings.items() if k in VALUES_SETTINGS}})
 
 
 def main() -> None:
@@ -331,17 +372,23 @@ def main() -> None:
     # Ctrl-C, `kill` and a closed terminal all clean up (a background job ignores SIGINT by default).
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _stop_on_signal)
-    with local_hub(students=args.students, port=args.port, hub_env=args.hub_env) as hub:
+    settings = {name: os.environ[name] for name in PASSED_TO_HUB if name in os.environ}
+    with local_hub(students=args.students, port=args.port, hub_env=args.hub_env, settings=settings) as hub:
+        import_students(hub)
         release_as_instructor(hub)
         print(f"\nJupyterHub for {hub.course_id} at {hub.url}/ (loopback only)\n")
         print(f"  {'role':<14} {'user':<22} password")
         for role, account in [("instructor", hub.instructor), *(("student", s) for s in hub.students),
                               *(("not in course", o) for o in hub.others)]:
             print(f"  {role:<14} {account.name:<22} {account.password}")
-        print(f"\nThe instructor's course is {hub.course_root} (formgrader: Nbgrader > Formgrader, or "
-              f"{hub.url}/user/{hub.instructor.name}/formgrader in its own tab); {ASSIGNMENT} is released,\n"
-              "students fetch it from the Assignments tab.  Hub log: "
-              f"{hub.log}\nCtrl-C stops the hub and removes these accounts.")
+        values = ("each student has their own notebook-1 values" if settings.get("COURSE_PER_STUDENT_VALUES") == "1"
+                  else "everyone has the exercise's notebook-1 values (COURSE_PER_STUDENT_VALUES=1 for their own)")
+        print(f"\nFormgrader: {hub.url}/user/{hub.instructor.name}/formgrader in a tab of its own (the "
+              "Nbgrader > Formgrader panel inside JupyterLab stays blank on this hub: README, pitfalls).\n"
+              f"The instructor's course is {hub.course_root}; their terminals open there.\n"
+              f"{ASSIGNMENT} is released: students fetch it from Nbgrader > Assignment List, and their "
+              f"feedback there too;\n{values}.\n"
+              f"Hub log: {hub.log}\nCtrl-C stops the hub and removes these accounts.")
         try:
             while hub.process.poll() is None:
                 time.sleep(1)

@@ -54,7 +54,7 @@ def postgres_bin() -> Path:
     if found:
         return Path(found).parent
     raise RuntimeError("PostgreSQL server binaries not found: install Debian's `postgresql` package "
-                       "(.ci/run does) or set PG_BIN to the folder holding initdb and pg_ctl")
+                       "(`make test` does, as root) or set PG_BIN to the folder holding initdb and pg_ctl")
 
 
 @dataclass

@@ -244,6 +244,8 @@ def test_no_identity_says_so_and_shows_the_exercise(tmp_path):
     assert metadata["course_given_values"] == {"student": None, "values": GIVEN}
     assert bound == tuple(GIVEN.values())
     assert "| 0.5 | 0.6 | 0.7 |" in hints and "| 0.6225 | 0.6457 | 0.6682 |" in hints
+    # The hint cell shows its table once: no `Out[]` with the raw numbers under it.
+    assert [output.output_type for output in notebook.cells[1].outputs] == ["display_data"]
 
 
 # ---- the grader's preprocessors, in process ---------------------------------------------------

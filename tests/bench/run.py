@@ -17,11 +17,15 @@ targets of the course's design by a reader:
 - one notebook graded with the pool (steady state, from nbgrader's log) against the
   time its cells take on a kernel that has already imported the heavy modules.
 
-The last two end in one table, printed with the load average and the date.
+- memory: each source notebook's kernel (RSS after all its cells ran, as a student's
+  kernel runs them: widgets and all), the three kernels open at once plus an idle
+  JupyterLab server, which is what one student costs a hub, and students per GiB.
+
+The grading figures end in one table, printed with the load average and the date.
 ``BENCH_SUBMISSIONS`` sets N (default 4 for everyday runs; the issue's figure is
 ``BENCH_SUBMISSIONS=20``, about 25 minutes on a quiet 2-core machine, estimated before
 it starts), ``BENCH_REPEATS`` the repeats per figure (median; default 1), and
-``BENCH_SKIP`` a comma list of ``kernel,browser,autograde,parallel,modes,warm`` to leave
+``BENCH_SKIP`` a comma list of ``memory,kernel,browser,autograde,parallel,modes,warm`` to leave
 out.  The figures mean little on a busy machine: compare the modes of one row.
 """
 
@@ -111,6 +115,90 @@ def kernel_latency(repeats: int = 120) -> dict:
         _timed(move, 5)  # warm caches (font layout, first TF call)
         results[name] = _summary(_timed(move, repeats))
     return results
+
+
+MIB = 1024 * 1024
+
+
+def _rss(pid: int) -> int:
+    """Resident bytes of process ``pid`` and all its descendants."""
+    import psutil
+
+    process = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
+
+
+def _idle_jupyterlab_rss(folder: Path) -> int:
+    """RSS of a JupyterLab server (as a hub's single-user server) after its page was served once."""
+    import subprocess
+    import urllib.request
+
+    from tests.browser.servers import free_port
+
+    port, token = free_port(), "bench"
+    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
+               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
+               *(["--allow-root"] if os.geteuid() == 0 else [])]
+    server = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                for path in ("api/status", "lab"):
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}?token={token}", timeout=5).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("JupyterLab did not start") from None
+                time.sleep(0.5)
+        time.sleep(2)
+        return _rss(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def kernel_memory() -> dict:
+    """Each source notebook's kernel after all its cells, and a student with all three open.
+
+    The kernels run as a student's do (no ``NBGRADER_EXECUTION``: explorers and figures are
+    built) and stay alive together; a student's total adds an idle JupyterLab server.
+    RSS counts shared library pages in every process, so the total is an upper bound.
+    """
+    from jupyter_client.manager import start_new_kernel
+    from nbclient import NotebookClient
+
+    figures, kernels = {}, []
+    env = {key: value for key, value in os.environ.items() if key != "NBGRADER_EXECUTION"}
+    env["PYTHONPATH"] = str(ROOT)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch:
+            for path in sorted((ROOT / "source" / ASSIGNMENT).glob("*.ipynb")):
+                manager, client = start_new_kernel(kernel_name="python3", cwd=str(path.parent), env=env)
+                kernels.append((manager, client))
+                NotebookClient(_fresh_outputs(path), km=manager, kc=client, timeout=600, allow_errors=True,
+                               resources={"metadata": {"path": str(path.parent)}}).execute()
+                time.sleep(1)
+                figures[path.stem] = round(_rss(manager.provisioner.process.pid) / MIB)
+            kernels_mib = sum(figures.values())
+            server_mib = round(_idle_jupyterlab_rss(Path(scratch)) / MIB)
+    finally:
+        for manager, client in kernels:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
+    student = kernels_mib + server_mib
+    return {"kernel_rss_mib": figures, "three_kernels_mib": kernels_mib, "jupyterlab_server_mib": server_mib,
+            "student_mib": student, "students_per_gib": round(1024 / student, 2)}
+
+
+def memory_table(memory: dict) -> str:
+    lines = ["kernel memory (RSS, MiB) after all cells of each source notebook, as a student runs them"]
+    lines += [f"  {name:24}{mib:>8}" for name, mib in memory["kernel_rss_mib"].items()]
+    lines += [f"  {'three kernels at once':24}{memory['three_kernels_mib']:>8}",
+              f"  {'+ idle JupyterLab server':24}{memory['jupyterlab_server_mib']:>8}",
+              f"  {'one student, all open':24}{memory['student_mib']:>8}   "
+              f"-> {memory['students_per_gib']:.2f} students per GiB"]
+    return "\n".join(lines)
 
 
 def browser_latency(presses: int = 25) -> dict:
@@ -448,7 +536,7 @@ def main() -> None:
         modes = figures.get("modes", {})
         return _parallel_from_modes(modes, count) if "rows" in modes else serial_vs_parallel(count)
 
-    steps = [("kernel", kernel_latency), ("browser", browser_latency), ("autograde", autograde_vs_floor),
+    steps = [("memory", kernel_memory), ("kernel", kernel_latency), ("browser", browser_latency), ("autograde", autograde_vs_floor),
              ("modes", lambda: grading_modes(count, repeats)), ("parallel", parallel),
              ("warm", notebook_vs_warm_cells)]
     for name, step in steps:
@@ -462,6 +550,8 @@ def main() -> None:
         figures[name + "_load_average"] = os.getloadavg()
         print(f"{name} ({time.perf_counter() - start:.0f} s, load {os.getloadavg()[0]:.1f}): "
               f"{json.dumps(figures[name], indent=1)}", flush=True)
+    if "student_mib" in figures.get("memory", {}):
+        print("\n" + memory_table(figures["memory"]), flush=True)
     out = ROOT / "artifacts" / "bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2))

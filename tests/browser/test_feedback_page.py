@@ -4,8 +4,6 @@ CDN), long ✗ lines wrap, and parts nobody has marked yet say so instead of "0.
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import pytest
 
 from conftest import ASSIGNMENT, ROOT
@@ -13,7 +11,7 @@ from course.instructor.autograde import autograde
 from course.instructor.demo import course_environment, scratch_course
 from course.instructor.nbgrader_cli import nbgrader
 from course.instructor.synthetic import write_class
-from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, ConsoleLog, jupyterlab
+from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, ConsoleLog, jupyterlab, offline
 
 pytestmark = [pytest.mark.browser, pytest.mark.nbgrader]
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -42,17 +40,7 @@ def test_feedback_page_offline(tmp_path):
     with jupyterlab(course, tmp_path) as (url, token), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1000, "height": 900})
-        blocked = []
-
-        def only_this_machine(route):
-            host = urlparse(route.request.url).hostname
-            if host in ("127.0.0.1", "localhost"):
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        page.route("**/*", only_this_machine)
+        blocked = offline(page)
         console = ConsoleLog(page, url)
         page.goto(f"{url}/files/{page_path}?token={token}")
         page.wait_for_function("document.querySelectorAll('.MathJax, .MathJax_CHTML, .MathJax_SVG').length > 5",
@@ -75,4 +63,30 @@ def test_feedback_page_offline(tmp_path):
         errors = [e for e in console.errors if "font" not in e.lower() and "about:blank" not in e
                   and "/static/jupyter_server_mathjax/fonts/" not in e]
         assert errors == [], "\n".join(errors)
+
+        # The same page from JupyterLab's file browser (where nbgrader's "view feedback" leads):
+        # the HTML viewer runs no script until the student trusts the page, then MathJax comes
+        # from the server named by the viewer's <base>, still offline.
+        viewer = browser.new_page(viewport={"width": 1200, "height": 900})
+        viewer_blocked = offline(viewer)
+        open_trusted_html(viewer, url, token, page_path)
+        frame = viewer.frame_locator(".jp-HTMLViewer iframe")
+        typeset = frame.locator(".MathJax, .MathJax_CHTML").nth(5)
+        typeset.wait_for(timeout=120_000)
+        typeset.scroll_into_view_if_needed()
+        viewer.wait_for_timeout(1000)
+        viewer.screenshot(path=str(ARTIFACTS / "feedback-offline-jupyterlab-viewer.png"))
+        assert viewer_blocked == [], viewer_blocked
+        viewer_text = frame.locator("body").evaluate(f"body => ({TEXT_JS})()")
+        assert "$" not in viewer_text, [line for line in viewer_text.splitlines() if "$" in line][:5]
         browser.close()
+
+
+def open_trusted_html(page, url: str, token: str, path: str) -> None:
+    """Open ``path`` in JupyterLab's HTML viewer, as a double click in the file browser does,
+    and press the viewer's *Trust HTML* button."""
+    page.goto(f"{url}/lab/workspaces/feedback/tree/{path}?reset&token={token}")
+    page.wait_for_selector(".jp-HTMLViewer iframe", timeout=60_000)
+    page.get_by_text("Trust HTML", exact=True).click()
+    page.wait_for_function("document.querySelector('.jp-HTMLViewer iframe').sandbox.contains('allow-scripts')",
+                           timeout=30_000)

@@ -19,7 +19,7 @@ ARTIFACTS = ROOT / "artifacts" / "browser"
 
 
 def test_chromium_is_installed():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: `apt-get install chromium` (.ci/run does)"
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: `apt-get install chromium` (`make test` does, as root)"
 
 
 @pytest.fixture(scope="module")
@@ -112,5 +112,23 @@ def test_formgrader_shows_the_assignment(lab, browser):
         page.goto(f"{url}/formgrader?token={token}")
         page.wait_for_selector(f"text={ASSIGNMENT}", timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "formgrader.png"))
+    finally:
+        page.close()
+
+
+def test_an_untouched_release_notebook_opens_unmodified(lab, browser):
+    """Opening a notebook and starting its kernel changes nothing a student would be asked
+    to save (JupyterLab writes the kernel's language_info: the release already has it)."""
+    url, token, root = lab
+    notebook = f"release/{ASSIGNMENT}/01_paper_calculation.ipynb"
+    assert (root / notebook).exists()
+    page = browser.new_page()
+    try:
+        page.goto(f"{url}/lab/workspaces/untouched/tree/{notebook}?reset&token={token}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        page.wait_for_function(KERNEL_READY_JS, timeout=90_000, polling=250)
+        page.wait_for_timeout(2000)  # the kernel's info has arrived and been applied
+        dirty = page.evaluate("window.jupyterapp.shell.currentWidget.context.model.dirty")
+        assert dirty is False, "an untouched notebook is marked modified on opening"
     finally:
         page.close()

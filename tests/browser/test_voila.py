@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT
 from exercise_answers import EXERCISE, notebook_1_answers, revealed
-from tests.browser.servers import (CHROMIUM, CHROMIUM_ARGS, ConsoleLog, explorer_pictures,
+from tests.browser.servers import (CHROMIUM, CHROMIUM_ARGS, ConsoleLog, explorer_pictures, offline,
                                    press_keys_and_capture, voila)
 
 pytestmark = pytest.mark.browser
@@ -27,7 +27,10 @@ def test_classroom_page_draws_responds_and_gives_no_answer_away(tmp_path):
     with voila(ROOT / "demos" / "backprop_explorer.ipynb", tmp_path, ROOT) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
-        console = ConsoleLog(page, url)
+        # A classroom without internet: nothing may be asked of another host, and every
+        # console error counts, whichever host it names.
+        blocked = offline(page)
+        console = ConsoleLog(page, url, other_hosts=True)
         try:
             page.goto(url, timeout=120_000)
             # x, W1, b1, W2, b2 for the graph; depth, init scale, seed for the bars.
@@ -57,6 +60,7 @@ def test_classroom_page_draws_responds_and_gives_no_answer_away(tmp_path):
                 before, after = press_keys_and_capture(page, picture, area.locator(".widget-slider .noUi-handle").first,
                                                        ARTIFACTS / f"classroom-after-slider-{index}.png", key=key)
                 assert after != before, f"explorer {index}: the picture did not change when its slider moved"
+            assert blocked == [], f"the classroom page asked the internet for {blocked}"
             assert console.errors == [], "\n".join(console.errors)
         finally:
             browser.close()

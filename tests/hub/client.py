@@ -122,6 +122,11 @@ class HubUser:
     def listing(self, path: str) -> list[str]:
         return sorted(item["name"] for item in self.json("GET", f"api/contents/{path}?content=1")["content"])
 
+    def browser_cookies(self) -> list[dict]:
+        """This session's cookies, in the form Playwright's ``BrowserContext.add_cookies`` takes."""
+        return [{"name": c.name, "value": c.value, "domain": c.domain or "127.0.0.1", "path": c.path or "/"}
+                for c in self.http.cookies]
+
     def shell(self, command: str, timeout: float = 300) -> ShellResult:
         """Run ``command`` in a new terminal of this user's server; its output and exit status."""
         name = self.json("POST", "api/terminals")["name"]

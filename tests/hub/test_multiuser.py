@@ -36,7 +36,10 @@ from course.instructor.nbgrader_cli import StudentScore, format_table, grade_tab
 from course.instructor.synthetic import (
     SLIPS, autograded_points, blank_submission, full_submission, partly_wrong_submission,
 )
-from deploy.localhub import DEFAULT_HUB_ENV, LocalHub, local_hub, processes_of
+from course.values import derive
+from deploy.localhub import DEFAULT_HUB_ENV, LocalHub, import_students, local_hub, processes_of
+from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, offline
+from tests.browser.test_feedback_page import TEXT_JS
 from tests.hub.client import HubUser, ShellResult
 
 pytestmark = [pytest.mark.hub, pytest.mark.skipif(os.geteuid() != 0, reason="creates Unix accounts: needs root")]
@@ -45,6 +48,7 @@ KINDS = ("full", "partly_wrong", "blank")   # one student of each
 BURST = 30                                  # students who submit at the same moment
 AUTOGRADE_JOBS = 2
 NOTEBOOKS = sorted(path.stem for path in SOURCE_DIR.glob("*.ipynb"))
+ARTIFACTS = ROOT / "artifacts" / "hub"
 
 
 @dataclass
@@ -81,6 +85,9 @@ class Scenario:
     button: dict = field(default_factory=dict)                      # formgrader's answer to its autograde button
     course_files: list[str] = field(default_factory=list)            # the instructor's course root, at the end
     seconds: dict[str, float] = field(default_factory=dict)
+    students_in_formgrader: list[dict] = field(default_factory=list)  # formgrader's student list
+    terminal: dict[str, ShellResult] = field(default_factory=dict)    # the instructor's new terminal
+    math: dict[str, dict] = field(default_factory=dict)               # page -> what a browser showed
 
 
 def _answer(kind: str, fetched: dict, notebook: str) -> dict:
@@ -126,6 +133,48 @@ def _fetch_feedback(user: HubUser, course: str, scenario: Scenario) -> None:
             if name.endswith(".html"):
                 pages[name[:-len(".html")]] = user.read_text(f"{folder}/{stamp}/{name}")
     scenario.feedback_pages[user.account.name] = pages
+
+
+MATH_TYPESET_JS = "document.querySelectorAll('.MathJax, .MathJax_CHTML').length"
+
+
+def _look_at_math(instructor: HubUser, student: HubUser, course: str) -> dict[str, dict]:
+    """A student's fetched feedback page and the instructor's formgrader view of the same
+    notebook, in Chromium with every request beyond this machine blocked (a screenshot of each
+    in artifacts/hub/): what was blocked, how many formulas MathJax typeset, prose showing a raw $."""
+    from playwright.sync_api import sync_playwright
+
+    notebook = NOTEBOOKS[0]
+    folder = f"{course}/{ASSIGNMENT}/feedback"
+    stamp = student.listing(folder)[0]
+    submission = next(row["id"] for row in instructor.json(
+        "GET", f"formgrader/api/submitted_notebooks/{ASSIGNMENT}/{notebook}") if row["student"] == student.account.name)
+    pages = {"feedback": (student, f"files/{folder}/{stamp}/{notebook}.html"),
+             "formgrader": (instructor, f"formgrader/submissions/{submission}/")}
+    seen = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name, (user, path) in pages.items():
+            context = browser.new_context(viewport={"width": 1100, "height": 900})
+            context.add_cookies(user.browser_cookies())
+            page = context.new_page()
+            blocked = offline(page)
+            page.goto(f"{user.hub_url}{user.server_prefix}{path}", timeout=120_000)
+            try:
+                page.wait_for_function(f"{MATH_TYPESET_JS} > 5", timeout=120_000)
+            except Exception:  # noqa: BLE001 - recorded below and asserted by the test
+                pass
+            page.wait_for_timeout(1000)
+            if page.evaluate(MATH_TYPESET_JS):
+                page.locator(".MathJax_Display").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / f"math-{name}.png"))
+            page.screenshot(path=str(ARTIFACTS / f"math-{name}-full.png"), full_page=True)
+            text = page.evaluate(TEXT_JS)
+            seen[name] = {"url": page.url, "blocked": blocked, "typeset": page.evaluate(MATH_TYPESET_JS),
+                          "raw_tex": [line for line in text.splitlines() if "$" in line][:5]}
+            context.close()
+        browser.close()
+    return seen
 
 
 def _probe_reach(hub: LocalHub, instructor: HubUser, pupils: list[HubUser], stranger: HubUser,
@@ -215,6 +264,7 @@ def scenario(gradebook_url) -> Scenario:
         seconds[step] = round(now - clock, 1)
         clock = now
 
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with local_hub(students=len(KINDS) + BURST, others=1, hub_env=DEFAULT_HUB_ENV,
                    gradebook_url=gradebook_url) as hub:
         course = hub.course_id
@@ -228,6 +278,7 @@ def scenario(gradebook_url) -> Scenario:
             assert user.login().status_code == 302, f"login of {user.account.name} refused"
             user.request_server()
         instructor.open_server()
+        import_students(hub)   # the roster's names, as `make hub` gives them to the gradebook
         lap("log in, spawn the instructor's server")
 
         # The instructor releases while the other servers are still starting.
@@ -235,6 +286,9 @@ def scenario(gradebook_url) -> Scenario:
                     for step in ("assign", "release")}
         record = Scenario(hub=hub, db_url=gradebook_url, released=released,
                           kinds={user.account.name: kind for user, kind in zip(pupils, KINDS)})
+        record.students_in_formgrader = instructor.json("GET", "formgrader/api/students")
+        # A terminal as JupyterLab's launcher opens one at the top of the file browser.
+        record.terminal = {"pwd": instructor.shell("pwd"), "make report": instructor.shell("make -n report")}
         with ThreadPoolExecutor(len(everyone)) as pool:
             list(pool.map(HubUser.open_server, everyone[1:]))
         lap("release, and 4 more servers up")
@@ -262,6 +316,7 @@ def scenario(gradebook_url) -> Scenario:
                            for step in ("generate_feedback", "release_feedback")}
         with ThreadPoolExecutor(len(pupils)) as pool:
             list(pool.map(lambda user: _fetch_feedback(user, course, record), pupils))
+        record.math = _look_at_math(instructor, pupils[KINDS.index("partly_wrong")], course)
         export = instructor.shell(f"cd ~/{course} && make export")
         assert export.status == 0, export.output
         record.export_csv = instructor.read_text("grades.csv")
@@ -284,8 +339,7 @@ def scenario(gradebook_url) -> Scenario:
         record.grades = {row.student: row for row in grade_table(gradebook_url, ASSIGNMENT)}
         record.course_files = sorted(path.name for path in hub.course_root.iterdir())
         uids = {account.uid for account in hub.accounts}
-        artifacts = ROOT / "artifacts" / "hub"
-        artifacts.mkdir(parents=True, exist_ok=True)
+        artifacts = ARTIFACTS
         (artifacts / "jupyterhub.log").write_text(hub.log.read_text())  # the state folder goes with the hub
         proxy_pid = hub.proxy_pid()
     lap("stop hub, remove accounts")
@@ -418,3 +472,83 @@ def test_everything_stopped_and_every_account_removed(scenario):
     assert scenario.left_running == []
     assert scenario.accounts_left == []
     assert scenario.homes_left == []
+
+
+def test_formgrader_lists_students_by_name(scenario):
+    listed = {row["id"]: (row["first_name"], row["last_name"]) for row in scenario.students_in_formgrader}
+    assert {name: listed.get(name) for name in scenario.kinds} == \
+        {name: scenario.hub.names[name] for name in scenario.kinds}
+    assert all(first and last for first, last in listed.values()), listed
+
+
+def test_the_instructors_terminal_opens_in_the_course_root(scenario):
+    pwd = scenario.terminal["pwd"]
+    assert pwd.status == 0 and pwd.output.strip().splitlines()[-1] == str(scenario.hub.course_root), pwd
+    assert scenario.terminal["make report"].status == 0, scenario.terminal["make report"].output[-2000:]
+
+
+@pytest.mark.parametrize("page", ["feedback", "formgrader"])
+def test_math_is_typeset_offline(scenario, page):
+    """Judged by a browser: MathJax from the user's own server typeset the formulas, no prose
+    shows raw TeX, and nothing was asked of the internet (screenshots: artifacts/hub/math-*.png)."""
+    seen = scenario.math[page]
+    assert seen["blocked"] == [], seen
+    assert seen["typeset"] > 5, seen
+    assert seen["raw_tex"] == [], seen
+
+
+# --- a second, small hub: per-student values switched on, and a short idle timeout -----------
+SALT = "hub-test"
+IDLE_TIMEOUT = 20
+
+
+@dataclass
+class IdleHub:
+    student: str
+    course: str
+    shown: ShellResult
+    culled_after: float | None
+    left_running: list[int]
+
+
+@pytest.fixture(scope="module")
+def idle_hub(scenario) -> IdleHub:   # after the big scenario: one hub at a time
+    settings = {"COURSE_PER_STUDENT_VALUES": "1", "COURSE_VALUES_SALT": SALT,
+                "BPH_IDLE_TIMEOUT": str(IDLE_TIMEOUT), "BPH_CULL_EVERY": "5"}
+    with local_hub(students=1, others=0, hub_env=DEFAULT_HUB_ENV, settings=settings) as hub:
+        account = hub.students[0]
+        student = HubUser(hub.url, account)
+        assert student.login().status_code == 302
+        student.request_server()
+        student.open_server()
+        # What the student's kernel shows (the terminal has the server's environment, as kernels do).
+        python = hub.hub_env / "bin" / "python"
+        shown = student.shell(f"{python} -c 'from course.values_display import resolve_values; "
+                              f"values, who, text = resolve_values(\"{ASSIGNMENT}\"); print(text); "
+                              f"print(list(values))'")
+        started, culled_after = time.monotonic(), None
+        while time.monotonic() - started < 360:
+            server = student.hub_api("GET", f"/users/{account.name}").json().get("servers", {}).get("")
+            if not server:
+                culled_after = round(time.monotonic() - started, 1)
+                break
+            time.sleep(2)
+        time.sleep(3)
+        left = processes_of({account.uid})
+        (ARTIFACTS / "idle.json").write_text(json.dumps(
+            {"idle_timeout_s": IDLE_TIMEOUT, "culled_after_s": culled_after, "left_running": left,
+             "student_sees": shown.output.strip().splitlines()[-2:]}, indent=1))
+        return IdleHub(account.name, hub.course_id, shown, culled_after, left)
+
+
+def test_a_hub_student_sees_their_own_values(idle_hub):
+    text, values = [line.strip() for line in idle_hub.shown.output.strip().splitlines()[-2:]]
+    assert idle_hub.shown.status == 0, idle_hub.shown.output
+    assert "**Your values**" in text and idle_hub.student in text, text
+    assert "the same for everyone" not in text
+    assert json.loads(values) == list(derive(idle_hub.student, course=idle_hub.course, salt=SALT))
+
+
+def test_an_idle_server_is_culled(idle_hub):
+    assert idle_hub.culled_after is not None, "the idle server was not stopped within 6 minutes"
+    assert idle_hub.left_running == [], "the culled server's processes are still running"
