@@ -62,6 +62,15 @@ class Plan:
 
     calls: list = field(default_factory=list)
     names: list = field(default_factory=list)
+    _index: dict = field(default_factory=dict, repr=False)   # call key -> position in calls
+
+    def add(self, call: dict) -> int:
+        """The position of ``call`` in the plan, adding it when it is new."""
+        key = _call_key(call["label"], call["args"], call["kwargs"])
+        if key not in self._index:
+            self._index[key] = len(self.calls)
+            self.calls.append(call)
+        return self._index[key]
 
     def key_index(self) -> dict[str, int]:
         return {_call_key(call["label"], call["args"], call["kwargs"]): i for i, call in enumerate(self.calls)}
@@ -102,16 +111,15 @@ class Recording(_CallLog):
         self.plan = plan
 
     def __call__(self, function, args, kwargs, *, what, time_limit, forbid_autodiff) -> StudentCall:
-        call = run_call(function, *args, what=what, time_limit=time_limit, forbid_autodiff=forbid_autodiff, **kwargs)
         label = getattr(function, "label", None)
-        if label is None:
-            return call   # not a student function: nothing to ask the kernel
+        if label is None:   # not a student function: nothing to ask the kernel
+            return run_call(function, *args, what=what, time_limit=time_limit, forbid_autodiff=forbid_autodiff,
+                            **kwargs)
         encoded_args, encoded_kwargs = self._encoded(args, kwargs)
-        index = self.plan.key_index().get(_call_key(label, encoded_args, encoded_kwargs))
-        if index is None:
-            index = len(self.plan.calls)
-            self.plan.calls.append({"label": label, "args": encoded_args, "kwargs": encoded_kwargs, "what": what,
-                                    "time_limit": time_limit, "forbid_autodiff": forbid_autodiff})
+        # The reference itself needs no watch for autodiff and no time limit.
+        call = run_call(function, *args, what=what, time_limit=None, **kwargs)
+        index = self.plan.add({"label": label, "args": encoded_args, "kwargs": encoded_kwargs, "what": what,
+                               "time_limit": time_limit, "forbid_autodiff": forbid_autodiff})
         self.results.append((index, call.value))
         return call
 

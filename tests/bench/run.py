@@ -17,6 +17,8 @@ targets of the course's design by a reader:
 - one notebook graded with the pool (steady state, from nbgrader's log) against the
   time its cells take on a kernel that has already imported the heavy modules.
 
+- judging: per notebook, what the grader adds outside the kernel (planning each test's
+  calls with fresh hidden inputs, then judging the report), beside the kernel's report;
 - memory: each source notebook's kernel (RSS after all its cells ran, as a student's
   kernel runs them: widgets and all), the three kernels open at once plus an idle
   JupyterLab server, which is what one student costs a hub, and students per GiB.
@@ -25,7 +27,7 @@ The grading figures end in one table, printed with the load average and the date
 ``BENCH_SUBMISSIONS`` sets N (default 4 for everyday runs; the issue's figure is
 ``BENCH_SUBMISSIONS=20``, about 25 minutes on a quiet 2-core machine, estimated before
 it starts), ``BENCH_REPEATS`` the repeats per figure (median; default 1), and
-``BENCH_SKIP`` a comma list of ``memory,kernel,browser,autograde,parallel,modes,warm`` to leave
+``BENCH_SKIP`` a comma list of ``memory,kernel,browser,autograde,parallel,modes,warm,judging`` to leave
 out.  The figures mean little on a busy machine: compare the modes of one row.
 """
 
@@ -522,6 +524,45 @@ def _parallel_from_modes(modes: dict, count: int) -> dict:
             "from": "modes (plain kernels)"}
 
 
+def judging_cost(repeats: int = 5) -> dict:
+    """What judging outside the kernel adds per notebook of a complete submission: the
+    grader's plan (recording each check's calls, hidden inputs drawn afresh each repeat)
+    and its verdict on the report, against the kernel's own report time.  Medians in s."""
+    import json as _json
+
+    import nbformat
+    from course.cells import is_autograder_test
+    from course.grader.judging import judge_cell, plan_cell
+    from course.kernel.report import REPORT_MIME, collect
+
+    figures = {}
+    for source in sorted((ROOT / "source" / ASSIGNMENT).glob("*.ipynb")):
+        release = ROOT / "release" / ASSIGNMENT / source.name
+        namespace = solution_namespace(source, release)
+        cells = [c.source for c in nbformat.read(source, as_version=4).cells if is_autograder_test(c)]
+        plan_s, report_s, judge_s = [], [], []
+        for repeat in range(repeats + 1):   # the first round warms caches and imports
+            seed = random.Random(repeat).randrange(2 ** 31)
+            times = [0.0, 0.0, 0.0]
+            for text in cells:
+                start = time.perf_counter()
+                cell_plan = plan_cell(text, lambda stream, seed=seed: seed)
+                middle = time.perf_counter()
+                payload = _json.loads(_json.dumps(collect(cell_plan.plan.as_dict(cell_plan.plan_id), namespace)))
+                after = time.perf_counter()
+                verdict = judge_cell(cell_plan, [{"output_type": "display_data", "data": {REPORT_MIME: payload}}])
+                end = time.perf_counter()
+                assert all(r.passed for r in verdict.results), (source.stem, [r.message for r in verdict.results])
+                times = [times[0] + middle - start, times[1] + after - middle, times[2] + end - after]
+            if repeat:
+                plan_s.append(times[0]), report_s.append(times[1]), judge_s.append(times[2])
+        figures[source.stem] = {"plan_s": round(statistics.median(plan_s), 3),
+                                "kernel_report_s": round(statistics.median(report_s), 3),
+                                "judge_s": round(statistics.median(judge_s), 3),
+                                "grader_added_s": round(statistics.median(plan_s) + statistics.median(judge_s), 3)}
+    return figures
+
+
 def main() -> None:
     skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
     count = int(os.environ.get("BENCH_SUBMISSIONS", str(DEFAULT_SUBMISSIONS)))
@@ -538,7 +579,7 @@ def main() -> None:
 
     steps = [("memory", kernel_memory), ("kernel", kernel_latency), ("browser", browser_latency), ("autograde", autograde_vs_floor),
              ("modes", lambda: grading_modes(count, repeats)), ("parallel", parallel),
-             ("warm", notebook_vs_warm_cells)]
+             ("warm", notebook_vs_warm_cells), ("judging", judging_cost)]
     for name, step in steps:
         if name in skip:
             continue
