@@ -26,9 +26,9 @@ fi
 python=${1:?usage: install_student_side.sh PYTHON | --list}
 build=$(mktemp -d)   # a copy, so the checkout gets no build/ or egg-info folders
 trap 'rm -rf "$build"' EXIT
-mkdir "$build/course"
+
 cp pyproject.toml "$build/"
-for part in "${parts[@]}"; do cp -r "$part" "$build/course/"; done
+for part in "${parts[@]}"; do cp -r --parents "$part" "$build/"; done
 find "$build/course" -name __pycache__ -prune -exec rm -rf {} +
 "$python" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
   --force-reinstall "$build"
