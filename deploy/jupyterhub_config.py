@@ -12,7 +12,7 @@ authenticator, ports, TLS and the spawner of an existing site stay the site's.
   ("others" may log in to the hub but take no course).  An entry is a user name or an
   object with ``"id"`` (the user name) and any of nbgrader's student columns
   (``first_name``, ``last_name``, ``email``); names reach formgrader through the gradebook
-  (``nbgrader db student import``, README), which the hub does not touch.
+  (``nbgrader db student import``, deploy/README.md), which the hub does not touch.
 - **Servers** run the environment built by ``make hub-env`` (or an image with the same
   packages).  Its ``etc/backprop-by-hand/common`` folder carries nbgrader's global
   settings (JupyterHubAuthPlugin, the exchange with the course in its path); students
@@ -21,7 +21,7 @@ authenticator, ports, TLS and the spawner of an existing site stay the site's.
   whose ``nbgrader_config.py`` goes on their config path, and are the only ones given the
   gradebook URL.  Their server process (and so a new terminal) also starts there.
 - **Idle servers are stopped** by jupyterhub-idle-culler, a hub service, after
-  ``BPH_IDLE_TIMEOUT`` seconds without activity (README, capacity, says what a student's
+  ``BPH_IDLE_TIMEOUT`` seconds without activity (deploy/README.md, capacity, says what a student's
   server holds).  Files stay; the next visit starts the server again.
 
 Settings, from the hub's environment:

@@ -384,7 +384,7 @@ def main() -> None:
         values = ("each student has their own notebook-1 values" if settings.get("COURSE_PER_STUDENT_VALUES") == "1"
                   else "everyone has the exercise's notebook-1 values (COURSE_PER_STUDENT_VALUES=1 for their own)")
         print(f"\nFormgrader: {hub.url}/user/{hub.instructor.name}/formgrader in a tab of its own (the "
-              "Nbgrader > Formgrader panel inside JupyterLab stays blank on this hub: README, pitfalls).\n"
+              "Nbgrader > Formgrader panel inside JupyterLab stays blank on this hub: deploy/README.md, pitfalls).\n"
               f"The instructor's course is {hub.course_root}; their terminals open there.\n"
               f"{ASSIGNMENT} is released: students fetch it from Nbgrader > Assignment List, and their "
               f"feedback there too;\n{values}.\n"

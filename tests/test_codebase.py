@@ -50,9 +50,9 @@ def _misspellings(*paths: Path | str) -> str:
 
 
 def test_prose_students_read_is_spelled_correctly(tmp_path):
-    """Notebook text (markdown cells), the README, and the feedback and docstrings in course/."""
+    """Notebook text (markdown cells), the READMEs and docs/, and the feedback and docstrings in course/."""
     notebooks = [*source_notebooks(), *sorted((ROOT / "demos").glob("*.ipynb"))]
-    found = _misspellings(*_prose_files(tmp_path, notebooks), "README.md", "course")
+    found = _misspellings(*_prose_files(tmp_path, notebooks), "README.md", "deploy/README.md", "docs", "course")
     assert found == "", found
 
 
