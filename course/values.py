@@ -37,17 +37,21 @@ import hmac
 import math
 import os
 from pathlib import Path
-from typing import Iterable, Mapping, NamedTuple
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from traitlets import Bool, Dict, Unicode, default
 from traitlets.config import Config, Configurable
 
 from .exercise import EXERCISE_VALUES, GIVEN_NAMES, PAPER_QUANTITIES, SIGMOID_HINTS
+# As they were before any student cell ran (course/pristine.py says why).
+from .pristine import exp as _exp
+from .pristine import log as _log
+from .pristine import log10 as _log10
 
 __all__ = [
     "GivenValues", "EXERCISE", "EXERCISE_HINTS", "GRID", "KEYS", "DEFAULT_ASSIGNMENT",
     "PerStudentValues", "derive", "exercise_problems", "hint_table", "load_settings",
-    "values_for", "from_mapping",
+    "values_for", "from_mapping", "PAPER_MISCONCEPTIONS",
 ]
 
 KEYS = GIVEN_NAMES
@@ -109,8 +113,8 @@ MAX_ATTEMPTS = 10_000     # draws tried before giving up (about one in three is 
 
 def _sigmoid(z: float) -> float:
     if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
+        return 1.0 / (1.0 + _exp(-z))
+    e = _exp(z)
     return e / (1.0 + e)
 
 
@@ -163,9 +167,9 @@ def derive(student: str, *, course: str, assignment: str = DEFAULT_ASSIGNMENT, s
 #
 # The filter works the exercise through privately: no function of this module returns the
 # quantities for given values (this module is imported in students' kernels, see
-# course/kernel/__init__.py).  The misconceptions are those course.checks.paper grades
-# (tests/test_values_stable.py keeps the two tables equal); the radius within which a
-# hint-table reading is accepted is paper's HINT_RADIUS.
+# course/kernel/__init__.py).  The misconceptions are those the grader's judges name
+# (course.checks.paper reads PAPER_MISCONCEPTIONS); the radius within which a hint-table
+# reading is accepted is paper's HINT_RADIUS.
 
 HINT_RADIUS = 0.05
 _RTOL, _ATOL = 5e-3, 5e-5      # course.checks.paper's tolerance
@@ -174,8 +178,8 @@ _SIGMOID_STEPS = {"a1": "z1", "y_pred": "z2"}   # quantity -> the z it is σ of
 
 
 def _loss(y_pred: float, y: float) -> float:
-    first = y * math.log(y_pred) if y else 0.0
-    second = (1 - y) * math.log(1 - y_pred) if y != 1 else 0.0
+    first = y * _log(y_pred) if y else 0.0
+    second = (1 - y) * _log(1 - y_pred) if y != 1 else 0.0
     return -(first + second)
 
 
@@ -203,8 +207,10 @@ _STEPS = {
     "dL_db1": (lambda v: v["dL_dz1"],),
 }
 
-# step -> (description, the value that mistake gives): what a right answer must stay clear of.
-_MISCONCEPTIONS = {
+# Notebook 1's named misconceptions, one table for the grader's feedback (course.checks.paper)
+# and this filter: step -> (description, the value that mistake gives from the values of
+# the given numbers and earlier steps), what a right answer must stay clear of.
+PAPER_MISCONCEPTIONS: Mapping[str, tuple[tuple[str, Callable[[Mapping[str, float]], float]], ...]] = {
     "z1": (("you forgot to add the bias b1", lambda v: v["W1"] * v["x"]),
            ("you multiplied W1 by (x + b1); the bias is added after the product",
             lambda v: v["W1"] * (v["x"] + v["b1"])),
@@ -212,7 +218,7 @@ _MISCONCEPTIONS = {
     "a1": (("you forgot the activation: a1 = σ(z1), not z1", lambda v: v["z1"]),
            ("the sign in the exponent is wrong: σ(z) = 1 / (1 + e^(−z)), you computed 1 / (1 + e^(+z))",
             lambda v: 1 - _sigmoid(v["z1"])),
-           ("you computed e^(−z1) but not 1 / (1 + e^(−z1))", lambda v: math.exp(-v["z1"])),
+           ("you computed e^(−z1) but not 1 / (1 + e^(−z1))", lambda v: _exp(-v["z1"])),
            ("you computed the sigmoid derivative σ'(z1) instead of σ(z1)",
             lambda v: _sigmoid(v["z1"]) * (1 - _sigmoid(v["z1"])))),
     "z2": (("you used z1 instead of a1: layer 2 takes the activation a1 = σ(z1) as its input",
@@ -227,9 +233,9 @@ _MISCONCEPTIONS = {
     "loss": (("you dropped the minus sign in front of the bracket (a loss here is positive)",
               lambda v: -_loss(v["y_pred"], v["y"])),
              ("you used log base 10; cross-entropy uses the natural logarithm ln",
-              lambda v: -(v["y"] * math.log10(v["y_pred"]) + (1 - v["y"]) * math.log10(1 - v["y_pred"]))),
+              lambda v: -(v["y"] * _log10(v["y_pred"]) + (1 - v["y"]) * _log10(1 - v["y_pred"]))),
              ("you used ln(1 − y_pred): with y = 1 only the y·ln(y_pred) term survives",
-              lambda v: -math.log(1 - v["y_pred"])),
+              lambda v: -_log(1 - v["y_pred"])),
              ("you computed a squared error; this network uses binary cross-entropy",
               lambda v: (v["y"] - v["y_pred"]) ** 2),
              ("you computed half the squared error; this network uses binary cross-entropy",
@@ -239,7 +245,7 @@ _MISCONCEPTIONS = {
                    ("that is dL/dz2 = y_pred − y (after the sigmoid); dL/dy_pred is the gradient before it",
                     lambda v: v["y_pred"] - v["y"]),
                    ("you differentiated with log base 10; cross-entropy uses ln",
-                    lambda v: _loss_slope(v["y_pred"], v["y"]) / math.log(10))),
+                    lambda v: _loss_slope(v["y_pred"], v["y"]) / _log(10))),
     "dL_dz2": (("you forgot the sigmoid derivative: dL/dz2 should include y_pred·(1 − y_pred)",
                 lambda v: v["dL_dy_pred"]),
                ("the sign is flipped: dL/dz2 = y_pred − y, not y − y_pred", lambda v: v["y"] - v["y_pred"]),
@@ -280,6 +286,11 @@ _MISCONCEPTIONS = {
     "dL_db1": (("you multiplied by x: the bias is added to z1 directly, so dz1/db1 = 1",
                 lambda v: v["dL_dz1"] * v["x"]),
                ("you used dL/da1 instead of dL/dz1 (the sigmoid derivative is missing)", lambda v: v["dL_da1"])),
+    "max_sigmoid_derivative": (
+        ("that is σ(0) = 0.5, the value of σ at its steepest point; σ'(0) = σ(0)·(1 − σ(0))", lambda v: 0.5),
+        ("σ(z) approaches 1 but σ'(z) = σ(z)·(1 − σ(z)) stays much smaller", lambda v: 1.0),
+        ("that is σ' at one particular z; move the slider to find where σ' is largest",
+         lambda v: _sigmoid(0.6) * (1 - _sigmoid(0.6)))),
 }
 
 
@@ -308,7 +319,7 @@ def _chain_problems(values: GivenValues, label: str, table: Mapping[float, float
                                        if abs(z - point) <= HINT_RADIUS + 1e-9)]
         else:
             accepted = [float(formula(v)) for formula in _STEPS[name]]
-        for description, formula in _MISCONCEPTIONS[name]:
+        for description, formula in PAPER_MISCONCEPTIONS[name]:
             try:
                 wrong = float(formula(v))
             except (ArithmeticError, ValueError):
