@@ -33,7 +33,7 @@ from ..kernel.checks import gradient_flow as visible
 from ..kernel.checks.gradient_flow import (ATOL_FRACTION, RELU_MAX_SPREAD, RTOL, SIGMOID_MAX_FIRST_OVER_LAST,
                                            check_vanishing_phenomenon, judge_vanishing_phenomenon,
                                            phenomenon_ratios)
-from ..kernel.checks.network_case import NetworkCase, judge_analyses, judge_backward_case, judge_forward_case
+from ..kernel.checks.network_case import NetworkCase, verify_analyses, verify_backward, verify_forward
 from ..networks import DEMO_LAYER_SIZES, DEMO_X, init_params
 from ..oracles import deep as oracle
 from ..pristine import abs, float, len, list, tuple
@@ -127,7 +127,7 @@ def judge_deep_forward(deep_forward: Callable, *, hidden: bool = False, seed: in
     for index, (sizes, fixed, activation) in enumerate(_FORWARD_HIDDEN):
         x_scale = 2.0 if index % 2 else 1.0
         case_seed = _drawn_seed(seed, index, fixed, sizes, activation, x_scale=x_scale)
-        judge_forward_case(deep_forward, _Case(sizes, case_seed, activation, x_scale=x_scale))
+        verify_forward(deep_forward, _Case(sizes, case_seed, activation, x_scale=x_scale))
     return passed_result("deep_forward", f"deep_forward matches TensorFlow on {len(_FORWARD_HIDDEN)} network(s)")
 
 
@@ -159,7 +159,7 @@ def judge_deep_backward(deep_backward: Callable, activation: str, *, hidden: boo
     for index, spec in enumerate(_BACKWARD_HIDDEN):
         shape = dict(x_scale=spec.get("x_scale", 1.0), y=spec.get("y", 1.0), w_scale=spec.get("w_scale", 1.0))
         case_seed = _drawn_seed(seed, index, spec["seed"], spec["sizes"], activation, **shape)
-        judge_backward_case(deep_backward, _Case(spec["sizes"], case_seed, activation, **shape))
+        verify_backward(deep_backward, _Case(spec["sizes"], case_seed, activation, **shape))
     return passed_result(f"deep_backward[{activation}]",
                          f"deep_backward ({activation}) matches tf.GradientTape on {len(_BACKWARD_HIDDEN)} network(s)")
 
@@ -194,7 +194,7 @@ def judge_analyze_gradient_flow(analyze: Callable, namespace: Mapping[str, Any] 
         x = DEMO_X if tuple(sizes) == tuple(DEMO_LAYER_SIZES) else None
         case_seed = _drawn_seed(seed, index, fixed, sizes, activation, y=y, x=x)
         cases.append(_Case(sizes, case_seed, activation, y=y, x=x))
-    return judge_analyses(analyze, namespace, cases)
+    return verify_analyses(analyze, namespace, cases)
 
 
 # --------------------------------------------------------------------------- reflection

@@ -52,10 +52,9 @@ from ..coerce import as_scalar, close, written_precision
 from ..exercise import PAPER_QUANTITIES
 from ..feedback import GradingError, fmt, missing_answer
 # As they were before any student cell ran (course/pristine.py says why).
-from ..pristine import exp as _exp
 from ..pristine import isfinite as _isfinite
-from ..pristine import log as _log
-from ..values import EXERCISE, EXERCISE_HINTS, PAPER_MISCONCEPTIONS, GivenValues, from_mapping, hint_table
+from ..values import (EXERCISE, EXERCISE_HINTS, PAPER_MISCONCEPTIONS, GivenValues, bce, bce_slope, from_mapping,
+                      hint_table, sigmoid)
 from ..kernel.checks import paper as visible
 from ..kernel.checks.paper import judged
 from .result import Outcome, Result, failed_result, misconception_id, passed_result, reporting
@@ -82,14 +81,6 @@ HINT_RADIUS = 0.05
 
 
 
-def sigmoid(z: float) -> float:
-    """σ(z) = 1 / (1 + e^(-z)) for a Python float, without overflow at any z."""
-    if z >= 0:
-        return 1.0 / (1.0 + _exp(-z))
-    e = _exp(z)
-    return e / (1.0 + e)
-
-
 def _given(values: Mapping[str, float] | None) -> GivenValues:
     return EXERCISE if values is None else from_mapping(values)
 
@@ -100,19 +91,6 @@ def _sigmoid_readings(z: float, v: Mapping[str, float]) -> Iterator[tuple[float,
     for point, value in hint_table(_given(v)).items():
         if abs(z - point) <= HINT_RADIUS + 1e-9:  # halfway between two points: either reading
             yield value, f"the hint table's σ({point:g}) ≈ {value:g}"
-
-
-def _bce(y_pred: float, y: float) -> float:
-    # With y = 1 the (1 - y)·ln(1 - y_pred) term is exactly zero even when y_pred >= 1.
-    first = y * _log(y_pred) if y else 0.0
-    second = (1 - y) * _log(1 - y_pred) if y != 1 else 0.0
-    return -(first + second)
-
-
-def _dbce(y_pred: float, y: float) -> float:
-    first = -y / y_pred if y else 0.0
-    second = (1 - y) / (1 - y_pred) if y != 1 else 0.0
-    return first + second
 
 
 Formula = Callable[[Mapping[str, float]], object]
@@ -144,9 +122,9 @@ _FORMULAS = {
     "z2": ("z2", "z2 = W2·a1 + b2", ("a1",), _one(lambda v: v["W2"] * v["a1"] + v["b2"])),
     "y_pred": ("y_pred", "y_pred = σ(z2)", ("z2",), lambda v: _sigmoid_readings(v["z2"], v)),
     "loss": ("L", "L = −[y·ln(y_pred) + (1 − y)·ln(1 − y_pred)]", ("y_pred",),
-             _one(lambda v: _bce(v["y_pred"], v["y"]))),
+             _one(lambda v: bce(v["y_pred"], v["y"]))),
     "dL_dy_pred": ("dL/dy_pred", "dL/dy_pred = −y/y_pred + (1 − y)/(1 − y_pred)", ("y_pred",),
-                   _one(lambda v: _dbce(v["y_pred"], v["y"]))),
+                   _one(lambda v: bce_slope(v["y_pred"], v["y"]))),
     "dL_dz2": ("dL/dz2", "dL/dz2 = dL/dy_pred · y_pred·(1 − y_pred)  (which simplifies to y_pred − y)",
                ("dL_dy_pred", "y_pred"),
                lambda v: iter(((v["dL_dy_pred"] * v["y_pred"] * (1 - v["y_pred"]), ""),

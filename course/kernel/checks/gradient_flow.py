@@ -31,8 +31,8 @@ from ...networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params
 from ...pristine import float, isinstance, len, list, max, min, zip
 from ..result import Result, judgement, passed_result, reporting
 from .expected import table
-from .network_case import (ATOL_FRACTION, RTOL, NetworkCase, analysis_case, judge_analyses, judge_analysis,
-                           judge_backward_case, judge_forward_case, own_results, student_norms)
+from .network_case import (ATOL_FRACTION, RTOL, NetworkCase, analysis_case, verify_analyses, analysis_outcome,
+                           verify_backward, verify_forward, own_results, student_norms)
 
 __all__ = [
     "judge_deep_forward", "judge_deep_backward", "judge_analyze_gradient_flow",
@@ -82,7 +82,7 @@ def judge_deep_forward(deep_forward: Callable, *, hidden: bool = False,
     if hidden:
         return None
     (sizes, seed, activation), = _FORWARD_VISIBLE
-    judge_forward_case(deep_forward, _Case(sizes, seed, activation, x=table("deep_forward")["x"],
+    verify_forward(deep_forward, _Case(sizes, seed, activation, x=table("deep_forward")["x"],
                                            expected=table("deep_forward")))
     return passed_result("deep_forward", "deep_forward matches TensorFlow on 1 network(s)")
 
@@ -98,7 +98,7 @@ def judge_deep_backward(deep_backward: Callable, activation: str, *, hidden: boo
         return None
     (spec,) = _BACKWARD_VISIBLE
     expected = table("deep_backward")[activation]
-    judge_backward_case(deep_backward, _Case(spec["sizes"], spec["seed"], activation, x=expected["x"],
+    verify_backward(deep_backward, _Case(spec["sizes"], spec["seed"], activation, x=expected["x"],
                                              expected=expected))
     return passed_result(f"deep_backward[{activation}]",
                          f"deep_backward ({activation}) matches tf.GradientTape on 1 network(s)")
@@ -115,7 +115,7 @@ def judge_analyze_gradient_flow(analyze: Callable, namespace: Mapping[str, Any] 
         return None
     cases = [_Case(sizes, seed, activation, y=y, x=entry["x"], expected=entry)
              for (sizes, activation, seed, y), entry in zip(_ANALYZE_VISIBLE, table("analyze"))]
-    return judge_analyses(analyze, namespace, cases)
+    return verify_analyses(analyze, namespace, cases)
 
 
 # --------------------------------------------------------------------------- phenomenon
@@ -142,7 +142,7 @@ def judge_vanishing_phenomenon(analyze: Callable, namespace: Mapping[str, Any] |
 
     def carried_forward() -> bool:
         try:
-            return "carried" in [judge_analysis(result, case, namespace) for result, case in zip(results, cases)]
+            return "carried" in [analysis_outcome(result, case, namespace) for result, case in zip(results, cases)]
         except GradingError:
             return False
 

@@ -31,7 +31,7 @@ from ..result import Result, passed_result
 __all__ = [
     "NetworkCase", "RTOL", "ATOL_FRACTION", "AUTODIFF_MESSAGE", "DIAGNOSIS_IDS",
     "frobenius", "all_close", "atol_of", "sequence", "reraise_with_hint", "diagnosis_id",
-    "judge_forward_case", "judge_backward_case", "analysis_case", "judge_analysis", "judge_analyses",
+    "verify_forward", "verify_backward", "analysis_case", "analysis_outcome", "verify_analyses",
     "own_results", "student_norms",
 ]
 
@@ -146,7 +146,7 @@ def reraise_with_hint(error: GradingError) -> None:
 
 
 # --------------------------------------------------------------------------- forward
-def judge_forward_case(deep_forward: Callable, case: NetworkCase) -> None:
+def verify_forward(deep_forward: Callable, case: NetworkCase) -> None:
     """``deep_forward(x, params, activation)`` on ``case`` against its ``zs`` and
     ``activations``; raises a GradingError naming the first wrong layer."""
     activation = case.activation
@@ -230,7 +230,7 @@ def _shape_of(pair: Any) -> tuple | None:
         return None
 
 
-def judge_backward_case(deep_backward: Callable, case: NetworkCase) -> None:
+def verify_backward(deep_backward: Callable, case: NetworkCase) -> None:
     """``deep_backward(y, zs, activations, params, activation)`` on ``case`` (given the
     case's forward values, so a wrong forward pass costs nothing here) against its
     ``grads``, dW and db of every layer; raises a GradingError naming the first wrong one."""
@@ -394,7 +394,7 @@ def analysis_case(analyze: Callable, case: NetworkCase) -> tuple[np.ndarray, str
         return error
 
 
-def judge_analysis(result: tuple[np.ndarray, str] | GradingError, case: NetworkCase,
+def analysis_outcome(result: tuple[np.ndarray, str] | GradingError, case: NetworkCase,
                    namespace: Mapping[str, Any] | None) -> str:
     """"right" (the case's norms) or "carried" (consistent with the student's own
     functions); raises if wrong.  A case without norms is never "right".
@@ -419,7 +419,7 @@ def judge_analysis(result: tuple[np.ndarray, str] | GradingError, case: NetworkC
     raise GradingError(f"{what} is wrong.\nLikely: {diagnosis}", diagnosis_id(diagnosis))
 
 
-def judge_analyses(analyze: Callable, namespace: Mapping[str, Any] | None, cases: list[NetworkCase]) -> Result:
+def verify_analyses(analyze: Callable, namespace: Mapping[str, Any] | None, cases: list[NetworkCase]) -> Result:
     """``analyze_gradient_flow`` returns the per-layer ``||dL/dW||_F`` of each case, or
     what the student's own ``deep_forward``/``deep_backward`` (read from ``namespace``,
     the notebook's ``globals()``) give there; raises a GradingError if not.
@@ -434,7 +434,7 @@ def judge_analyses(analyze: Callable, namespace: Mapping[str, Any] | None, cases
             all(r.shape == raws[0].shape and all_close(r, raws[0], 0.0) for r in raws[1:]):
         raise GradingError(f"analyze_gradient_flow returned exactly the same numbers for {len(raws)} "
                            "different networks: the result must be computed, not hard-coded.", "hard_coded")
-    outcomes = [judge_analysis(result, case, namespace) for result, case in zip(results, cases)]
+    outcomes = [analysis_outcome(result, case, namespace) for result, case in zip(results, cases)]
     carried = outcomes.count("carried")
     if carried:
         return passed_result("analyze_gradient_flow",
