@@ -348,8 +348,8 @@ def judge_bce(binary_cross_entropy: Callable, *, hidden: bool = False, seed: int
 
 @judgement(lambda backward_pass, key, **_: f"backward_pass['{key}']")
 def judge_gradient(backward_pass: Callable, key: str, *, hidden: bool = False, seed: int | None = None) -> Result:
-    """Gradient ``key`` of ``backward_pass``: visible at the worked example, hidden on
-    65 random parameter sets (both with error carried forward)."""
+    """Gradient ``key`` of ``backward_pass``: visible at the visible check's point, hidden
+    on 65 random parameter sets (both with error carried forward)."""
     if key not in GRADIENT_KEYS:
         raise ValueError(f"unknown gradient key {key!r}")
     if not hidden:
