@@ -37,17 +37,21 @@ import hmac
 import math
 import os
 from pathlib import Path
-from typing import Iterable, Mapping, NamedTuple
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from traitlets import Bool, Dict, Unicode, default
 from traitlets.config import Config, Configurable
 
 from .exercise import EXERCISE_VALUES, GIVEN_NAMES, PAPER_QUANTITIES, SIGMOID_HINTS
+# As they were before any student cell ran (course/pristine.py says why).
+from .pristine import exp as _exp
+from .pristine import log as _log
+from .pristine import log10 as _log10
 
 __all__ = [
     "GivenValues", "EXERCISE", "EXERCISE_HINTS", "GRID", "KEYS", "DEFAULT_ASSIGNMENT",
     "PerStudentValues", "derive", "exercise_problems", "hint_table", "load_settings",
-    "values_for", "from_mapping",
+    "values_for", "from_mapping", "PAPER_MISCONCEPTIONS", "sigmoid", "bce", "bce_slope",
 ]
 
 KEYS = GIVEN_NAMES
@@ -73,6 +77,30 @@ def from_mapping(values: Mapping[str, object]) -> GivenValues:
     if missing:
         raise ValueError(f"given values need the keys {', '.join(KEYS)}; missing {', '.join(missing)}")
     return GivenValues(*(float(values[key]) for key in KEYS))
+
+
+# Notebook 1's functions on Python floats (the grader's judges and the filter below use them).
+def sigmoid(z: float) -> float:
+    """σ(z) = 1 / (1 + e^(-z)) for a Python float, without overflow at any z."""
+    if z >= 0:
+        return 1.0 / (1.0 + _exp(-z))
+    e = _exp(z)
+    return e / (1.0 + e)
+
+
+def bce(y_pred: float, y: float) -> float:
+    """Binary cross-entropy −[y·ln(y_pred) + (1 − y)·ln(1 − y_pred)]."""
+    # With y = 1 the (1 - y)·ln(1 - y_pred) term is exactly zero even when y_pred >= 1.
+    first = y * _log(y_pred) if y else 0.0
+    second = (1 - y) * _log(1 - y_pred) if y != 1 else 0.0
+    return -(first + second)
+
+
+def bce_slope(y_pred: float, y: float) -> float:
+    """dL/dy_pred of :func:`bce`: −y/y_pred + (1 − y)/(1 − y_pred)."""
+    first = -y / y_pred if y else 0.0
+    second = (1 - y) / (1 - y_pred) if y != 1 else 0.0
+    return first + second
 
 
 # The exercise's network and input, and its hint table (σ to 4 decimals): course/exercise.py.
@@ -107,13 +135,6 @@ HINT_STEP = 0.1           # hint table: σ at the multiples of 0.1 around z1 and
 MAX_ATTEMPTS = 10_000     # draws tried before giving up (about one in three is kept)
 
 
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
 @functools.lru_cache(maxsize=4096)
 def hint_table(values: GivenValues) -> dict[float, float]:
     """σ(z) to 4 decimals at the table points a student reads for these values.
@@ -127,13 +148,13 @@ def hint_table(values: GivenValues) -> dict[float, float]:
     if values == EXERCISE:
         return dict(EXERCISE_HINTS)
     z1 = values.W1 * values.x + values.b1
-    z2 = values.W2 * _sigmoid(z1) + values.b2
+    z2 = values.W2 * sigmoid(z1) + values.b2
     points: set[float] = set()
     for z in (z1, z2):
         scaled = z / HINT_STEP
         for k in {math.floor(scaled + 1e-9), math.ceil(scaled - 1e-9)}:
             points.add(round(k * HINT_STEP, 1) + 0.0)  # + 0.0 turns −0.0 into 0.0
-    return {point: round(_sigmoid(point), 4) for point in sorted(points)}
+    return {point: round(sigmoid(point), 4) for point in sorted(points)}
 
 
 def _draw(student: str, course: str, assignment: str, salt: str, attempt: int) -> GivenValues:
@@ -163,9 +184,9 @@ def derive(student: str, *, course: str, assignment: str = DEFAULT_ASSIGNMENT, s
 #
 # The filter works the exercise through privately: no function of this module returns the
 # quantities for given values (this module is imported in students' kernels, see
-# course/kernel/__init__.py).  The misconceptions are those course.checks.paper grades
-# (tests/test_values_stable.py keeps the two tables equal); the radius within which a
-# hint-table reading is accepted is paper's HINT_RADIUS.
+# course/kernel/__init__.py).  The misconceptions are those the grader's judges name
+# (course.checks.paper reads PAPER_MISCONCEPTIONS); the radius within which a hint-table
+# reading is accepted is paper's HINT_RADIUS.
 
 HINT_RADIUS = 0.05
 _RTOL, _ATOL = 5e-3, 5e-5      # course.checks.paper's tolerance
@@ -173,27 +194,15 @@ _SIGMOID_PRIME = "σ'(z) = σ(z)·(1 − σ(z))"
 _SIGMOID_STEPS = {"a1": "z1", "y_pred": "z2"}   # quantity -> the z it is σ of
 
 
-def _loss(y_pred: float, y: float) -> float:
-    first = y * math.log(y_pred) if y else 0.0
-    second = (1 - y) * math.log(1 - y_pred) if y != 1 else 0.0
-    return -(first + second)
-
-
-def _loss_slope(y_pred: float, y: float) -> float:
-    first = -y / y_pred if y else 0.0
-    second = (1 - y) / (1 - y_pred) if y != 1 else 0.0
-    return first + second
-
-
 # Each step's formula(s) from the given values and the earlier steps, in working order
 # (the first is the one a careful student writes; dL_dz2 also has its simplified form).
 _STEPS = {
     "z1": (lambda v: v["W1"] * v["x"] + v["b1"],),
-    "a1": (lambda v: _sigmoid(v["z1"]),),
+    "a1": (lambda v: sigmoid(v["z1"]),),
     "z2": (lambda v: v["W2"] * v["a1"] + v["b2"],),
-    "y_pred": (lambda v: _sigmoid(v["z2"]),),
-    "loss": (lambda v: _loss(v["y_pred"], v["y"]),),
-    "dL_dy_pred": (lambda v: _loss_slope(v["y_pred"], v["y"]),),
+    "y_pred": (lambda v: sigmoid(v["z2"]),),
+    "loss": (lambda v: bce(v["y_pred"], v["y"]),),
+    "dL_dy_pred": (lambda v: bce_slope(v["y_pred"], v["y"]),),
     "dL_dz2": (lambda v: v["dL_dy_pred"] * v["y_pred"] * (1 - v["y_pred"]), lambda v: v["y_pred"] - v["y"]),
     "dL_dW2": (lambda v: v["dL_dz2"] * v["a1"],),
     "dL_db2": (lambda v: v["dL_dz2"],),
@@ -203,43 +212,45 @@ _STEPS = {
     "dL_db1": (lambda v: v["dL_dz1"],),
 }
 
-# step -> (description, the value that mistake gives): what a right answer must stay clear of.
-_MISCONCEPTIONS = {
+# Notebook 1's named misconceptions, one table for the grader's feedback (course.checks.paper)
+# and this filter: step -> (description, the value that mistake gives from the values of
+# the given numbers and earlier steps), what a right answer must stay clear of.
+PAPER_MISCONCEPTIONS: Mapping[str, tuple[tuple[str, Callable[[Mapping[str, float]], float]], ...]] = {
     "z1": (("you forgot to add the bias b1", lambda v: v["W1"] * v["x"]),
            ("you multiplied W1 by (x + b1); the bias is added after the product",
             lambda v: v["W1"] * (v["x"] + v["b1"])),
            ("you added W1 and x instead of multiplying them", lambda v: v["W1"] + v["x"] + v["b1"])),
     "a1": (("you forgot the activation: a1 = σ(z1), not z1", lambda v: v["z1"]),
            ("the sign in the exponent is wrong: σ(z) = 1 / (1 + e^(−z)), you computed 1 / (1 + e^(+z))",
-            lambda v: 1 - _sigmoid(v["z1"])),
-           ("you computed e^(−z1) but not 1 / (1 + e^(−z1))", lambda v: math.exp(-v["z1"])),
+            lambda v: 1 - sigmoid(v["z1"])),
+           ("you computed e^(−z1) but not 1 / (1 + e^(−z1))", lambda v: _exp(-v["z1"])),
            ("you computed the sigmoid derivative σ'(z1) instead of σ(z1)",
-            lambda v: _sigmoid(v["z1"]) * (1 - _sigmoid(v["z1"])))),
+            lambda v: sigmoid(v["z1"]) * (1 - sigmoid(v["z1"])))),
     "z2": (("you used z1 instead of a1: layer 2 takes the activation a1 = σ(z1) as its input",
             lambda v: v["W2"] * v["z1"] + v["b2"]),
            ("you forgot to add the bias b2", lambda v: v["W2"] * v["a1"]),
            ("you used the weight W1 instead of W2", lambda v: v["W1"] * v["a1"] + v["b2"])),
     "y_pred": (("you forgot the output activation: y_pred = σ(z2), not z2", lambda v: v["z2"]),
-               ("the sign in the exponent is wrong: σ(z) = 1 / (1 + e^(−z))", lambda v: 1 - _sigmoid(v["z2"])),
-               ("you applied σ to a1 instead of z2", lambda v: _sigmoid(v["a1"])),
+               ("the sign in the exponent is wrong: σ(z) = 1 / (1 + e^(−z))", lambda v: 1 - sigmoid(v["z2"])),
+               ("you applied σ to a1 instead of z2", lambda v: sigmoid(v["a1"])),
                ("you computed the sigmoid derivative σ'(z2) instead of σ(z2)",
-                lambda v: _sigmoid(v["z2"]) * (1 - _sigmoid(v["z2"])))),
+                lambda v: sigmoid(v["z2"]) * (1 - sigmoid(v["z2"])))),
     "loss": (("you dropped the minus sign in front of the bracket (a loss here is positive)",
-              lambda v: -_loss(v["y_pred"], v["y"])),
+              lambda v: -bce(v["y_pred"], v["y"])),
              ("you used log base 10; cross-entropy uses the natural logarithm ln",
-              lambda v: -(v["y"] * math.log10(v["y_pred"]) + (1 - v["y"]) * math.log10(1 - v["y_pred"]))),
+              lambda v: -(v["y"] * _log10(v["y_pred"]) + (1 - v["y"]) * _log10(1 - v["y_pred"]))),
              ("you used ln(1 − y_pred): with y = 1 only the y·ln(y_pred) term survives",
-              lambda v: -math.log(1 - v["y_pred"])),
+              lambda v: -_log(1 - v["y_pred"])),
              ("you computed a squared error; this network uses binary cross-entropy",
               lambda v: (v["y"] - v["y_pred"]) ** 2),
              ("you computed half the squared error; this network uses binary cross-entropy",
               lambda v: 0.5 * (v["y"] - v["y_pred"]) ** 2)),
     "dL_dy_pred": (("you made a sign error in dL/dy_pred: the derivative of −y·ln(y_pred) is −y/y_pred",
-                    lambda v: -_loss_slope(v["y_pred"], v["y"])),
+                    lambda v: -bce_slope(v["y_pred"], v["y"])),
                    ("that is dL/dz2 = y_pred − y (after the sigmoid); dL/dy_pred is the gradient before it",
                     lambda v: v["y_pred"] - v["y"]),
                    ("you differentiated with log base 10; cross-entropy uses ln",
-                    lambda v: _loss_slope(v["y_pred"], v["y"]) / math.log(10))),
+                    lambda v: bce_slope(v["y_pred"], v["y"]) / _log(10))),
     "dL_dz2": (("you forgot the sigmoid derivative: dL/dz2 should include y_pred·(1 − y_pred)",
                 lambda v: v["dL_dy_pred"]),
                ("the sign is flipped: dL/dz2 = y_pred − y, not y − y_pred", lambda v: v["y"] - v["y_pred"]),
@@ -280,6 +291,11 @@ _MISCONCEPTIONS = {
     "dL_db1": (("you multiplied by x: the bias is added to z1 directly, so dz1/db1 = 1",
                 lambda v: v["dL_dz1"] * v["x"]),
                ("you used dL/da1 instead of dL/dz1 (the sigmoid derivative is missing)", lambda v: v["dL_da1"])),
+    "max_sigmoid_derivative": (
+        ("that is σ(0) = 0.5, the value of σ at its steepest point; σ'(0) = σ(0)·(1 − σ(0))", lambda v: 0.5),
+        ("σ(z) approaches 1 but σ'(z) = σ(z)·(1 − σ(z)) stays much smaller", lambda v: 1.0),
+        ("that is σ' at one particular z; move the slider to find where σ' is largest",
+         lambda v: sigmoid(0.6) * (1 - sigmoid(0.6)))),
 }
 
 
@@ -304,11 +320,11 @@ def _chain_problems(values: GivenValues, label: str, table: Mapping[float, float
     for name in PAPER_QUANTITIES:
         if name in _SIGMOID_STEPS:
             z = v[_SIGMOID_STEPS[name]]
-            accepted = [_sigmoid(z), *(value for point, value in hints.items()
+            accepted = [sigmoid(z), *(value for point, value in hints.items()
                                        if abs(z - point) <= HINT_RADIUS + 1e-9)]
         else:
             accepted = [float(formula(v)) for formula in _STEPS[name]]
-        for description, formula in _MISCONCEPTIONS[name]:
+        for description, formula in PAPER_MISCONCEPTIONS[name]:
             try:
                 wrong = float(formula(v))
             except (ArithmeticError, ValueError):

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from course.checks import gradient_flow as checks
+from course.kernel.checks import gradient_flow as visible_checks
 from course.feedback import GradingError
 from course.networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params, init_scale
 from course.oracles import deep as oracle
@@ -209,10 +210,10 @@ def test_oracle_matches_central_difference(activation):
 def test_relu_cases_have_no_exact_kinks():
     """relu'(0) is a convention: no graded case may put a pre-activation exactly on 0."""
     specs = [(s["sizes"], s["seed"], s.get("x_scale", 1.0), s.get("w_scale", 1.0))
-             for s in checks._BACKWARD_VISIBLE + checks._BACKWARD_HIDDEN]
+             for s in visible_checks._BACKWARD_VISIBLE + checks._BACKWARD_HIDDEN]
     specs = [spec + (None,) for spec in specs]
     specs += [(sizes, seed, 1.0, 1.0, DEMO_X if tuple(sizes) == tuple(DEMO_LAYER_SIZES) else None)
-              for sizes, activation, seed, _ in checks._ANALYZE_VISIBLE + checks._ANALYZE_HIDDEN
+              for sizes, activation, seed, _ in visible_checks._ANALYZE_VISIBLE + checks._ANALYZE_HIDDEN
               if activation == "relu"]
     specs += [(DEMO_LAYER_SIZES, 0, 1.0, 1.0, DEMO_X)]
     for sizes, seed, x_scale, w_scale, x in specs:

@@ -3,9 +3,8 @@
 For every student of the in-process corpora (notebook 2's correct variants and mutants,
 notebook 3's, notebook 1's odd answers) each visible judge of course.kernel.checks is
 compared with the grader's judge of the same name (course.checks) called visibly: the
-same outcome and misconception.  Notebook 2's gradient checks judge at another point
-(course.kernel.checks.expected.GRADIENT_EXAMPLE, away from notebook 1's values) than the
-grader's visible check (the worked example), so for them only the verdicts are compared.
+same outcome and misconception (the grader judges a visible call with the student-side
+judge, as in grading, so this keeps the two modules' visible calls from drifting apart).
 Hidden calls do nothing in the kernel and return None.
 """
 

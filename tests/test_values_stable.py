@@ -3,8 +3,8 @@
 ``RECORDED_DERIVED`` and ``RECORDED_POOR`` were recorded with the code of commit a892c22
 (course.values' good-exercise filter then read course.checks.paper's rules), before
 course.values became self-contained: the same student, course and salt must keep the
-same values, and the filter the same verdict on a spread of the grid.  The filter's own
-copy of the misconceptions is compared with the grader's (course.checks.paper) too.
+same values, and the filter the same verdict on a spread of the grid.  The grader
+(course.checks.paper) names exactly the filter's misconceptions (course.values' table).
 """
 
 from __future__ import annotations
@@ -109,13 +109,14 @@ def test_good_exercise_verdicts_are_unchanged():
 
 def test_filter_misconceptions_are_the_graders():
     """Every misconception paper.RULES names, and no other, at random given values."""
+    assert set(values.PAPER_MISCONCEPTIONS) == set(paper.RULES)
     rng = random.Random(20)
     for _ in range(200):
         given = values.GivenValues(rng.uniform(0.1, 1.0), 1.0, rng.uniform(-1.5, 1.5), rng.uniform(-0.6, 0.6),
                                    rng.uniform(-1.5, 1.5), rng.uniform(-0.6, 0.6))
         v = paper.correct_values(given.as_dict())
         for name in paper.QUANTITIES:
-            ours = values._MISCONCEPTIONS[name]
+            ours = values.PAPER_MISCONCEPTIONS[name]
             theirs = paper.RULES[name].misconceptions
             assert [d for d, _ in ours] == [d for d, _ in theirs], name
             for (_, mine), (_, grader) in zip(ours, theirs):

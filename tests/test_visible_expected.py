@@ -2,8 +2,9 @@
 
 course/kernel/checks/expected_tables.py holds the only expected values a student's kernel
 has (see course/kernel/checks/expected.py).  Here they are recomputed with the grader's
-oracles (tf.GradientTape in float64) and compared; the visible cases' specs (sizes,
-seeds, activations) must be the grader's own.  ``python tests/test_visible_expected.py
+oracles (tf.GradientTape in float64) and compared, for the visible cases' specs (sizes,
+seeds, activations) of course.kernel.checks.gradient_flow (the grader judges a visible
+call with the visible check itself).  ``python tests/test_visible_expected.py
 --write`` rewrites the file from the oracles.
 """
 
@@ -38,7 +39,6 @@ def _x(sizes, seed, x_scale=1.0):
 
 def compute() -> dict:
     """Every table, from the grader's oracles."""
-    from course.checks import gradient_flow as grader_flow
     from course.oracles import deep, two_layer
 
     out: dict = {}
@@ -55,11 +55,11 @@ def compute() -> dict:
         grads = deep.gradients(x, y, params, activation)
         return x, params, zs, acts, grads
 
-    (sizes, seed, activation), = grader_flow._FORWARD_VISIBLE
+    (sizes, seed, activation), = kernel_flow._FORWARD_VISIBLE
     x, _, zs, acts, _ = case(sizes, seed, activation)
     out["deep_forward"] = {"x": _nested(x), "zs": _nested(zs), "activations": _nested(acts)}
 
-    (spec,) = grader_flow._BACKWARD_VISIBLE
+    (spec,) = kernel_flow._BACKWARD_VISIBLE
     out["deep_backward"] = {}
     for activation in ("sigmoid", "relu", "tanh"):
         x, _, zs, acts, grads = case(spec["sizes"], spec["seed"], activation)
@@ -67,7 +67,7 @@ def compute() -> dict:
                                             "grads": _nested(grads)}
 
     out["analyze"] = []
-    for sizes, activation, seed, y in grader_flow._ANALYZE_VISIBLE:
+    for sizes, activation, seed, y in kernel_flow._ANALYZE_VISIBLE:
         x, _, zs, acts, grads = case(sizes, seed, activation, y=y)
         entry = {"x": _nested(x),
                  "norms": [deep.frobenius(dW) for dW, _ in grads],
@@ -107,12 +107,8 @@ def test_tables_equal_the_oracles(recomputed):
 
 
 def test_visible_specs_are_the_graders():
-    from course.checks import gradient_flow as grader_flow
     from course.checks import verification as grader_verification
 
-    assert kernel_flow._FORWARD_VISIBLE == grader_flow._FORWARD_VISIBLE
-    assert kernel_flow._BACKWARD_VISIBLE == grader_flow._BACKWARD_VISIBLE
-    assert kernel_flow._ANALYZE_VISIBLE == grader_flow._ANALYZE_VISIBLE
     assert kernel_verification.GRADIENT_KEYS == grader_verification.GRADIENT_KEYS
     assert (kernel_verification.RTOL, kernel_verification.ATOL) == (grader_verification.RTOL, grader_verification.ATOL)
 
@@ -122,7 +118,7 @@ def test_gradient_example_is_off_notebook_1s_values_and_not_degenerate(recompute
     every gradient is clearly non-zero, and each named mistake gives a value at least 5 %
     away from the right one (so the visible check can tell them apart)."""
     from course import values
-    from course.checks import verification as grader_verification
+    from course.kernel.checks import two_layer
 
     point = dict(kernel_expected.GRADIENT_EXAMPLE)
     assert point["y"] not in values.GRID["y"] and point["x"] not in values.GRID["x"]
@@ -134,7 +130,7 @@ def test_gradient_example_is_off_notebook_1s_values_and_not_degenerate(recompute
     ref = {k: np.array([v]) for k, v in r.items()}
     params = {k: np.array([v]) for k, v in point.items()}
     for key in kernel_verification.GRADIENT_KEYS:
-        for reason, wrong in grader_verification._hypotheses(key, ref, params):
+        for reason, wrong in two_layer.hypotheses(key, ref, params):
             if reason.startswith("the (1-y)/(1-y_pred) term"):
                 continue  # with y = 0 that mistake gives 0, far from the right value anyway
             assert abs(float(wrong[0]) - r[key]) > 0.05 * abs(r[key]), (key, reason)

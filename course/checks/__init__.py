@@ -2,7 +2,9 @@
 
 The notebooks' test cells import the student-side checks (:mod:`course.kernel.checks`),
 which judge the visible part without an answer key; the hidden tests are judged here,
-by the grader, outside the student's process.
+by the grader, outside the student's process.  What both sides share (how a student's
+function is called and read, the diagnoses and misconception tables, the visible judges
+themselves) is imported from the student side, never the other way round.
 
 - ``result``         – re-exports :mod:`course.kernel.result`: the ``Result`` every
   ``judge_*`` returns (passed / passed by error carried forward / failed, misconception

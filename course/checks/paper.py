@@ -52,11 +52,11 @@ from ..coerce import as_scalar, close, written_precision
 from ..exercise import PAPER_QUANTITIES
 from ..feedback import GradingError, fmt, missing_answer
 # As they were before any student cell ran (course/pristine.py says why).
-from ..pristine import exp as _exp
 from ..pristine import isfinite as _isfinite
-from ..pristine import log as _log
-from ..pristine import log10 as _log10
-from ..values import EXERCISE, EXERCISE_HINTS, GivenValues, from_mapping, hint_table
+from ..values import (EXERCISE, EXERCISE_HINTS, PAPER_MISCONCEPTIONS, GivenValues, bce, bce_slope, from_mapping,
+                      hint_table, sigmoid)
+from ..kernel.checks import paper as visible
+from ..kernel.checks.paper import judged
 from .result import Outcome, Result, failed_result, misconception_id, passed_result, reporting
 
 __all__ = [
@@ -81,14 +81,6 @@ HINT_RADIUS = 0.05
 
 
 
-def sigmoid(z: float) -> float:
-    """σ(z) = 1 / (1 + e^(-z)) for a Python float, without overflow at any z."""
-    if z >= 0:
-        return 1.0 / (1.0 + _exp(-z))
-    e = _exp(z)
-    return e / (1.0 + e)
-
-
 def _given(values: Mapping[str, float] | None) -> GivenValues:
     return EXERCISE if values is None else from_mapping(values)
 
@@ -99,19 +91,6 @@ def _sigmoid_readings(z: float, v: Mapping[str, float]) -> Iterator[tuple[float,
     for point, value in hint_table(_given(v)).items():
         if abs(z - point) <= HINT_RADIUS + 1e-9:  # halfway between two points: either reading
             yield value, f"the hint table's σ({point:g}) ≈ {value:g}"
-
-
-def _bce(y_pred: float, y: float) -> float:
-    # With y = 1 the (1 - y)·ln(1 - y_pred) term is exactly zero even when y_pred >= 1.
-    first = y * _log(y_pred) if y else 0.0
-    second = (1 - y) * _log(1 - y_pred) if y != 1 else 0.0
-    return -(first + second)
-
-
-def _dbce(y_pred: float, y: float) -> float:
-    first = -y / y_pred if y else 0.0
-    second = (1 - y) / (1 - y_pred) if y != 1 else 0.0
-    return first + second
 
 
 Formula = Callable[[Mapping[str, float]], object]
@@ -134,148 +113,34 @@ def _one(formula: Formula) -> Callable[[Mapping[str, float]], Iterator[tuple[flo
     return accepted
 
 
-_SIGMOID_PRIME = "σ'(z) = σ(z)·(1 − σ(z))"
-
-RULES: dict[str, _Rule] = {
-    "z1": _Rule(
-        "z1", "z1 = W1·x + b1", (),
-        _one(lambda v: v["W1"] * v["x"] + v["b1"]),
-        (("you forgot to add the bias b1", lambda v: v["W1"] * v["x"]),
-         ("you multiplied W1 by (x + b1); the bias is added after the product",
-          lambda v: v["W1"] * (v["x"] + v["b1"])),
-         ("you added W1 and x instead of multiplying them", lambda v: v["W1"] + v["x"] + v["b1"])),
-    ),
-    "a1": _Rule(
-        "a1", "a1 = σ(z1) = 1 / (1 + e^(−z1))", ("z1",),
-        lambda v: _sigmoid_readings(v["z1"], v),
-        (("you forgot the activation: a1 = σ(z1), not z1", lambda v: v["z1"]),
-         ("the sign in the exponent is wrong: σ(z) = 1 / (1 + e^(−z)), you computed 1 / (1 + e^(+z))",
-          lambda v: 1 - sigmoid(v["z1"])),
-         ("you computed e^(−z1) but not 1 / (1 + e^(−z1))", lambda v: _exp(-v["z1"])),
-         ("you computed the sigmoid derivative σ'(z1) instead of σ(z1)",
-          lambda v: sigmoid(v["z1"]) * (1 - sigmoid(v["z1"])))),
-    ),
-    "z2": _Rule(
-        "z2", "z2 = W2·a1 + b2", ("a1",),
-        _one(lambda v: v["W2"] * v["a1"] + v["b2"]),
-        (("you used z1 instead of a1: layer 2 takes the activation a1 = σ(z1) as its input",
-          lambda v: v["W2"] * v["z1"] + v["b2"]),
-         ("you forgot to add the bias b2", lambda v: v["W2"] * v["a1"]),
-         ("you used the weight W1 instead of W2", lambda v: v["W1"] * v["a1"] + v["b2"])),
-    ),
-    "y_pred": _Rule(
-        "y_pred", "y_pred = σ(z2)", ("z2",),
-        lambda v: _sigmoid_readings(v["z2"], v),
-        (("you forgot the output activation: y_pred = σ(z2), not z2", lambda v: v["z2"]),
-         ("the sign in the exponent is wrong: σ(z) = 1 / (1 + e^(−z))", lambda v: 1 - sigmoid(v["z2"])),
-         ("you applied σ to a1 instead of z2", lambda v: sigmoid(v["a1"])),
-         ("you computed the sigmoid derivative σ'(z2) instead of σ(z2)",
-          lambda v: sigmoid(v["z2"]) * (1 - sigmoid(v["z2"])))),
-    ),
-    "loss": _Rule(
-        "L", "L = −[y·ln(y_pred) + (1 − y)·ln(1 − y_pred)]", ("y_pred",),
-        _one(lambda v: _bce(v["y_pred"], v["y"])),
-        (("you dropped the minus sign in front of the bracket (a loss here is positive)",
-          lambda v: -_bce(v["y_pred"], v["y"])),
-         ("you used log base 10; cross-entropy uses the natural logarithm ln",
-          lambda v: -(v["y"] * _log10(v["y_pred"]) + (1 - v["y"]) * _log10(1 - v["y_pred"]))),
-         ("you used ln(1 − y_pred): with y = 1 only the y·ln(y_pred) term survives",
-          lambda v: -_log(1 - v["y_pred"])),
-         ("you computed a squared error; this network uses binary cross-entropy",
-          lambda v: (v["y"] - v["y_pred"]) ** 2),
-         ("you computed half the squared error; this network uses binary cross-entropy",
-          lambda v: 0.5 * (v["y"] - v["y_pred"]) ** 2)),
-    ),
-    "dL_dy_pred": _Rule(
-        "dL/dy_pred", "dL/dy_pred = −y/y_pred + (1 − y)/(1 − y_pred)", ("y_pred",),
-        _one(lambda v: _dbce(v["y_pred"], v["y"])),
-        (("you made a sign error in dL/dy_pred: the derivative of −y·ln(y_pred) is −y/y_pred",
-          lambda v: -_dbce(v["y_pred"], v["y"])),
-         ("that is dL/dz2 = y_pred − y (after the sigmoid); dL/dy_pred is the gradient before it",
-          lambda v: v["y_pred"] - v["y"]),
-         ("you differentiated with log base 10; cross-entropy uses ln",
-          lambda v: _dbce(v["y_pred"], v["y"]) / _log(10))),
-    ),
-    "dL_dz2": _Rule(
-        "dL/dz2", "dL/dz2 = dL/dy_pred · y_pred·(1 − y_pred)  (which simplifies to y_pred − y)",
-        ("dL_dy_pred", "y_pred"),
-        lambda v: iter(((v["dL_dy_pred"] * v["y_pred"] * (1 - v["y_pred"]), ""),
-                        (v["y_pred"] - v["y"], "the simplified form y_pred − y"))),
-        (("you forgot the sigmoid derivative: dL/dz2 should include y_pred·(1 − y_pred)",
-          lambda v: v["dL_dy_pred"]),
-         ("the sign is flipped: dL/dz2 = y_pred − y, not y − y_pred", lambda v: v["y"] - v["y_pred"]),
-         ("you used z2 instead of y_pred = σ(z2) in the sigmoid derivative: " + _SIGMOID_PRIME,
-          lambda v: v["dL_dy_pred"] * v["z2"] * (1 - v["z2"])),
-         ("you used the hidden layer's a1·(1 − a1) instead of the output's y_pred·(1 − y_pred)",
-          lambda v: v["dL_dy_pred"] * v["a1"] * (1 - v["a1"])),
-         ("you forgot the (1 − y_pred) factor of the sigmoid derivative",
-          lambda v: v["dL_dy_pred"] * v["y_pred"])),
-    ),
-    "dL_dW2": _Rule(
-        "dL/dW2", "dL/dW2 = dL/dz2 · a1", ("dL_dz2", "a1"),
-        _one(lambda v: v["dL_dz2"] * v["a1"]),
-        (("you used z1 instead of a1: z2 = W2·a1 + b2, so dz2/dW2 = a1",
-          lambda v: v["dL_dz2"] * v["z1"]),
-         ("you multiplied by the weight W2 instead of its input a1 (that gives dL/da1)",
-          lambda v: v["dL_dz2"] * v["W2"]),
-         ("you forgot to multiply by a1", lambda v: v["dL_dz2"]),
-         ("you used dL/dy_pred instead of dL/dz2 (the sigmoid derivative is missing)",
-          lambda v: v["dL_dy_pred"] * v["a1"])),
-    ),
-    "dL_db2": _Rule(
-        "dL/db2", "dL/db2 = dL/dz2", ("dL_dz2",),
-        _one(lambda v: v["dL_dz2"]),
-        (("you multiplied by a1: the bias is added to z2 directly, so dz2/db2 = 1",
-          lambda v: v["dL_dz2"] * v["a1"]),
-         ("you multiplied by b2: dz2/db2 = 1, not b2", lambda v: v["dL_dz2"] * v["b2"]),
-         ("you used dL/dy_pred instead of dL/dz2 (the sigmoid derivative is missing)",
-          lambda v: v["dL_dy_pred"])),
-    ),
-    "dL_da1": _Rule(
-        "dL/da1", "dL/da1 = dL/dz2 · W2", ("dL_dz2",),
-        _one(lambda v: v["dL_dz2"] * v["W2"]),
-        (("you used the wrong weight: a1 reaches the output through W2, not W1", lambda v: v["dL_dz2"] * v["W1"]),
-         ("you multiplied by a1 (that gives dL/dW2); dz2/da1 is the weight W2",
-          lambda v: v["dL_dz2"] * v["a1"]),
-         ("you forgot to multiply by the weight W2", lambda v: v["dL_dz2"]),
-         ("you used dL/dy_pred instead of dL/dz2 (the sigmoid derivative is missing)",
-          lambda v: v["dL_dy_pred"] * v["W2"])),
-    ),
-    "dL_dz1": _Rule(
-        "dL/dz1", "dL/dz1 = dL/da1 · a1·(1 − a1)", ("dL_da1", "a1"),
-        _one(lambda v: v["dL_da1"] * v["a1"] * (1 - v["a1"])),
-        (("you forgot the sigmoid derivative: dL/dz1 should include a1·(1 − a1)", lambda v: v["dL_da1"]),
-         ("you used z1 instead of a1 = σ(z1) in the sigmoid derivative: " + _SIGMOID_PRIME,
-          lambda v: v["dL_da1"] * v["z1"] * (1 - v["z1"])),
-         ("you used the output's y_pred·(1 − y_pred) instead of the hidden layer's a1·(1 − a1)",
-          lambda v: v["dL_da1"] * v["y_pred"] * (1 - v["y_pred"])),
-         ("you forgot the (1 − a1) factor of the sigmoid derivative", lambda v: v["dL_da1"] * v["a1"])),
-    ),
-    "dL_dW1": _Rule(
-        "dL/dW1", "dL/dW1 = dL/dz1 · x", ("dL_dz1",),
-        _one(lambda v: v["dL_dz1"] * v["x"]),
-        (("you forgot x: z1 = W1·x + b1, so dz1/dW1 = x", lambda v: v["dL_dz1"]),
-         ("you multiplied by a1; the input of W1 is x", lambda v: v["dL_dz1"] * v["a1"]),
-         ("you multiplied by z1; the input of W1 is x", lambda v: v["dL_dz1"] * v["z1"]),
-         ("you multiplied by the weight W1 instead of its input x", lambda v: v["dL_dz1"] * v["W1"])),
-    ),
-    "dL_db1": _Rule(
-        "dL/db1", "dL/db1 = dL/dz1", ("dL_dz1",),
-        _one(lambda v: v["dL_dz1"]),
-        (("you multiplied by x: the bias is added to z1 directly, so dz1/db1 = 1",
-          lambda v: v["dL_dz1"] * v["x"]),
-         ("you used dL/da1 instead of dL/dz1 (the sigmoid derivative is missing)", lambda v: v["dL_da1"])),
-    ),
-    "max_sigmoid_derivative": _Rule(
-        "max σ'(z)", "the largest value of σ'(z) = σ(z)·(1 − σ(z))", (),
-        _one(lambda v: 0.25),
-        (("that is σ(0) = 0.5, the value of σ at its steepest point; σ'(0) = σ(0)·(1 − σ(0))",
-          lambda v: 0.5),
-         ("σ(z) approaches 1 but σ'(z) = σ(z)·(1 − σ(z)) stays much smaller", lambda v: 1.0),
-         ("that is σ' at one particular z; move the slider to find where σ' is largest",
-          lambda v: sigmoid(0.6) * (1 - sigmoid(0.6)))),
-    ),
+# quantity -> (symbol, the right formula, the earlier answers it uses, the values it accepts).
+# The misconceptions are course.values' table, which its good-exercise filter keeps clear
+# of every accepted answer.
+_FORMULAS = {
+    "z1": ("z1", "z1 = W1·x + b1", (), _one(lambda v: v["W1"] * v["x"] + v["b1"])),
+    "a1": ("a1", "a1 = σ(z1) = 1 / (1 + e^(−z1))", ("z1",), lambda v: _sigmoid_readings(v["z1"], v)),
+    "z2": ("z2", "z2 = W2·a1 + b2", ("a1",), _one(lambda v: v["W2"] * v["a1"] + v["b2"])),
+    "y_pred": ("y_pred", "y_pred = σ(z2)", ("z2",), lambda v: _sigmoid_readings(v["z2"], v)),
+    "loss": ("L", "L = −[y·ln(y_pred) + (1 − y)·ln(1 − y_pred)]", ("y_pred",),
+             _one(lambda v: bce(v["y_pred"], v["y"]))),
+    "dL_dy_pred": ("dL/dy_pred", "dL/dy_pred = −y/y_pred + (1 − y)/(1 − y_pred)", ("y_pred",),
+                   _one(lambda v: bce_slope(v["y_pred"], v["y"]))),
+    "dL_dz2": ("dL/dz2", "dL/dz2 = dL/dy_pred · y_pred·(1 − y_pred)  (which simplifies to y_pred − y)",
+               ("dL_dy_pred", "y_pred"),
+               lambda v: iter(((v["dL_dy_pred"] * v["y_pred"] * (1 - v["y_pred"]), ""),
+                               (v["y_pred"] - v["y"], "the simplified form y_pred − y")))),
+    "dL_dW2": ("dL/dW2", "dL/dW2 = dL/dz2 · a1", ("dL_dz2", "a1"), _one(lambda v: v["dL_dz2"] * v["a1"])),
+    "dL_db2": ("dL/db2", "dL/db2 = dL/dz2", ("dL_dz2",), _one(lambda v: v["dL_dz2"])),
+    "dL_da1": ("dL/da1", "dL/da1 = dL/dz2 · W2", ("dL_dz2",), _one(lambda v: v["dL_dz2"] * v["W2"])),
+    "dL_dz1": ("dL/dz1", "dL/dz1 = dL/da1 · a1·(1 − a1)", ("dL_da1", "a1"),
+               _one(lambda v: v["dL_da1"] * v["a1"] * (1 - v["a1"]))),
+    "dL_dW1": ("dL/dW1", "dL/dW1 = dL/dz1 · x", ("dL_dz1",), _one(lambda v: v["dL_dz1"] * v["x"])),
+    "dL_db1": ("dL/db1", "dL/db1 = dL/dz1", ("dL_dz1",), _one(lambda v: v["dL_dz1"])),
+    "max_sigmoid_derivative": ("max σ'(z)", "the largest value of σ'(z) = σ(z)·(1 − σ(z))", (),
+                               _one(lambda v: 0.25)),
 }
+
+RULES: dict[str, _Rule] = {name: _Rule(*formula, PAPER_MISCONCEPTIONS[name]) for name, formula in _FORMULAS.items()}
 
 _ALL_NAMES = (*QUANTITIES, "max_sigmoid_derivative")
 
@@ -477,24 +342,23 @@ def judge_quantity(name: str, namespace: Mapping[str, object], *, hidden: bool =
     """
     if name not in RULES:
         raise ValueError(f"unknown quantity {name!r}")  # an authoring error, not a student one
-    try:
-        got = _read(namespace, name)
-        if not hidden:
-            return passed_result(name, f"{name} is a number ({fmt(got)}); its value is checked by hidden tests.")
-        values = _given(given)
-        if carry_forward:
-            return _judge(name, got, namespace, values)
-        result = _judge(name, got, namespace, values, inputs="correct")
-        if result.passed:
-            return result
-        return failed_result(name, result.message + (
-            "\nYour answers look worked from other given values than yours (see the grading note), "
-            "so earlier answers are not carried forward."), result.misconception)
-    except GradingError as error:
-        return failed_result(name, str(error), error.misconception)
-    except Exception as error:  # noqa: BLE001 - a grader bug must cost one test, not the batch
-        return failed_result(name, f"{name} could not be checked ({type(error).__name__}); "
-                                   "please tell your instructor.", "grader_error")
+    if not hidden:
+        return visible.judge_quantity(name, namespace)
+    return judged(name, lambda: _judge_hidden(name, namespace, given, carry_forward))
+
+
+def _judge_hidden(name: str, namespace: Mapping[str, object], given: Mapping[str, float] | None,
+                  carry_forward: bool) -> Result:
+    got = _read(namespace, name)
+    values = _given(given)
+    if carry_forward:
+        return _judge(name, got, namespace, values)
+    result = _judge(name, got, namespace, values, inputs="correct")
+    if result.passed:
+        return result
+    return failed_result(name, result.message + (
+        "\nYour answers look worked from other given values than yours (see the grading note), "
+        "so earlier answers are not carried forward."), result.misconception)
 
 
 check_quantity = reporting(judge_quantity)

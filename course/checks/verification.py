@@ -6,10 +6,13 @@ globals), calls it through :func:`course.sandbox.call_student`, coerces every re
 ``✓`` line on success and raises :class:`~course.feedback.GradingError` naming the likely
 misconception (with expected and got for one failing input) on failure.
 
-Visible checks (``check_*_basics``) only look at types, shapes and finiteness on the
-exercise's values.  Hidden checks compare against :mod:`course.oracles.two_layer`:
-a float64 ``tf.GradientTape`` and float64 central differences on seeded random
-parameter sets (see :func:`parameter_sets`), including saturated sigmoids.
+Hidden checks compare against :mod:`course.oracles.two_layer`: a float64
+``tf.GradientTape`` and float64 central differences on seeded random parameter sets (see
+:func:`parameter_sets`), including saturated sigmoids.  A visible call is judged by the
+visible check itself (:mod:`course.kernel.checks.verification`, as in grading), and the
+checks graded as they are (``sigmoid_extremes``, ``bce_edges``) are the visible ones.
+How the student's functions are called and read, and the words a wrong gradient is
+explained with, are the student side's (:mod:`course.kernel.checks.two_layer`).
 
 Tolerances (chosen so a float32 implementation passes): ``|got - expected| <= RTOL *
 |expected| + atol`` with ``RTOL = 1e-3`` and an absolute floor ``ATOL = 1e-6`` scaled by
@@ -29,10 +32,15 @@ from typing import Callable
 import numpy as np
 
 from .. import exercise
-from ..coerce import as_array, as_scalar, close, first_mismatch
+from ..coerce import as_scalar, close
 from ..feedback import GradingError, fmt
+from ..kernel.checks import verification as visible
+from ..kernel.checks.two_layer import (ATOL, FORMULA, GRADIENT_KEYS, LATEX, RTOL, UPSTREAM, call_backward,
+                                       forward_outputs, gradient_atol, gradient_value, hypotheses, sigmoid_scalar)
+from ..kernel.checks.verification import (EXERCISE_VALUES, check_bce_edges, check_sigmoid_extremes,
+                                          judge_bce_edges, judge_sigmoid_extremes)
 from ..oracles import two_layer
-from ..pristine import dict, float, isinstance, len
+from ..pristine import dict, float, len
 from ..sandbox import call_student
 from .result import Result, judgement, misconception_id, passed_result, reporting
 
@@ -49,50 +57,10 @@ __all__ = [
     "check_gradient",
 ]
 
-RTOL = exercise.VERIFICATION_RTOL
-ATOL = exercise.VERIFICATION_ATOL
-GRADIENT_KEYS = exercise.GRADIENT_KEYS
-# The notebook imports and prints this copy; the checks read course/exercise.py's
-# read-only mapping, so a notebook that edits the dict cannot move the worked example.
-EXERCISE_VALUES = dict(exercise.EXERCISE_VALUES)
-
 # Captured when the notebook's read-only first cell imports this module, so a notebook
 # that rebinds these names later does not change what the checks compare against.
 _tf_reference = two_layer.tf_reference
 _central_difference = two_layer.central_difference
-
-_LATEX = {
-    "dy_pred": "dL/dy_pred", "dz2": "dL/dz2", "dW2": "dL/dW2", "db2": "dL/db2",
-    "da1": "dL/da1", "dz1": "dL/dz1", "dW1": "dL/dW1", "db1": "dL/db1",
-}
-_FORMULA = {
-    "dy_pred": "dL/dy_pred = -y/y_pred + (1-y)/(1-y_pred)",
-    "dz2": "dL/dz2 = dL/dy_pred * y_pred * (1 - y_pred)   (which simplifies to y_pred - y)",
-    "dW2": "dL/dW2 = dL/dz2 * a1",
-    "db2": "dL/db2 = dL/dz2",
-    "da1": "dL/da1 = dL/dz2 * W2",
-    "dz1": "dL/dz1 = dL/da1 * a1 * (1 - a1)",
-    "dW1": "dL/dW1 = dL/dz1 * x",
-    "db1": "dL/db1 = dL/dz1",
-}
-# Which upstream gradient and which local derivative (from the tape) each one chains.
-_UPSTREAM = {
-    "dz2": ("dy_pred", "dy_pred/dz2"),
-    "dW2": ("dz2", "dz2/dW2"),
-    "db2": ("dz2", "dz2/db2"),
-    "da1": ("dz2", "dz2/da1"),
-    "dz1": ("da1", "da1/dz1"),
-    "dW1": ("dz1", "dz1/dW1"),
-    "db1": ("dz1", "dz1/db1"),
-}
-# What backward_pass is told when automatic differentiation ran while it ran (what ran is
-# observed by course.autodiff, never guessed from names).
-_AUTODIFF_MESSAGE = (
-    "backward_pass must compute the gradients by hand with the chain rule, but while it ran "
-    "it used automatic differentiation: {used}. Keep GradientTape for verify_with_tensorflow "
-    "and call that outside backward_pass, to compare against."
-)
-
 
 # --- inputs -------------------------------------------------------------------------
 
@@ -144,13 +112,7 @@ def _references(seed: int) -> tuple[dict, dict, dict]:
 
 def _gradient_atol(key: str, params: dict, i: int) -> float:
     """Absolute floor for gradient ``key`` at set ``i`` (float32 rounding of its factors)."""
-    w2 = abs(float(params["W2"][i]))
-    x = abs(float(params["x"][i]))
-    if key in ("dy_pred", "dz2", "dW2", "db2"):
-        return ATOL
-    if key in ("da1", "dz1", "db1"):
-        return ATOL * (1.0 + w2)
-    return ATOL * (1.0 + w2) * (1.0 + x)  # dW1
+    return gradient_atol(key, params["W2"][i], params["x"][i])
 
 
 def _describe_inputs(params: dict, i: int, names=("x", "y", "W1", "b1", "W2", "b2")) -> str:
@@ -159,28 +121,12 @@ def _describe_inputs(params: dict, i: int, names=("x", "y", "W1", "b1", "W2", "b
 
 # --- sigmoid ------------------------------------------------------------------------
 
-def _sigmoid_scalar(sigmoid: Callable, z: float) -> tuple[float, list[str]]:
-    call = call_student(sigmoid, z, what=f"sigmoid({fmt(z)})")
-    return as_scalar(call.value, f"sigmoid({fmt(z)})"), call.runtime_warnings()
-
-
-def _sigmoid_basics(sigmoid: Callable) -> Result:
-    """Visible: sigmoid(0) is 0.5 and sigmoid(2.0) is a number between 0.5 and 1."""
-    value, _ = _sigmoid_scalar(sigmoid, 0.0)
-    if not close(value, 0.5, 1e-6):
-        raise GradingError(f"sigmoid(0) should be 0.5, but it is {fmt(value)}.")
-    value, _ = _sigmoid_scalar(sigmoid, 2.0)
-    if not 0.5 < value < 1.0:
-        raise GradingError(f"sigmoid(2.0) should lie between 0.5 and 1, but it is {fmt(value)}.")
-    return passed_result("sigmoid", "sigmoid returns sensible numbers (the hidden tests check many more values)")
-
-
 def _sigmoid_values(sigmoid: Callable, seed: int) -> Result:
     """Hidden: 40 random scalars z in [-30, 30] against the float64 reference."""
     rng = np.random.default_rng(seed)
     zs = np.concatenate([rng.uniform(-6.0, 6.0, 25), rng.uniform(-30.0, 30.0, 15)])
     for z in zs.tolist():
-        got, _ = _sigmoid_scalar(sigmoid, z)
+        got, _ = sigmoid_scalar(sigmoid, z)
         expected = float(two_layer.sigmoid_reference(z))
         if not close(got, expected, RTOL, 1e-9):
             hint, misconception = "", None
@@ -196,76 +142,12 @@ def _sigmoid_values(sigmoid: Callable, seed: int) -> Result:
     return passed_result("sigmoid", f"sigmoid matches the reference on {len(zs)} random inputs")
 
 
-@judgement("sigmoid_extremes")
-def judge_sigmoid_extremes(sigmoid: Callable) -> Result:
-    """Hidden: no overflow warning at |z| = 1000, limits 0 and 1, arrays in, arrays out."""
-    for z, limit in ((1000.0, 1.0), (-1000.0, 0.0), (750.0, 1.0), (-750.0, 0.0)):
-        got, warned = _sigmoid_scalar(sigmoid, z)
-        if warned:
-            raise GradingError(
-                f"sigmoid({fmt(z)}) triggers a numpy warning ({warned[0]}). 1/(1 + np.exp(-z)) "
-                "overflows for large negative z: clip z (e.g. to [-500, 500]) or use a form "
-                "that never takes exp of a large positive number (np.where evaluates both branches, "
-                "so both must be safe).", "overflow_at_large_z"
-            )
-        if not close(got, limit, 0.0, 1e-6):
-            raise GradingError(f"sigmoid({fmt(z)}) should be about {fmt(limit)}, but it is {fmt(got)}.")
-    z = np.array([[-1000.0, -50.0, -1.0], [0.0, 3.0, 1000.0]])
-    try:
-        call = call_student(sigmoid, z.copy(), what="sigmoid(np.array([[-1000, -50, -1], [0, 3, 1000]]))")
-    except GradingError as error:
-        raise GradingError(
-            f"{error}\nsigmoid must also work element-wise on numpy arrays: no if-statement "
-            "or math.exp on z; use np.exp with np.clip or np.where.", "not_elementwise"
-        ) from None
-    if call.runtime_warnings():
-        raise GradingError(
-            f"sigmoid on an array with entries ±1000 triggers a numpy warning "
-            f"({call.runtime_warnings()[0]}): make the overflow-safe version work element-wise "
-            "(np.clip or np.where on arrays, not an if-statement).", "overflow_at_large_z"
-        )
-    got = as_array(call.value, "sigmoid(array of shape (2, 3))")
-    if got.shape != z.shape:
-        raise GradingError(
-            f"sigmoid of an array of shape {z.shape} should return the same shape, "
-            f"but it returned shape {got.shape}."
-        )
-    expected = two_layer.sigmoid_reference(z)
-    bad = first_mismatch(got, expected, RTOL, 1e-9)
-    if bad is not None:
-        index, g, e = bad
-        raise GradingError(
-            f"sigmoid on an array: element {index} (z = {fmt(float(z[index]))}) should be "
-            f"{fmt(e)}, but it is {fmt(g)}."
-        )
-    return passed_result("sigmoid_extremes", "sigmoid is overflow-safe at |z| = 1000 and works element-wise on arrays")
-
-
 # --- forward pass ----------------------------------------------------------------------
-
-_FORWARD_NAMES = exercise.FORWARD_PASS_OUTPUTS
-
 
 def _forward(forward_pass: Callable, params: dict, i: int) -> list[float]:
     args = [float(params[k][i]) for k in ("x", "W1", "b1", "W2", "b2")]
     what = f"forward_pass({_describe_inputs(params, i, ('x', 'W1', 'b1', 'W2', 'b2'))})"
-    value = call_student(forward_pass, *args, what=what).value
-    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or len(value) != 4:
-        raise GradingError(
-            f"forward_pass should return the tuple (z1, a1, z2, y_pred), but it returned "
-            f"{type(value).__name__}"
-            + (f" of length {len(value)}" if hasattr(value, "__len__") else "") + "."
-        )
-    return [as_scalar(v, f"{name} from {what}") for name, v in zip(_FORWARD_NAMES, value)]
-
-
-def _forward_basics(forward_pass: Callable) -> Result:
-    """Visible: on the exercise's values, four finite numbers come back."""
-    params = {k: np.array([v]) for k, v in exercise.EXERCISE_VALUES.items()}
-    values = _forward(forward_pass, params, 0)
-    if not 0.0 < values[3] < 1.0:
-        raise GradingError(f"y_pred should be a probability between 0 and 1, but it is {fmt(values[3])}.")
-    return passed_result("forward_pass", "forward_pass returns four numbers (z1, a1, z2, y_pred)")
+    return forward_outputs(forward_pass, args, what)
 
 
 def _forward_hint(name: str, got: float, ref: dict, i: int) -> str:
@@ -290,7 +172,7 @@ def _forward_values(forward_pass: Callable, seed: int) -> Result:
         w1x, b1 = abs(float(params["W1"][i] * params["x"][i])), abs(float(params["b1"][i]))
         w2, b2 = abs(float(params["W2"][i])), abs(float(params["b2"][i]))
         atols = (ATOL * (1 + w1x + b1), ATOL, ATOL * (1 + w2 + b2), ATOL)
-        for name, g, atol in zip(_FORWARD_NAMES, got, atols):
+        for name, g, atol in zip(exercise.FORWARD_PASS_OUTPUTS, got, atols):
             e = float(ref[name][i])
             if not close(g, e, RTOL, atol):
                 hint = _forward_hint(name, g, ref, i)
@@ -308,17 +190,6 @@ def _bce(bce: Callable, y: float, p: float) -> tuple[float, list[str]]:
     what = f"binary_cross_entropy({fmt(y)}, {fmt(p)})"
     call = call_student(bce, y, p, what=what)
     return as_scalar(call.value, what), call.runtime_warnings()
-
-
-def _bce_basics(binary_cross_entropy: Callable) -> Result:
-    """Visible: a finite, positive loss for y_true = 1, y_pred = 0.7."""
-    loss, _ = _bce(binary_cross_entropy, 1.0, 0.7)
-    if not loss > 0.0:
-        raise GradingError(
-            f"binary_cross_entropy(1, 0.7) should be a positive number, but it is {fmt(loss)}: "
-            "a wrong sign? Mind the minus in front of the bracket.", "sign_error"
-        )
-    return passed_result("binary_cross_entropy", "binary_cross_entropy returns a positive number")
 
 
 def _bce_values(binary_cross_entropy: Callable, seed: int) -> Result:
@@ -346,35 +217,6 @@ def _bce_values(binary_cross_entropy: Callable, seed: int) -> Result:
     return passed_result("binary_cross_entropy", "binary_cross_entropy matches the exact formula on 40 random inputs")
 
 
-@judgement("bce_edges")
-def judge_bce_edges(binary_cross_entropy: Callable) -> Result:
-    """Hidden: finite, warning-free loss at y_pred exactly 0 and 1."""
-    for y, p in ((1.0, 1.0), (0.0, 0.0), (1.0, 0.0), (0.0, 1.0)):
-        what = f"binary_cross_entropy({fmt(y)}, {fmt(p)})"
-        call = call_student(binary_cross_entropy, y, p, what=what)
-        value = as_array(call.value, what)
-        if value.size != 1 or not np.isfinite(value).all():
-            raise GradingError(
-                f"{what} should be finite, but it is {value.reshape(-1).tolist()}: log(0) is -inf "
-                "(and 0 * log(0) is nan). Add a small epsilon inside the logs or clip y_pred "
-                "to [eps, 1 - eps], e.g. eps = 1e-7.", "log_of_zero"
-            )
-        if call.runtime_warnings():
-            raise GradingError(
-                f"{what} triggers a numpy warning ({call.runtime_warnings()[0]}): log(0) is "
-                "evaluated. Clip y_pred to [eps, 1 - eps] (or add eps) before taking logs.", "log_of_zero"
-            )
-        loss = float(value.reshape(-1)[0])
-        if y == p and not abs(loss) <= 1e-3:
-            raise GradingError(f"{what} is a perfect prediction: the loss should be about 0, but it is {fmt(loss)}.")
-        if y != p and not abs(loss) >= 5.0:
-            raise GradingError(
-                f"{what} is a certain, wrong prediction: the loss should be large (about -log(eps)), "
-                f"but it is {fmt(loss)}. Is the epsilon far too large?", "epsilon_too_large"
-            )
-    return passed_result("bce_edges", "binary_cross_entropy stays finite at y_pred = 0 and y_pred = 1")
-
-
 # --- backward pass ------------------------------------------------------------------
 
 def _call_backward(backward_pass: Callable, params: dict, ref: dict, i: int) -> dict:
@@ -383,112 +225,7 @@ def _call_backward(backward_pass: Callable, params: dict, ref: dict, i: int) -> 
                                 ref["z2"][i], ref["y_pred"][i], params["W1"][i], params["b1"][i],
                                 params["W2"][i], params["b2"][i])]
     what = f"backward_pass({_describe_inputs(params, i)}, and the matching z1, a1, z2, y_pred)"
-    value = call_student(backward_pass, *args, what=what, forbid_autodiff=_AUTODIFF_MESSAGE).value
-    if not isinstance(value, dict):
-        raise GradingError(
-            f"backward_pass should return a dict with keys {', '.join(GRADIENT_KEYS)}, "
-            f"but it returned {type(value).__name__}."
-        )
-    return value
-
-
-def _gradient_value(result: dict, key: str, what: str) -> float:
-    if key not in result:
-        present = ", ".join(sorted(map(str, result))) or "none"
-        raise GradingError(
-            f"backward_pass's dict has no key '{key}' ({_LATEX[key]}); keys present: {present}."
-        )
-    return as_scalar(result[key], f"{key} from {what}")
-
-
-def _gradient_basics(backward_pass: Callable, key: str) -> Result:
-    """Visible: on the exercise's values, ``key`` is a finite number that matches the tape.
-
-    The worked example is the student's own reference (``verify_with_tensorflow`` runs on
-    it), so Validate may judge the value there.  A value that follows from the student's
-    own upstream gradient by the chain rule also passes, as in the hidden test, so
-    Validate never fails a cell the hidden test gives credit for.  The expected number is
-    not printed: at these values it is also an answer of notebook 1.
-    """
-    params = {k: np.array([v]) for k, v in exercise.EXERCISE_VALUES.items()}
-    ref = _worked_example_reference()
-    result = _call_backward(backward_pass, params, ref, 0)
-    got = np.array([_gradient_value(result, key, "backward_pass(exercise values)")])
-    atols = [_gradient_atol(key, params, 0)]
-    test = f"backward_pass['{key}']"
-    if _matches_everywhere(got, ref[key], atols) is None:
-        return passed_result(test, f"backward_pass's '{key}' ({_LATEX[key]}) matches TensorFlow at the "
-                                   "worked example (the hidden tests check many more inputs)")
-    if _follows_from_own_upstream(key, got, [result], params, ref, require_varying=False):
-        return passed_result(test, f"backward_pass's '{key}' ({_LATEX[key]}) follows from your own "
-                                   f"{_UPSTREAM[key][0]} at the worked example", carried_from=_UPSTREAM[key][0])
-    cause, misconception = _likely_cause(key, got, ref, params, atols)
-    raise GradingError(
-        f"{_LATEX[key]} (key '{key}') at the worked example {_describe_inputs(params, 0)} does not "
-        f"match TensorFlow's GradientTape: you returned {fmt(float(got[0]))}.\n"
-        + cause
-        + "\nverify_with_tensorflow(**EXERCISE_VALUES) shows the tape's dW1, db1, dW2 and db2 there.",
-        misconception,
-    )
-
-
-def _worked_example_reference() -> dict:
-    """The tape's values at :data:`EXERCISE_VALUES` (arrays of shape (1,)), computed once."""
-    if "worked" not in _WORKED_EXAMPLE:
-        _WORKED_EXAMPLE["worked"] = _tf_reference(**{k: np.array([v]) for k, v in exercise.EXERCISE_VALUES.items()})
-    return _WORKED_EXAMPLE["worked"]
-
-
-_WORKED_EXAMPLE: dict[str, dict] = {}
-
-
-def _hypotheses(key: str, r: dict, p: dict) -> list[tuple[str, np.ndarray]]:
-    """Values a common mistake would produce for ``key``, from oracle quantities."""
-    y, x, W1, W2 = p["y"], p["x"], p["W1"], p["W2"]
-    yp, a1, z1, z2 = r["y_pred"], r["a1"], r["z1"], r["z2"]
-    dy, dz2, da1, dz1 = r["dy_pred"], r["dz2"], r["da1"], r["dz1"]
-    sign = ("a sign error", -r[key])
-    table = {
-        "dy_pred": [
-            ("a sign error: dL/dy_pred = -y/y_pred + (1-y)/(1-y_pred)", -dy),
-            ("this is dL/dz2 (y_pred - y); dy_pred is the derivative before the output sigmoid", yp - y),
-            ("the (1-y)/(1-y_pred) term is missing", -y / yp),
-        ],
-        "dz2": [
-            ("the sigmoid derivative at layer 2 is missing: multiply by y_pred * (1 - y_pred)", dy),
-            ("a sign error (dL/dz2 simplifies to y_pred - y, not y - y_pred)", -dz2),
-            ("z2 was used where the activation belongs: the sigmoid derivative is y_pred * (1 - y_pred), not z2 * (1 - z2)", dy * z2 * (1 - z2)),
-            ("the layer-1 activation was used: the derivative at layer 2 is y_pred * (1 - y_pred), not a1 * (1 - a1)", dy * a1 * (1 - a1)),
-        ],
-        "dW2": [
-            ("the factor a1 is missing: dL/dW2 = dL/dz2 * a1", dz2),
-            ("z1 was used instead of a1: W2 multiplies the activation a1", dz2 * z1),
-            ("x was used instead of a1: W2 multiplies the hidden activation a1", dz2 * x),
-            ("this is dL/da1 (dL/dz2 * W2); dL/dW2 multiplies by a1", dz2 * W2),
-            sign,
-        ],
-        "db2": [("the bias gradient is just dL/dz2 (no factor a1)", dz2 * a1), sign],
-        "da1": [
-            ("the wrong weight: dL/da1 = dL/dz2 * W2, not W1", dz2 * W1),
-            ("a1 was used instead of W2: dL/da1 = dL/dz2 * W2", dz2 * a1),
-            sign,
-        ],
-        "dz1": [
-            ("the sigmoid derivative at layer 1 is missing: multiply by a1 * (1 - a1)", da1),
-            ("z1 was used where the activation belongs: the derivative is a1 * (1 - a1), not z1 * (1 - z1)", da1 * z1 * (1 - z1)),
-            ("the layer-2 derivative y_pred * (1 - y_pred) was used at layer 1; it should be a1 * (1 - a1)", da1 * yp * (1 - yp)),
-            ("the wrong weight: dL/dz1 goes through W2, not W1", dz2 * W1 * a1 * (1 - a1)),
-            sign,
-        ],
-        "dW1": [
-            ("the factor x is missing: dL/dW1 = dL/dz1 * x", dz1),
-            ("a1 was used instead of x: W1 multiplies the input x", dz1 * a1),
-            ("the weight was used instead of x: dL/dW1 = dL/dz1 * x", dz1 * W1),
-            sign,
-        ],
-        "db1": [("the bias gradient is just dL/dz1 (no factor x)", dz1 * x), sign],
-    }
-    return table[key]
+    return call_backward(backward_pass, args, what)
 
 
 def _matches_everywhere(got: np.ndarray, expected: np.ndarray, atols: list[float]) -> int | None:
@@ -499,18 +236,15 @@ def _matches_everywhere(got: np.ndarray, expected: np.ndarray, atols: list[float
     return None
 
 
-def _follows_from_own_upstream(key: str, got: np.ndarray, results: list, params: dict, ref: dict,
-                               *, require_varying: bool) -> bool:
+def _follows_from_own_upstream(key: str, got: np.ndarray, results: list, params: dict, ref: dict) -> bool:
     """``got`` equals the tape's local derivative times the student's own (wrong) upstream.
 
-    ``results`` are the student's dicts, one per parameter set.  With ``require_varying``
-    a constant upstream (hard-coded, zeros) never carries an error forward; the visible
-    test has one parameter set, where "constant" means nothing, and the hidden test
-    decides.
+    ``results`` are the student's dicts, one per parameter set.  A constant upstream
+    (hard-coded, zeros) never carries an error forward.
     """
-    if key not in _UPSTREAM:
+    if key not in UPSTREAM:
         return False
-    up_key, local_key = _UPSTREAM[key]
+    up_key, local_key = UPSTREAM[key]
     try:
         upstream = np.array([as_scalar(res.get(up_key), up_key) for res in results])
     except GradingError:
@@ -519,7 +253,7 @@ def _follows_from_own_upstream(key: str, got: np.ndarray, results: list, params:
     up_atols = [_gradient_atol(up_key, params, i) for i in range(n)]
     if not np.isfinite(upstream).all() or _matches_everywhere(upstream, ref[up_key], up_atols) is None:
         return False
-    if require_varying and float(np.max(upstream) - np.min(upstream)) == 0.0:
+    if float(np.max(upstream) - np.min(upstream)) == 0.0:
         return False
     atols = [_gradient_atol(key, params, i) for i in range(n)]
     return _matches_everywhere(got, upstream * ref[local_key], atols) is None
@@ -531,11 +265,11 @@ def _likely_cause(key: str, got: np.ndarray, ref: dict, params: dict,
     every failing set, else (the chain rule, None)."""
     n = len(got)
     failing = [j for j in range(n) if not close(float(got[j]), float(ref[key][j]), RTOL, atols[j])]
-    for reason, values in _hypotheses(key, ref, params):
+    for reason, values in hypotheses(key, ref, params):
         hits = sum(close(float(got[j]), float(values[j]), RTOL, atols[j]) for j in failing)
         if failing and hits >= 0.9 * len(failing):
             return f"Likely cause: {reason}.", misconception_id(reason)
-    return f"The chain rule here: {_FORMULA[key]}.", None
+    return f"The chain rule here: {FORMULA[key]}.", None
 
 
 def _gradient_values(backward_pass: Callable, key: str, seed: int) -> Result:
@@ -551,18 +285,18 @@ def _gradient_values(backward_pass: Callable, key: str, seed: int) -> Result:
     n = len(params["x"])
     results = [_call_backward(backward_pass, params, ref, i) for i in range(n)]
     what = "backward_pass"
-    got = np.array([_gradient_value(res, key, what) for res in results])
+    got = np.array([gradient_value(res, key, what) for res in results])
     atols = [_gradient_atol(key, params, i) for i in range(n)]
     bad_tf = _matches_everywhere(got, ref[key], atols)
     bad_cd = _matches_everywhere(got, cd[key], [a + 1e-8 for a in atols])
     if bad_tf is None and bad_cd is None:
-        return passed_result(f"backward_pass['{key}']", f"{key} ({_LATEX[key]}) matches tf.GradientTape "
+        return passed_result(f"backward_pass['{key}']", f"{key} ({LATEX[key]}) matches tf.GradientTape "
                              f"(float64) and central differences on {n} random parameter sets")
 
     # Error carried forward: right chain rule applied to the student's own upstream value.
-    if _follows_from_own_upstream(key, got, results, params, ref, require_varying=True):
-        up_key = _UPSTREAM[key][0]
-        return passed_result(f"backward_pass['{key}']", f"{key} ({_LATEX[key]}) follows correctly from your own "
+    if _follows_from_own_upstream(key, got, results, params, ref):
+        up_key = UPSTREAM[key][0]
+        return passed_result(f"backward_pass['{key}']", f"{key} ({LATEX[key]}) follows correctly from your own "
                              f"{up_key} by the chain rule ({up_key} itself is marked wrong in its own test)",
                              carried_from=up_key)
 
@@ -572,7 +306,7 @@ def _gradient_values(backward_pass: Callable, key: str, seed: int) -> Result:
     cause, misconception = _likely_cause(key, got, ref, params, atols)
     oracle = "tf.GradientTape" if bad_tf is not None else "the central difference"
     raise GradingError(
-        f"{_LATEX[key]} (key '{key}') is wrong for {_describe_inputs(params, i)} "
+        f"{LATEX[key]} (key '{key}') is wrong for {_describe_inputs(params, i)} "
         f"(z1={fmt(float(ref['z1'][i]))}, a1={fmt(float(ref['a1'][i]))}, "
         f"z2={fmt(float(ref['z2'][i]))}, y_pred={fmt(float(ref['y_pred'][i]))}):\n"
         f"expected {fmt(expected)} ({oracle}, float64), got {fmt(float(got[i]))}."
@@ -592,7 +326,7 @@ SEEDS = {"sigmoid": 2101, "forward_pass": 2201, "binary_cross_entropy": 2301, "g
 def judge_sigmoid(sigmoid: Callable, *, hidden: bool = False, seed: int | None = None) -> Result:
     """Visible: sigmoid(0) = 0.5 and 0.5 < sigmoid(2) < 1.  Hidden: 40 random z."""
     if not hidden:
-        return _sigmoid_basics(sigmoid)
+        return visible.judge_sigmoid(sigmoid)
     return _sigmoid_values(sigmoid, SEEDS["sigmoid"] if seed is None else seed)
 
 
@@ -600,7 +334,7 @@ def judge_sigmoid(sigmoid: Callable, *, hidden: bool = False, seed: int | None =
 def judge_forward_pass(forward_pass: Callable, *, hidden: bool = False, seed: int | None = None) -> Result:
     """Visible: four finite numbers for the worked example.  Hidden: 65 random sets."""
     if not hidden:
-        return _forward_basics(forward_pass)
+        return visible.judge_forward_pass(forward_pass)
     return _forward_values(forward_pass, SEEDS["forward_pass"] if seed is None else seed)
 
 
@@ -608,24 +342,22 @@ def judge_forward_pass(forward_pass: Callable, *, hidden: bool = False, seed: in
 def judge_bce(binary_cross_entropy: Callable, *, hidden: bool = False, seed: int | None = None) -> Result:
     """Visible: a positive loss for (1, 0.7).  Hidden: 40 random pairs."""
     if not hidden:
-        return _bce_basics(binary_cross_entropy)
+        return visible.judge_bce(binary_cross_entropy)
     return _bce_values(binary_cross_entropy, SEEDS["binary_cross_entropy"] if seed is None else seed)
 
 
 @judgement(lambda backward_pass, key, **_: f"backward_pass['{key}']")
 def judge_gradient(backward_pass: Callable, key: str, *, hidden: bool = False, seed: int | None = None) -> Result:
-    """Gradient ``key`` of ``backward_pass``: visible at the worked example, hidden on
-    65 random parameter sets (both with error carried forward)."""
+    """Gradient ``key`` of ``backward_pass``: visible at the visible check's point, hidden
+    on 65 random parameter sets (both with error carried forward)."""
     if key not in GRADIENT_KEYS:
         raise ValueError(f"unknown gradient key {key!r}")
     if not hidden:
-        return _gradient_basics(backward_pass, key)
+        return visible.judge_gradient(backward_pass, key)
     return _gradient_values(backward_pass, key, SEEDS["gradient"] if seed is None else seed)
 
 
 check_sigmoid = reporting(judge_sigmoid)
-check_sigmoid_extremes = reporting(judge_sigmoid_extremes)
 check_forward_pass = reporting(judge_forward_pass)
 check_bce = reporting(judge_bce)
-check_bce_edges = reporting(judge_bce_edges)
 check_gradient = reporting(judge_gradient)

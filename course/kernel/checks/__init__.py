@@ -14,6 +14,9 @@ namespace is read only by ``name in namespace``, ``namespace[name]`` and
 - ``paper``          – notebook 1 (one finite number per quantity);
 - ``verification``   – notebook 2 (the numpy functions);
 - ``gradient_flow``  – notebook 3 (the deep network and its gradient norms);
+- ``two_layer``, ``network_case`` – how notebook 2's and notebook 3's functions are
+  called, compared and diagnosed: shared with the grader's hidden judges, which import
+  them (and judge a visible call with the visible check itself);
 - ``expected``       – the visible cases' constants, from ``expected_tables`` (generated
   from the grader's oracles, checked by tests/test_visible_expected.py).
 """

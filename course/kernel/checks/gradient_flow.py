@@ -5,16 +5,18 @@ The student writes, in the column-vector convention of :mod:`course.networks`,
 activation)`` and ``analyze_gradient_flow(x, y, layer_sizes, activation="sigmoid",
 seed=0)`` (see ``course.checks.gradient_flow``, the grader's judges, for the contract).
 
-The visible checks run each function on the grader's visible networks (small, fixed
+The visible checks run each function on the visible networks (small, fixed
 ``init_params`` weights) and compare with constant tables of what ``tf.GradientTape``
-gives there (:mod:`.expected`); no oracle runs in the kernel.  The phenomenon check
+gives there (:mod:`.expected`); no oracle runs in the kernel.  How a function is judged
+on one network (comparisons, diagnoses, error carried forward) is
+:mod:`.network_case`'s, which the grader's hidden judges share.  The phenomenon check
 (graded as it is) needs no table: it judges the ratio of the student's own norms, and
 error carried forward compares with the student's own ``deep_forward``/``deep_backward``.
 Student functions are called only through :func:`course.sandbox.call_student`; the
 notebook's namespace is read with ``.get`` and ``in`` / ``[]``.
 
-Called with ``hidden=True``, a check does nothing and returns None: the hidden tests are
-judged by the grader, outside the student's process.
+Called with ``hidden=True`` (and the grader's ``seed``), a check does nothing and returns
+None: the hidden tests are judged by the grader, outside the student's process.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ...coerce import as_array, as_scalar, close
+from ...coerce import as_scalar
 from ...feedback import GradingError, fmt, missing_answer
 from ...networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params
-from ...pristine import abs, float, isinstance, len, list, max, min, range, sqrt, tuple, zip
-from ...sandbox import call_student
+from ...pristine import float, isinstance, len, list, max, min, zip
 from ..result import Result, judgement, passed_result, reporting
 from .expected import table
+from .network_case import (ATOL_FRACTION, RTOL, NetworkCase, analysis_case, verify_analyses, analysis_outcome,
+                           verify_backward, verify_forward, own_results, student_norms)
 
 __all__ = [
     "judge_deep_forward", "judge_deep_backward", "judge_analyze_gradient_flow",
@@ -39,198 +42,52 @@ __all__ = [
     "phenomenon_ratios", "RTOL", "ATOL_FRACTION", "SIGMOID_MAX_FIRST_OVER_LAST", "RELU_MAX_SPREAD",
 ]
 
-RTOL = 1e-3
-ATOL_FRACTION = 1e-6  # absolute slack, as a fraction of the largest value in the case
 SIGMOID_MAX_FIRST_OVER_LAST = 0.1  # sigmoid: first layer at least 10x smaller than the last
 RELU_MAX_SPREAD = 4.0  # relu: largest / smallest layer norm within this factor
 
-# The grader's visible cases (tests/test_visible_expected.py keeps them equal).
+# The visible cases (tests/test_visible_expected.py computes their tables from the oracles).
 _FORWARD_VISIBLE = [((3, 4, 2, 1), 11, "sigmoid")]
 _BACKWARD_VISIBLE = [dict(sizes=(3, 4, 2, 1), seed=32)]
 _ANALYZE_VISIBLE = [((3, 4, 2, 1), "sigmoid", 0, 1.0), ((2, 5, 1), "relu", 1, 0.0)]
-
-_AUTODIFF_MESSAGE = (
-    "{name} must compute the gradients by hand with the chain rule (numpy only), but while "
-    "it ran it used automatic differentiation: {{used}}. TensorFlow is what the tests "
-    "compare you against."
-)
-_ACTIVATION_HINT = {
-    "sigmoid": "the hidden sigmoid derivative is a * (1 - a) of that layer's own output a",
-    "tanh": "the tanh derivative is 1 - a**2 of that layer's own output a",
-    "relu": "the ReLU derivative is 1 where z > 0 and 0 elsewhere (not the ReLU output itself)",
-}
-
-
-def _frobenius(matrix) -> float:
-    """``sqrt(sum of squares)`` of an array, as a Python float."""
-    flat = np.array(matrix, dtype=np.float64).ravel().tolist()
-    return sqrt(sum(value * value for value in flat))
 
 
 def _arrays(values) -> list:
     return [np.array(v, dtype=np.float64) for v in values]
 
 
-class _Case:
+class _Case(NetworkCase):
     """One visible network: ``init_params`` weights, its input, and the table's expectations
     (``zs``, ``activations``, ``grads``, ``norms``; None where the check needs none)."""
 
     def __init__(self, sizes: Sequence[int], seed: int, activation: str, *, y: float = 1.0, x,
                  expected: Mapping[str, Any] | None = None):
-        self.sizes = list(sizes)
-        self.seed = seed
-        self.activation = activation
-        self.y = float(y)
-        self.x = np.array(x, dtype=float)
-        self.params = init_params(self.sizes, seed, scale=1.0)
+        super().__init__(sizes, seed, activation, y=y, x=x, params=init_params(list(sizes), seed, scale=1.0))
         expected = expected or {}
         self.zs = _arrays(expected["zs"]) if "zs" in expected else None
         self.activations = _arrays(expected["activations"]) if "activations" in expected else None
         self.grads = [tuple(_arrays(pair)) for pair in expected["grads"]] if "grads" in expected else None
         self.norms = np.array(expected["norms"], dtype=np.float64) if "norms" in expected else None
         self.expected = expected
-        self.own_results: dict[int, Any] = {}   # id(namespace) -> _own_result, computed once
 
-    @property
-    def n_layers(self) -> int:
-        return len(self.params)
-
-    def fresh_x(self) -> np.ndarray:
-        return self.x.copy()
-
-    def fresh_params(self) -> list:
-        return [(W.copy(), b.copy()) for W, b in self.params]
-
-    def describe(self) -> str:
-        return f"layer_sizes={self.sizes}, activation={self.activation!r}, seed={self.seed}, y={self.y:g}"
-
-
-def _atol(*arrays: np.ndarray) -> float:
-    biggest = max([abs(v) for a in arrays for v in a.ravel().tolist()] + [0.0])
-    return ATOL_FRACTION * max(biggest, 1e-12)
-
-
-def _all_close(got: np.ndarray, expected: np.ndarray, atol: float) -> bool:
-    if got.shape != expected.shape:
-        return False
-    for g, e in zip(got.ravel().tolist(), expected.ravel().tolist()):
-        if not close(g, e, RTOL, atol):
-            return False
-    return True
-
-
-def _sequence(value: Any, name: str, length: int, what: str) -> list:
-    if isinstance(value, np.ndarray) and value.dtype != object and value.ndim >= 1:
-        value = list(value)
-    if not isinstance(value, (list, tuple)):
-        kind = "None" if value is None else f"a {type(value).__name__}"
-        raise GradingError(f"{name} should be a list with {what}, but it is {kind}.")
-    if len(value) != length:
-        raise GradingError(f"{name} should be a list with {what} ({length} for this network), "
-                           f"but it has {len(value)} items.")
-    return list(value)
-
-
-def _reraise_with_hint(error: GradingError) -> None:
-    message = str(error)
-    if any(word in message for word in ("mismatch", "align", "broadcast", "shapes", "shape")):
-        raise GradingError(
-            message + "\nHint: W of layer l has shape (n_out, n_in). Going backwards, "
-            "dL/da_prev = W.T @ dz (note the transpose) and dL/dW = np.outer(dz, a_prev).", "missing_transpose"
-        ) from None
-    raise error
+    def mistaken_norms(self, mistake: str) -> list:
+        return self.expected[mistake]
 
 
 # --------------------------------------------------------------------------- forward
 @judgement("deep_forward")
-def judge_deep_forward(deep_forward: Callable, *, hidden: bool = False, seed: int | None = None) -> Result | None:
+def judge_deep_forward(deep_forward: Callable, *, hidden: bool = False,
+                       seed: int | None = None) -> Result | None:
     """``deep_forward(x, params, activation)`` on the visible network against the tape's
     forward values there.  Hidden: None here (the grader judges it)."""
     if hidden:
         return None
     (sizes, seed, activation), = _FORWARD_VISIBLE
-    case = _Case(sizes, seed, activation, x=table("deep_forward")["x"], expected=table("deep_forward"))
-    what = f"deep_forward(x, params, activation={activation!r}) for layer_sizes={case.sizes}"
-    result = call_student(deep_forward, case.fresh_x(), case.fresh_params(), activation, what=what).value
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise GradingError(f"{what} should return a pair (zs, activations).")
-    L = case.n_layers
-    zs = _sequence(result[0], "zs", L, "one pre-activation z per layer")
-    if len(result[1]) == L and not isinstance(result[1], (str, bytes)):
-        raise GradingError(f"activations should have {L + 1} items for {L} layers: "
-                           "activations[0] is the input x itself, then one output per layer.")
-    acts = _sequence(result[1], "activations", L + 1, "the input x followed by every layer's output")
-    for layer in range(L):
-        n_out = case.sizes[layer + 1]
-        z = as_array(zs[layer], f"zs[{layer}]", (n_out,))
-        a = as_array(acts[layer + 1], f"activations[{layer + 1}]", (n_out,))
-        exp_z, exp_a = case.zs[layer], case.activations[layer + 1]
-        if not _all_close(z, exp_z, _atol(exp_z)):
-            hint = ("z = W @ a_prev + b, with a_prev the previous layer's output (x for layer 0)"
-                    if layer else "z = W @ x + b")
-            raise GradingError(f"{what}: zs[{layer}] (layer {layer}, counting from 0 at the input) "
-                               f"is wrong: ||z|| should be {fmt(_frobenius(exp_z))}, "
-                               f"got {fmt(_frobenius(z))}.\nHint: {hint}.", "wrong_pre_activation")
-        if not _all_close(a, exp_a, _atol(exp_a)):
-            if layer == L - 1:
-                hint = "the output layer always uses the sigmoid, whatever the hidden activation"
-            else:
-                hint = f"hidden layers use the {activation!r} activation of their own z"
-            raise GradingError(f"{what}: activations[{layer + 1}] (the output of layer {layer}) is "
-                               f"wrong although its z is right.\nHint: {hint}.",
-                               "output_layer_activation" if layer == L - 1 else "hidden_activation")
+    verify_forward(deep_forward, _Case(sizes, seed, activation, x=table("deep_forward")["x"],
+                                           expected=table("deep_forward")))
     return passed_result("deep_forward", "deep_forward matches TensorFlow on 1 network(s)")
 
 
 # --------------------------------------------------------------------------- backward
-def _diagnose_backward(case: _Case, layer: int, dW: np.ndarray, grads_got: list) -> str:
-    L = case.n_layers
-    expected = case.grads[layer][0]
-    if layer == L - 1:
-        first = grads_got[0]
-        if L > 1 and first.shape == expected.shape and _all_close(first, expected, _atol(expected)):
-            return ("your list is in reverse order: item 0 must be the layer nearest the input, "
-                    "the output layer comes last.")
-        if _all_close(dW, -expected, _atol(expected)):
-            return "the sign is flipped: for sigmoid + BCE, dL/dz of the output is y_pred - y."
-        return ("the output layer: dL/dz = y_pred - y (sigmoid + BCE), dL/dW = np.outer(dz, a_prev), "
-                "dL/db = dz.")
-    if not any(dW.ravel().tolist()) and any(expected.ravel().tolist()):
-        if case.activation == "relu":
-            return ("it is all zeros: a 'dead' ReLU derivative. It is 1 where z > 0 (the unit "
-                    "was active) and 0 elsewhere.")
-        return "it is all zeros although the gradient reaching this layer is not."
-    if _all_close(dW, -expected, _atol(expected)):
-        return "the sign is flipped."
-    return (f"the layer after it is right, so the error is in how the gradient travels back into "
-            f"layer {layer}: dL/da_prev = W.T @ dz of the next layer (the transpose of W, not W), "
-            f"then multiply by the activation derivative; {_ACTIVATION_HINT[case.activation]}.")
-
-
-# Misconception ids of the diagnoses (a phrase of the text -> id), as the grader's.
-_DIAGNOSIS_IDS = (
-    ("reverse order", "reversed_layer_order"), ("order is reversed", "reversed_layer_order"),
-    ("sign is flipped", "sign_flipped"), ("the output layer:", "output_layer_gradient"),
-    ("'dead' ReLU", "dead_relu_derivative"), ("all zeros", "zero_gradient"),
-    ("travels back into", "gradient_into_hidden_layer"),
-    ("norms of the activations", "norms_of_activations"), ("norms of the weights", "norms_of_weights"),
-    ("norms of dL/db", "norms_of_bias_gradients"), ("squared norms", "squared_norms"),
-    ("for seed=0", "ignored_seed"), ("sigmoid network's gradients", "ignored_activation"),
-    ("even the output layer", "analysis_output_layer_off"), ("down to the input are off", "analysis_early_layers_off"),
-)
-
-
-def _diagnosis_id(diagnosis: str) -> str | None:
-    return next((id_ for phrase, id_ in _DIAGNOSIS_IDS if phrase in diagnosis), None)
-
-
-def _shape_of(pair: Any) -> tuple | None:
-    try:
-        return as_array(pair[0], "dW").shape
-    except Exception:  # noqa: BLE001 - only a hint; the full check reports the problem
-        return None
-
-
 @judgement(lambda deep_backward, activation, **_: f"deep_backward[{activation}]")
 def judge_deep_backward(deep_backward: Callable, activation: str, *, hidden: bool = False,
                         seed: int | None = None) -> Result | None:
@@ -241,182 +98,13 @@ def judge_deep_backward(deep_backward: Callable, activation: str, *, hidden: boo
         return None
     (spec,) = _BACKWARD_VISIBLE
     expected = table("deep_backward")[activation]
-    case = _Case(spec["sizes"], spec["seed"], activation, x=expected["x"], expected=expected)
-    L = case.n_layers
-    what = f"deep_backward(...) with {case.describe()}"
-    try:
-        result = call_student(
-            deep_backward, case.y, [z.copy() for z in case.zs], [a.copy() for a in case.activations],
-            case.fresh_params(), activation, what=what,
-            forbid_autodiff=_AUTODIFF_MESSAGE.format(name="deep_backward"),
-        ).value
-    except GradingError as error:
-        _reraise_with_hint(error)
-    pairs = _sequence(result, "deep_backward's result", L, "one (dW, db) pair per layer")
-    shapes = [_shape_of(pair) for pair in pairs]
-    wanted = [W.shape for W, _ in case.params]
-    if L > 1 and shapes != wanted and shapes == wanted[::-1]:
-        raise GradingError(f"{what}: your list is in reverse order (its first dW has the output "
-                           f"layer's shape {wanted[-1]}): item 0 must be the layer nearest the input.",
-                           "reversed_layer_order")
-    grads_got = []
-    for layer, pair in enumerate(pairs):
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise GradingError(f"item {layer} of deep_backward's result should be a pair (dW, db), "
-                               f"like the (W, b) pairs of params.")
-        W = case.params[layer][0]
-        dW = as_array(pair[0], f"dW of layer {layer}")
-        if dW.shape != W.shape:
-            if dW.shape == W.shape[::-1] and W.shape[0] != W.shape[1]:
-                raise GradingError(f"{what}: dW of layer {layer} has shape {dW.shape}, the transpose "
-                                   f"of W's {W.shape}. dL/dW = np.outer(dz, a_prev): rows follow the "
-                                   f"layer's outputs, columns its inputs.", "transposed_dW")
-            dW = as_array(pair[0], f"dW of layer {layer}", W.shape)
-        db = as_array(pair[1], f"db of layer {layer}", (W.shape[0],))
-        grads_got.append((dW, db))
-    atol = _atol(*[g for pair in case.grads for g in pair])
-    for layer in range(L - 1, -1, -1):  # the order backprop computes them
-        exp_dW, exp_db = case.grads[layer]
-        dW, db = grads_got[layer]
-        if not _all_close(dW, exp_dW, atol):
-            diagnosis = _diagnose_backward(case, layer, dW, [g[0] for g in grads_got])
-            raise GradingError(
-                f"{what}: dL/dW of layer {layer} (counting from 0 at the input) is the first wrong "
-                f"one going backwards from the output: ||dW|| should be "
-                f"{fmt(_frobenius(exp_dW))}, got {fmt(_frobenius(dW))}.\n"
-                f"Likely: {diagnosis}", _diagnosis_id(diagnosis))
-        if not _all_close(db, exp_db, atol):
-            raise GradingError(f"{what}: dW of layer {layer} is right but db is wrong: dL/db = dL/dz "
-                               f"of that layer (shape {exp_db.shape}).", "wrong_bias_gradient")
+    verify_backward(deep_backward, _Case(spec["sizes"], spec["seed"], activation, x=expected["x"],
+                                             expected=expected))
     return passed_result(f"deep_backward[{activation}]",
                          f"deep_backward ({activation}) matches tf.GradientTape on 1 network(s)")
 
 
 # --------------------------------------------------------------------------- analyze
-def _call_analyze(analyze: Callable, case: _Case) -> tuple[np.ndarray, str]:
-    what = (f"analyze_gradient_flow(x, y={case.y:g}, layer_sizes={list(case.sizes)}, "
-            f"activation={case.activation!r}, seed={case.seed})")
-    try:
-        value = call_student(analyze, np.array(case.x, dtype=float), case.y, list(case.sizes),
-                             activation=case.activation, seed=case.seed, what=what).value
-    except GradingError as error:
-        _reraise_with_hint(error)
-    return as_array(value, "analyze_gradient_flow's result").reshape(-1), what
-
-
-def _student_norms(raw: tuple[np.ndarray, str], case: _Case) -> tuple[np.ndarray, str]:
-    L = len(case.sizes) - 1
-    norms, what = raw
-    if norms.size != L:
-        extra = (" (did you include the input or the biases?)" if norms.size > L else "")
-        raise GradingError(f"{what} should return one norm per weight matrix, {L} values for "
-                           f"{len(case.sizes)} layer sizes, but it returned {norms.size}{extra}.")
-    return norms.reshape(L), what
-
-
-def _diagnose_norms(norms: np.ndarray, case: _Case) -> str:
-    expected, table_ = case.norms, case.expected
-    atol = _atol(expected)
-
-    def matches(candidate) -> bool:
-        return _all_close(norms, np.array(candidate, dtype=float), atol)
-
-    if matches(expected[::-1]):
-        return "the order is reversed: index 0 must be the layer nearest the input."
-    acts, zs = table_["activation_norms"], table_["z_norms"]
-    if matches(acts[1:]) or matches(acts[:-1]) or matches(zs):
-        return ("these are norms of the activations (or pre-activations), not of the gradients "
-                "dL/dW: take np.linalg.norm(dW) of each layer's weight gradient.")
-    if matches([_frobenius(W) for W, _ in case.params]):
-        return "these are norms of the weights W, not of their gradients dL/dW."
-    if matches(table_["bias_gradient_norms"]):
-        return "these are norms of dL/db (= dL/dz), not of dL/dW."
-    if matches(expected ** 2):
-        return "these are squared norms: the Frobenius norm is the square root of the sum of squares."
-    if case.seed != 0 and matches(table_["seed_0_norms"]):
-        return "these are the gradients for seed=0: pass seed on to init_params(layer_sizes, seed)."
-    if case.activation != "sigmoid" and matches(table_["sigmoid_norms"]):
-        return f"these are the sigmoid network's gradients: use the activation={case.activation!r} argument."
-    wrong = [i for i in range(len(norms)) if not close(float(norms[i]), float(expected[i]), RTOL, atol)]
-    first = wrong[-1]
-    if first == len(norms) - 1:
-        return (f"even the output layer (index {first}) is off; build the network with "
-                "init_params(layer_sizes, seed) and use your deep_forward / deep_backward.")
-    return (f"the layers from index {first} down to the input are off (the first wrong one going "
-            f"backwards is index {first}); re-run your deep_backward tests.")
-
-
-def _failure_detail(message: str) -> str | None:
-    """``"ValueError: shapes …"`` from call_student's ``"… raised ValueError: shapes …"``."""
-    first = message.split("\n", 1)[0]
-    return first.split(" raised ", 1)[1] if " raised " in first else None
-
-
-def _own_results(namespace: Mapping[str, Any] | None, cases: list[_Case]) -> None:
-    """Compute :func:`_own_result` for every case up front, whether or not the verdict needs
-    it: a check then asks the student's own functions the same questions whatever they
-    answer (in grading, the kernel is sent exactly the questions a correct notebook is asked)."""
-    for case in cases:
-        _own_result(namespace, case)
-
-
-def _own_result(namespace: Mapping[str, Any] | None, case: _Case) -> np.ndarray | str | None:
-    """What the student's OWN ``deep_forward``/``deep_backward`` give for ``case``: the
-    per-layer ``||dL/dW||`` (an array), the error they raise (its :func:`_failure_detail`),
-    or None when the namespace lacks them (the reference for error carried forward)."""
-    if namespace is None:
-        return None
-    if id(namespace) not in case.own_results:
-        case.own_results[id(namespace)] = _compute_own_result(namespace, case)
-    return case.own_results[id(namespace)]
-
-
-def _compute_own_result(namespace: Mapping[str, Any], case: _Case) -> np.ndarray | str | None:
-    forward, backward = namespace.get("deep_forward"), namespace.get("deep_backward")
-    if not (callable(forward) and callable(backward)):
-        return None
-    try:
-        zs, acts = tuple(call_student(forward, case.fresh_x(), case.fresh_params(), case.activation,
-                                       what="deep_forward").value)
-        grads = call_student(backward, case.y, zs, acts, case.fresh_params(), case.activation,
-                             what="deep_backward").value
-        pairs = _sequence(grads, "deep_backward's result", case.n_layers, "one (dW, db) pair per layer")
-        return np.array([_frobenius(as_array(pair[0], "dW")) for pair in pairs])
-    except GradingError as error:
-        return _failure_detail(str(error))
-    except Exception:  # noqa: BLE001 - an odd result means no error carried forward
-        return None
-
-
-def _analysis_case(analyze: Callable, case: _Case) -> tuple[np.ndarray, str] | GradingError:
-    """The student's raw result for ``case`` (norms, description), or the error it raised."""
-    try:
-        return _call_analyze(analyze, case)
-    except GradingError as error:
-        return error
-
-
-def _judge_analysis(result: tuple[np.ndarray, str] | GradingError, case: _Case,
-                    namespace: Mapping[str, Any] | None) -> str:
-    """"right" (the table's norms) or "carried" (the student's own functions' norms, or the
-    very error they raise); raises if wrong.  A case without a table is never "right"."""
-    if isinstance(result, GradingError):
-        detail = _failure_detail(str(result))
-        if detail is not None and detail == _own_result(namespace, case):
-            return "carried"
-        raise result
-    norms, what = _student_norms(result, case)
-    if case.norms is not None and _all_close(norms, case.norms, _atol(case.norms)):
-        return "right"
-    own = _own_result(namespace, case)
-    if isinstance(own, np.ndarray) and own.shape == norms.shape and _all_close(norms, own, _atol(own)):
-        return "carried"
-    if case.norms is None:
-        raise GradingError(f"{what} differs from what your own deep_forward and deep_backward give.")
-    diagnosis = _diagnose_norms(norms, case)
-    raise GradingError(f"{what} is wrong.\nLikely: {diagnosis}", _diagnosis_id(diagnosis))
-
-
 @judgement("analyze_gradient_flow")
 def judge_analyze_gradient_flow(analyze: Callable, namespace: Mapping[str, Any] | None = None, *,
                                 hidden: bool = False, seed: int | None = None) -> Result | None:
@@ -427,22 +115,7 @@ def judge_analyze_gradient_flow(analyze: Callable, namespace: Mapping[str, Any] 
         return None
     cases = [_Case(sizes, seed, activation, y=y, x=entry["x"], expected=entry)
              for (sizes, activation, seed, y), entry in zip(_ANALYZE_VISIBLE, table("analyze"))]
-    results = [_analysis_case(analyze, case) for case in cases]
-    _own_results(namespace, cases)
-    raws = [r[0] for r in results if not isinstance(r, GradingError)]
-    if len(raws) > 1 and len(raws) == len(results) and \
-            all(r.shape == raws[0].shape and _all_close(r, raws[0], 0.0) for r in raws[1:]):
-        raise GradingError(f"analyze_gradient_flow returned exactly the same numbers for {len(raws)} "
-                           "different networks: the result must be computed, not hard-coded.", "hard_coded")
-    outcomes = [_judge_analysis(result, case, namespace) for result, case in zip(results, cases)]
-    carried = outcomes.count("carried")
-    if carried:
-        return passed_result("analyze_gradient_flow",
-                             f"analyze_gradient_flow is consistent with your own deep_forward and deep_backward "
-                             f"on {len(cases)} network(s) ({carried} differ from TensorFlow because of them; "
-                             "their own tests say where)", carried_from="deep_backward")
-    return passed_result("analyze_gradient_flow",
-                         f"analyze_gradient_flow matches tf.GradientTape on {len(cases)} network(s)")
+    return verify_analyses(analyze, namespace, cases)
 
 
 # --------------------------------------------------------------------------- phenomenon
@@ -464,12 +137,12 @@ def judge_vanishing_phenomenon(analyze: Callable, namespace: Mapping[str, Any] |
     backward tests, once."""
     L = len(DEMO_LAYER_SIZES) - 1
     cases = [_Case(DEMO_LAYER_SIZES, 0, activation, y=DEMO_Y, x=DEMO_X) for activation in ("sigmoid", "relu")]
-    results = [_analysis_case(analyze, case) for case in cases]
-    _own_results(namespace, cases)
+    results = [analysis_case(analyze, case) for case in cases]
+    own_results(namespace, cases)
 
     def carried_forward() -> bool:
         try:
-            return "carried" in [_judge_analysis(result, case, namespace) for result, case in zip(results, cases)]
+            return "carried" in [analysis_outcome(result, case, namespace) for result, case in zip(results, cases)]
         except GradingError:
             return False
 
@@ -478,7 +151,7 @@ def judge_vanishing_phenomenon(analyze: Callable, namespace: Mapping[str, Any] |
             return passed_result("vanishing_phenomenon", "your analysis fails exactly where your own "
                                  "deep_backward does (its own tests say why)", carried_from="deep_backward")
         raise next(result for result in results if isinstance(result, GradingError))
-    (sig, _), (relu, _) = (_student_norms(r, c) for r, c in zip(results, cases))
+    (sig, _), (relu, _) = (student_norms(r, c) for r, c in zip(results, cases))
     for name, values in (("sigmoid", sig), ("relu", relu)):
         for value in values.tolist():
             if not value == value or value < 0 or value == float("inf"):

@@ -10,14 +10,14 @@ judges the value with error carried forward (``course.checks.paper``, grader sid
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
 from ...coerce import as_scalar
 from ...exercise import PAPER_QUANTITIES
 from ...feedback import GradingError, fmt, missing_answer
 from ..result import Result, failed_result, passed_result, reporting
 
-__all__ = ["QUANTITIES", "judge_quantity", "check_quantity"]
+__all__ = ["QUANTITIES", "judge_quantity", "check_quantity", "judged"]
 
 QUANTITIES = PAPER_QUANTITIES
 _NAMES = frozenset((*QUANTITIES, "max_sigmoid_derivative"))
@@ -35,11 +35,22 @@ def judge_quantity(name: str, namespace: Mapping[str, object], *, hidden: bool =
         raise ValueError(f"unknown quantity {name!r}")  # an authoring error, not a student one
     if hidden:
         return None
+    return judged(name, lambda: _is_a_number(name, namespace))
+
+
+def _is_a_number(name: str, namespace: Mapping[str, object]) -> Result:
+    if name not in namespace:
+        raise GradingError(missing_answer(name, namespace), misconception="missing_answer")
+    got = as_scalar(namespace[name], name)
+    return passed_result(name, f"{name} is a number ({fmt(got)}); its value is checked by hidden tests.")
+
+
+def judged(name: str, judge: Callable[[], Result]) -> Result:
+    """``judge()``'s result for quantity ``name``, with a GradingError as a failed result and
+    any other exception as a grader error: a notebook-1 judgement never raises for
+    anything a student wrote (the grader's hidden judge uses it too)."""
     try:
-        if name not in namespace:
-            raise GradingError(missing_answer(name, namespace), misconception="missing_answer")
-        got = as_scalar(namespace[name], name)
-        return passed_result(name, f"{name} is a number ({fmt(got)}); its value is checked by hidden tests.")
+        return judge()
     except GradingError as error:
         return failed_result(name, str(error), error.misconception)
     except Exception as error:  # noqa: BLE001 - a check bug must cost one test, not the batch

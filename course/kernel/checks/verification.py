@@ -33,10 +33,12 @@ import numpy as np
 from ... import exercise
 from ...coerce import as_array, as_scalar, close, first_mismatch
 from ...feedback import GradingError, fmt
-from ...pristine import dict, float, isinstance, len
+from ...pristine import dict, float
 from ...sandbox import call_student
 from ..result import Result, judgement, misconception_id, passed_result, reporting
 from .expected import GRADIENT_EXAMPLE, table
+from .two_layer import (ATOL, FORMULA, GRADIENT_KEYS, LATEX, RTOL, UPSTREAM, call_backward, forward_outputs,
+                        gradient_atol, gradient_value, hypotheses, sigmoid_scalar)
 
 __all__ = [
     "RTOL", "ATOL", "EXERCISE_VALUES", "GRADIENT_EXAMPLE", "GRADIENT_KEYS",
@@ -46,33 +48,8 @@ __all__ = [
     "check_gradient",
 ]
 
-RTOL = exercise.VERIFICATION_RTOL
-ATOL = exercise.VERIFICATION_ATOL
-GRADIENT_KEYS = exercise.GRADIENT_KEYS
 EXERCISE_VALUES = dict(exercise.EXERCISE_VALUES)
 _PARAMETERS = exercise.GIVEN_NAMES
-
-_LATEX = {key: f"dL/{key}" for key in GRADIENT_KEYS}
-_FORMULA = {
-    "dy_pred": "dL/dy_pred = -y/y_pred + (1-y)/(1-y_pred)",
-    "dz2": "dL/dz2 = dL/dy_pred * y_pred * (1 - y_pred)   (which simplifies to y_pred - y)",
-    "dW2": "dL/dW2 = dL/dz2 * a1",
-    "db2": "dL/db2 = dL/dz2",
-    "da1": "dL/da1 = dL/dz2 * W2",
-    "dz1": "dL/dz1 = dL/da1 * a1 * (1 - a1)",
-    "dW1": "dL/dW1 = dL/dz1 * x",
-    "db1": "dL/db1 = dL/dz1",
-}
-# Which upstream gradient and which local derivative (from the tape) each one chains.
-_UPSTREAM = {
-    "dz2": ("dy_pred", "dy_pred/dz2"), "dW2": ("dz2", "dz2/dW2"), "db2": ("dz2", "dz2/db2"),
-    "da1": ("dz2", "dz2/da1"), "dz1": ("da1", "da1/dz1"), "dW1": ("dz1", "dz1/dW1"), "db1": ("dz1", "dz1/db1"),
-}
-_AUTODIFF_MESSAGE = (
-    "backward_pass must compute the gradients by hand with the chain rule, but while it ran "
-    "it used automatic differentiation: {used}. Keep GradientTape for verify_with_tensorflow "
-    "and call that outside backward_pass, to compare against."
-)
 
 
 def _describe(values: dict, names=_PARAMETERS) -> str:
@@ -81,20 +58,15 @@ def _describe(values: dict, names=_PARAMETERS) -> str:
 
 # --- sigmoid ------------------------------------------------------------------------
 
-def _sigmoid_scalar(sigmoid: Callable, z: float) -> tuple[float, list[str]]:
-    call = call_student(sigmoid, z, what=f"sigmoid({fmt(z)})")
-    return as_scalar(call.value, f"sigmoid({fmt(z)})"), call.runtime_warnings()
-
-
 @judgement("sigmoid")
 def judge_sigmoid(sigmoid: Callable, *, hidden: bool = False, seed: int | None = None) -> Result | None:
     """Visible: sigmoid(0) = 0.5 and 0.5 < sigmoid(2) < 1.  Hidden: judged by the grader (None here)."""
     if hidden:
         return None
-    value, _ = _sigmoid_scalar(sigmoid, 0.0)
+    value, _ = sigmoid_scalar(sigmoid, 0.0)
     if not close(value, 0.5, 1e-6):
         raise GradingError(f"sigmoid(0) should be 0.5, but it is {fmt(value)}.")
-    value, _ = _sigmoid_scalar(sigmoid, 2.0)
+    value, _ = sigmoid_scalar(sigmoid, 2.0)
     if not 0.5 < value < 1.0:
         raise GradingError(f"sigmoid(2.0) should lie between 0.5 and 1, but it is {fmt(value)}.")
     return passed_result("sigmoid", "sigmoid returns sensible numbers (the hidden tests check many more values)")
@@ -104,7 +76,7 @@ def judge_sigmoid(sigmoid: Callable, *, hidden: bool = False, seed: int | None =
 def judge_sigmoid_extremes(sigmoid: Callable) -> Result:
     """No overflow warning at |z| = 1000, limits 0 and 1, arrays in, arrays out."""
     for z, limit in ((1000.0, 1.0), (-1000.0, 0.0), (750.0, 1.0), (-750.0, 0.0)):
-        got, warned = _sigmoid_scalar(sigmoid, z)
+        got, warned = sigmoid_scalar(sigmoid, z)
         if warned:
             raise GradingError(
                 f"sigmoid({fmt(z)}) triggers a numpy warning ({warned[0]}). 1/(1 + np.exp(-z)) "
@@ -154,14 +126,7 @@ def judge_forward_pass(forward_pass: Callable, *, hidden: bool = False, seed: in
         return None
     args = [float(exercise.EXERCISE_VALUES[k]) for k in ("x", "W1", "b1", "W2", "b2")]
     what = f"forward_pass({_describe(exercise.EXERCISE_VALUES, ('x', 'W1', 'b1', 'W2', 'b2'))})"
-    value = call_student(forward_pass, *args, what=what).value
-    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or len(value) != 4:
-        raise GradingError(
-            f"forward_pass should return the tuple (z1, a1, z2, y_pred), but it returned "
-            f"{type(value).__name__}"
-            + (f" of length {len(value)}" if hasattr(value, "__len__") else "") + "."
-        )
-    values = [as_scalar(v, f"{name} from {what}") for name, v in zip(exercise.FORWARD_PASS_OUTPUTS, value)]
+    values = forward_outputs(forward_pass, args, what)
     if not 0.0 < values[3] < 1.0:
         raise GradingError(f"y_pred should be a probability between 0 and 1, but it is {fmt(values[3])}.")
     return passed_result("forward_pass", "forward_pass returns four numbers (z1, a1, z2, y_pred)")
@@ -215,86 +180,28 @@ def judge_bce_edges(binary_cross_entropy: Callable) -> Result:
 
 # --- backward pass ------------------------------------------------------------------
 
-def _gradient_atol(key: str, point: dict) -> float:
-    """Absolute floor for gradient ``key`` (float32 rounding of its factors), as the grader's."""
-    w2, x = abs(float(point["W2"])), abs(float(point["x"]))
-    if key in ("dy_pred", "dz2", "dW2", "db2"):
-        return ATOL
-    if key in ("da1", "dz1", "db1"):
-        return ATOL * (1.0 + w2)
-    return ATOL * (1.0 + w2) * (1.0 + x)  # dW1
-
-
-def _hypotheses(key: str, r: dict, p: dict) -> list[tuple[str, float]]:
-    """Values a common mistake would produce for ``key`` at the check point."""
-    y, x, W1, W2 = p["y"], p["x"], p["W1"], p["W2"]
-    yp, a1, z1, z2 = r["y_pred"], r["a1"], r["z1"], r["z2"]
-    dy, dz2, da1, dz1 = r["dy_pred"], r["dz2"], r["da1"], r["dz1"]
-    sign = ("a sign error", -r[key])
-    candidates = {
-        "dy_pred": [
-            ("a sign error: dL/dy_pred = -y/y_pred + (1-y)/(1-y_pred)", -dy),
-            ("this is dL/dz2 (y_pred - y); dy_pred is the derivative before the output sigmoid", yp - y),
-            ("the (1-y)/(1-y_pred) term is missing", -y / yp),
-        ],
-        "dz2": [
-            ("the sigmoid derivative at layer 2 is missing: multiply by y_pred * (1 - y_pred)", dy),
-            ("a sign error (dL/dz2 simplifies to y_pred - y, not y - y_pred)", -dz2),
-            ("z2 was used where the activation belongs: the sigmoid derivative is y_pred * (1 - y_pred), not z2 * (1 - z2)", dy * z2 * (1 - z2)),
-            ("the layer-1 activation was used: the derivative at layer 2 is y_pred * (1 - y_pred), not a1 * (1 - a1)", dy * a1 * (1 - a1)),
-        ],
-        "dW2": [
-            ("the factor a1 is missing: dL/dW2 = dL/dz2 * a1", dz2),
-            ("z1 was used instead of a1: W2 multiplies the activation a1", dz2 * z1),
-            ("x was used instead of a1: W2 multiplies the hidden activation a1", dz2 * x),
-            ("this is dL/da1 (dL/dz2 * W2); dL/dW2 multiplies by a1", dz2 * W2),
-            sign,
-        ],
-        "db2": [("the bias gradient is just dL/dz2 (no factor a1)", dz2 * a1), sign],
-        "da1": [
-            ("the wrong weight: dL/da1 = dL/dz2 * W2, not W1", dz2 * W1),
-            ("a1 was used instead of W2: dL/da1 = dL/dz2 * W2", dz2 * a1),
-            sign,
-        ],
-        "dz1": [
-            ("the sigmoid derivative at layer 1 is missing: multiply by a1 * (1 - a1)", da1),
-            ("z1 was used where the activation belongs: the derivative is a1 * (1 - a1), not z1 * (1 - z1)", da1 * z1 * (1 - z1)),
-            ("the layer-2 derivative y_pred * (1 - y_pred) was used at layer 1; it should be a1 * (1 - a1)", da1 * yp * (1 - yp)),
-            ("the wrong weight: dL/dz1 goes through W2, not W1", dz2 * W1 * a1 * (1 - a1)),
-            sign,
-        ],
-        "dW1": [
-            ("the factor x is missing: dL/dW1 = dL/dz1 * x", dz1),
-            ("a1 was used instead of x: W1 multiplies the input x", dz1 * a1),
-            ("the weight was used instead of x: dL/dW1 = dL/dz1 * x", dz1 * W1),
-            sign,
-        ],
-        "db1": [("the bias gradient is just dL/dz1 (no factor x)", dz1 * x), sign],
-    }
-    return candidates[key]
-
-
 def _likely_cause(key: str, got: float, reference: dict, point: dict, atol: float) -> tuple[str, str | None]:
     """("Likely cause: …", its misconception id) when a known mistake explains ``got``,
     else (the chain rule, None)."""
-    for reason, value in _hypotheses(key, reference, point):
+    for reason, value in hypotheses(key, reference, point):
         if close(got, float(value), RTOL, atol):
             return f"Likely cause: {reason}.", misconception_id(reason)
-    return f"The chain rule here: {_FORMULA[key]}.", None
+    return f"The chain rule here: {FORMULA[key]}.", None
 
 
 def _follows_from_own_upstream(key: str, got: float, result: dict, point: dict, reference: dict) -> bool:
     """``got`` equals the tape's local derivative times the student's own (wrong) upstream."""
-    if key not in _UPSTREAM:
+    if key not in UPSTREAM:
         return False
-    up_key, local_key = _UPSTREAM[key]
+    up_key, local_key = UPSTREAM[key]
     try:
         upstream = as_scalar(result.get(up_key), up_key)
     except GradingError:
         return False
-    if not np.isfinite(upstream) or close(upstream, reference[up_key], RTOL, _gradient_atol(up_key, point)):
+    up_atol = gradient_atol(up_key, point["W2"], point["x"])
+    if not np.isfinite(upstream) or close(upstream, reference[up_key], RTOL, up_atol):
         return False
-    return close(got, upstream * reference[local_key], RTOL, _gradient_atol(key, point))
+    return close(got, upstream * reference[local_key], RTOL, gradient_atol(key, point["W2"], point["x"]))
 
 
 @judgement(lambda backward_pass, key, **_: f"backward_pass['{key}']")
@@ -313,27 +220,19 @@ def judge_gradient(backward_pass: Callable, key: str, *, hidden: bool = False,
     args = [float(v) for v in (point["x"], point["y"], reference["z1"], reference["a1"], reference["z2"],
                                 reference["y_pred"], point["W1"], point["b1"], point["W2"], point["b2"])]
     what = f"backward_pass({_describe(point)}, and the matching z1, a1, z2, y_pred)"
-    result = call_student(backward_pass, *args, what=what, forbid_autodiff=_AUTODIFF_MESSAGE).value
-    if not isinstance(result, dict):
-        raise GradingError(
-            f"backward_pass should return a dict with keys {', '.join(GRADIENT_KEYS)}, "
-            f"but it returned {type(result).__name__}."
-        )
-    if key not in result:
-        present = ", ".join(sorted(map(str, result))) or "none"
-        raise GradingError(f"backward_pass's dict has no key '{key}' ({_LATEX[key]}); keys present: {present}.")
-    got = as_scalar(result[key], f"{key} from backward_pass(the check point)")
-    atol = _gradient_atol(key, point)
+    result = call_backward(backward_pass, args, what)
+    got = gradient_value(result, key, "backward_pass(the check point)")
+    atol = gradient_atol(key, point["W2"], point["x"])
     test = f"backward_pass['{key}']"
     if close(got, reference[key], RTOL, atol):
-        return passed_result(test, f"backward_pass's '{key}' ({_LATEX[key]}) matches TensorFlow at the "
+        return passed_result(test, f"backward_pass's '{key}' ({LATEX[key]}) matches TensorFlow at the "
                                    "check point (the hidden tests check many more inputs)")
     if _follows_from_own_upstream(key, got, result, point, reference):
-        return passed_result(test, f"backward_pass's '{key}' ({_LATEX[key]}) follows from your own "
-                                   f"{_UPSTREAM[key][0]} at the check point", carried_from=_UPSTREAM[key][0])
+        return passed_result(test, f"backward_pass's '{key}' ({LATEX[key]}) follows from your own "
+                                   f"{UPSTREAM[key][0]} at the check point", carried_from=UPSTREAM[key][0])
     cause, misconception = _likely_cause(key, got, reference, point, atol)
     raise GradingError(
-        f"{_LATEX[key]} (key '{key}') at the check point {_describe(point)} does not "
+        f"{LATEX[key]} (key '{key}') at the check point {_describe(point)} does not "
         f"match TensorFlow's GradientTape: you returned {fmt(got)}.\n"
         + cause
         + f"\nverify_with_tensorflow({_describe(point)}) shows the tape's dW1, db1, dW2 and db2 there.",
