@@ -115,8 +115,10 @@ def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
         nb.cells.insert(position + 1, new_code_cell(answer.source))
         answer.source = "# my answer is in the next cell"
 
+    # Notebook 1's full submission writes each answer as a formula of the earlier ones
+    # (the source's solutions), so the damaged answers are ones no later answer uses.
     def delete(nb):
-        for grade_id in ("test_dL_dz2", "answer_dL_dz2"):
+        for grade_id in ("test_dL_dW1", "answer_dL_dW1"):
             nb.cells.pop(index(nb, grade_id))
 
     def huge_outputs(nb):
@@ -159,7 +161,7 @@ def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
         Case("b_missing", lambda full, blank: {"Untitled.ipynb": nbformat.writes(nbformat.v4.new_notebook()).encode()},
              None, ("missing from your submission",), "the notebook missing, an unrelated Untitled.ipynb instead"),
         Case("b_deleted_cells", lambda full, blank: as_file(edited(full, delete), name),
-             ("test_dL_dz2",), ("were restored",), "an answer and its test deleted: restored, unanswered"),
+             ("test_dL_dW1",), ("were restored",), "an answer and its test deleted: restored, unanswered"),
         Case("b_duplicated_cell", lambda full, blank: as_file(edited(full, duplicate), name),
              (), ("were restored",), "an answer cell duplicated: the copy runs as an ordinary cell"),
         Case("b_split_cell", lambda full, blank: as_file(edited(full, split), name),
@@ -183,8 +185,9 @@ def paper_cases(name: str, answers: tuple[str, ...]) -> list[Case]:
         Case("b_huge_output", lambda full, blank: as_file(edited(full, huge_outputs), name),
              (), (), "30 MB of stored output and a 5 MB print"),
         Case("b_import_error", lambda full, blank: as_file(edited(full, lambda nb: setattr(
-                 cell(nb, "answer_z1"), "source", "import not_a_module_xyz\n" + cell(nb, "answer_z1").source)), name),
-             ("test_z1",), (), "an exception at import stops that cell only"),
+                 cell(nb, "answer_dL_dW1"), "source", "import not_a_module_xyz\n" + cell(nb, "answer_dL_dW1").source)),
+                 name),
+             ("test_dL_dW1",), (), "an exception at import stops that cell only"),
     ]
 
 

@@ -151,17 +151,18 @@ def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
 
 def _lookup_table() -> dict:
     """Right gradients for every input a reader of the course's code can compute: the
-    worked example and the hidden parameter sets of the seed the notebook declares."""
+    visible check's example and the hidden parameter sets of the seed the notebook declares."""
     from course.checks import verification
-    from course.exercise import EXERCISE_VALUES, GRADIENT_KEYS
+    from course.exercise import GRADIENT_KEYS
+    from course.kernel.checks.expected import GRADIENT_EXAMPLE
     from course.oracles.two_layer import tf_reference
 
     params, reference, _ = verification._references(verification.SEEDS["gradient"])
     rows = [{k: float(params[k][i]) for k in ("x", "y", "W1", "b1", "W2", "b2")} for i in range(len(params["x"]))]
-    worked = tf_reference(**{k: np.array([v]) for k, v in EXERCISE_VALUES.items()})
+    worked = tf_reference(**{k: np.array([v]) for k, v in GRADIENT_EXAMPLE.items()})
     table = {}
     for row, grads in [(r, {k: float(reference[k][i]) for k in GRADIENT_KEYS}) for i, r in enumerate(rows)] + \
-            [(dict(EXERCISE_VALUES), {k: float(worked[k][0]) for k in GRADIENT_KEYS})]:
+            [(dict(GRADIENT_EXAMPLE), {k: float(worked[k][0]) for k in GRADIENT_KEYS})]:
         key = repr(tuple(round(float(row[k]), 9) for k in ("x", "y", "W1", "b1", "W2", "b2")))
         table[key] = grads
     return table
@@ -288,8 +289,10 @@ def test_each_student_loses_exactly_what_their_work_deserves(hostile_batch, path
     earned = paper.grade_answers({name: 1.0 for name in (*paper.QUANTITIES, "max_sigmoid_derivative")})
     deserved = {f"test_{name}" for name, result in earned.items() if not result.passed}
     assert 8 <= len(deserved) < len(full1)
-    assert lost("mallory_sys_modules", NB1) == deserved
     assert lost("mallory_gc", NB1) == deserved
+    # Replacing the kernel's report function (in the first answer cell) leaves every test
+    # without a report: 0 each, steps right by error carried forward included.
+    assert lost("mallory_sys_modules", NB1) == set(full1)
     # One slip (dz1 without sigma'): only its own test; dW1 and db1 follow from it.
     assert lost("mallory_vars", NB2) == {"test_backward_dz1"}
     # Zeros with the reports swallowed, duplicated reports, a lookup table of predictable

@@ -9,6 +9,8 @@ TensorFlow is imported once, by the notebook's setup cell.
 
 from __future__ import annotations
 
+from verification_helpers import tape_like_reference  # noqa: E402
+
 import itertools
 import math
 import textwrap
@@ -384,7 +386,7 @@ def test_explorer_draws_at_every_slider_extreme():
 
     from course.widgets.verification import SLIDER_RANGES, VerificationExplorer
 
-    explorer = VerificationExplorer(*_functions(reference_source()), font_scale=1.6)
+    explorer = VerificationExplorer(*_functions(reference_source()), font_scale=1.6, reference=tape_like_reference)
     names = ("x", "y", "W1", "b1", "W2", "b2")
     heights = set()
     for corner in itertools.product(*(SLIDER_RANGES[n] for n in names)):
@@ -411,7 +413,7 @@ def test_explorer_marks_the_wrong_node_and_survives_exceptions():
     from course.widgets.verification import VerificationExplorer
 
     # dW1 wrong (x missing): W1 alone is marked.
-    explorer = VerificationExplorer(*_functions(MUTANTS["missing x in dW1"][0]))
+    explorer = VerificationExplorer(*_functions(MUTANTS["missing x in dW1"][0]), reference=tape_like_reference)
     result = explorer.update(x=1.7)
     assert result["mismatches"] == ["W1"]
     nodes = _svg_nodes(explorer.svg)
@@ -423,14 +425,14 @@ def test_explorer_marks_the_wrong_node_and_survives_exceptions():
     # Only dz1 in the returned dict is wrong: the inner nodes have no reference in a student's
     # kernel (no answer key for dL/dz1 and friends), so nothing is marked; dW1, db1 are right.
     only_dz1 = mutate(('"dz1": dz1,', '"dz1": 2 * dz1,'))
-    explorer = VerificationExplorer(*_functions(only_dz1))
+    explorer = VerificationExplorer(*_functions(only_dz1), reference=tape_like_reference)
     assert explorer.update(b1=-1.0)["mismatches"] == []
     nodes = _svg_nodes(explorer.svg)
     assert not any(v["state"] == "bad" for v in nodes.values())
     assert "reference —" in nodes["z1"]["title"]
 
     # The real misconception (no sigmoid derivative in dz1) shows in dW1 and db1 downstream.
-    explorer = VerificationExplorer(*_functions(MUTANTS["missing sigmoid derivative, layer 1"][0]))
+    explorer = VerificationExplorer(*_functions(MUTANTS["missing sigmoid derivative, layer 1"][0]), reference=tape_like_reference)
     assert sorted(explorer.update()["mismatches"]) == ["W1", "b1"]
     nodes = _svg_nodes(explorer.svg)
     assert {n for n, v in nodes.items() if v["head"].startswith("✗")} == {"W1", "b1"}
@@ -439,7 +441,7 @@ def test_explorer_marks_the_wrong_node_and_survives_exceptions():
     # A raising backward_pass: status line shows the error, gradient boxes grey, no ✗.
     broken = _functions(reference_source())
     broken[3] = lambda *args: 1 / 0
-    explorer = VerificationExplorer(*broken)
+    explorer = VerificationExplorer(*broken, reference=tape_like_reference)
     result = explorer.update(W2=-5.0)
     assert "ZeroDivisionError" in result["message"] and "ZeroDivisionError" in _status(explorer.svg)
     nodes = _svg_nodes(explorer.svg)
@@ -452,7 +454,7 @@ def test_explorer_marks_the_wrong_node_and_survives_exceptions():
         raise ValueError('<b>&"bad"</b>\x00\x1b[31m' + "x" * 300)
 
     broken[1] = nasty_forward
-    explorer = VerificationExplorer(*broken)
+    explorer = VerificationExplorer(*broken, reference=tape_like_reference)
     status = _status(explorer.svg)
     assert "<b>&\"bad\"</b>" in status and "ValueError" in status
     assert len(status) <= 151 and "\x00" not in explorer.svg
@@ -474,14 +476,14 @@ def test_explorer_and_table_give_no_inner_gradient(values, capsys):
                   if k in ("dW1", "db1", "dW2", "db2")}
     broken = _functions(reference_source())
     broken[3] = lambda *args: {}
-    for explorer in (VerificationExplorer(values=values), VerificationExplorer(*broken, values=values)):
+    for explorer in (VerificationExplorer(values=values, reference=tape_like_reference), VerificationExplorer(*broken, values=values, reference=tape_like_reference)):
         for key, value in inner.items():
             assert f"{value:.4g}" not in explorer.svg, key
         for key, value in parameters.items():
             assert f"{value:.4g}" in explorer.svg, key
     namespace: dict = {"np": np}
     exec(reference_source(), namespace)  # noqa: S102 - the reference solution
-    gradient_table(namespace["forward_pass"], lambda *args: {}, lambda *args: {}, **values)
+    gradient_table(namespace["forward_pass"], lambda *args: {}, tape_like_reference, **values)
     table = capsys.readouterr().out
     for key, value in inner.items():
         assert f"{value:.7g}" not in table and f"{value:.4g}" not in table, key
@@ -492,9 +494,9 @@ def test_explorer_and_table_give_no_inner_gradient(values, capsys):
 def test_explorer_returns_none_under_nbgrader(monkeypatch):
     from course.widgets.verification import verification_explorer
 
-    assert verification_explorer(*_functions(reference_source())) is not None
+    assert verification_explorer(*_functions(reference_source()), reference=tape_like_reference) is not None
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    assert verification_explorer(*_functions(reference_source())) is None
+    assert verification_explorer(*_functions(reference_source()), reference=tape_like_reference) is None
 
 
 def test_explorer_widget_and_table_build(capsys):
@@ -503,7 +505,7 @@ def test_explorer_widget_and_table_build(capsys):
     import ipywidgets
 
     functions = _functions(reference_source())
-    box = verification_explorer(*functions, font_scale=1.6)
+    box = verification_explorer(*functions, font_scale=1.6, reference=tape_like_reference)
     assert isinstance(box.view, ipywidgets.HTML) and box.view.value == box.explorer.svg
     before = box.view.value
     box.sliders["b1"].value = 5.0

@@ -4,6 +4,8 @@ silent under nbgrader.  What a browser makes of them is tested in tests/browser/
 
 from __future__ import annotations
 
+from verification_helpers import tape_like_reference  # noqa: E402
+
 import itertools
 import math
 import xml.etree.ElementTree as ET
@@ -148,9 +150,9 @@ def test_verification_explorers_open_away_from_the_worked_example():
     from course.widgets.verification import VerificationExplorer, verification_explorer
 
     answers = notebook_1_answers(**EXERCISE)
-    for explorer in (VerificationExplorer(), VerificationExplorer(*_reference_functions())):
+    for explorer in (VerificationExplorer(reference=tape_like_reference), VerificationExplorer(*_reference_functions(), reference=tape_like_reference)):
         assert revealed(svg_text(explorer.svg), answers) == {}
-    box = verification_explorer(*_reference_functions())
+    box = verification_explorer(*_reference_functions(), reference=tape_like_reference)
     assert {name: slider.value for name, slider in box.sliders.items()} != EXERCISE
 
 
@@ -161,7 +163,7 @@ def test_reference_only_graph_shows_the_chain_rule_without_a_yours_column():
 
     # The classroom page passes the instructor's full reference (demos/backprop_explorer.ipynb).
     explorer = VerificationExplorer(font_scale=1.6, reference=central_difference)
-    student_side = VerificationExplorer(font_scale=1.6)   # a student's kernel: no inner gradients
+    student_side = VerificationExplorer(font_scale=1.6, reference=tape_like_reference)   # a student's kernel: no inner gradients
     for params in ((-2.0, 0.0, 3.0, -1.0, -4.0, 2.5), (3.0, 1.0, -5.0, 5.0, 5.0, -5.0)):
         values = dict(zip(("x", "y", "W1", "b1", "W2", "b2"), params))
         explorer.update(**values)

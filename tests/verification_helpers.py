@@ -124,3 +124,12 @@ def grade(student_source: str, *, fresh_oracle: bool = False) -> Score:
 
 def has_hidden_source(text: str) -> bool:
     return bool(re.search(r"check_gradient\(|seed=\d+|BEGIN HIDDEN", text))
+
+
+def tape_like_reference(x, y, W1, b1, W2, b2) -> dict:
+    """What a notebook's ``verify_with_tensorflow`` gives the explorer: the four parameter
+    gradients only (here float64 central differences, so tests need no TensorFlow)."""
+    from course.oracles.two_layer import central_difference
+
+    grads = central_difference(x=x, y=y, W1=W1, b1=b1, W2=W2, b2=b2)
+    return {key: grads[key] for key in ("dW1", "db1", "dW2", "db2")}

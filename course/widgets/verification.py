@@ -1,20 +1,18 @@
 """Notebook 2's helpers: the gradient comparison table and the computation-graph explorer.
 
 :func:`gradient_table` prints the student's gradients next to TensorFlow's (the given
-float32 ``verify_with_tensorflow``), their difference and, for the four parameters, a
-float64 central difference of the loss.
+float32 ``verify_with_tensorflow``) and their difference.
 
 :func:`verification_explorer` puts sliders for x, y, W1, b1, W2, b2 above a drawing of the
 computation graph x → z1 → a1 → z2 → y_pred → L (plus the parameters W1, b1, W2, b2).
 Each box shows the node's value and gradient dL/d(node) computed by the *student's*
-functions.  The reference beside them is what ``verify_with_tensorflow`` gives students
-anyway: the forward values, the loss and the four parameter gradients dL/dW1, dL/db1,
-dL/dW2, dL/db2 (:func:`parameter_reference`, float64 central differences of the loss,
-which agree with ``tf.GradientTape`` to ~1e-9 and need no TensorFlow: an update costs well
-under a millisecond).  The intermediate gradients (dL/dz1, dL/da1, …) get no reference in
-a student's kernel, so the explorer is no answer key for them; a slip there shows in the
-parameter boxes downstream.  Boxes where the student's numbers and the reference disagree
-turn orange with ✗; boxes the student's code gave no number for are grey (dashed) with "?".
+functions.  The reference beside them is the notebook's own ``verify_with_tensorflow``,
+passed in as ``reference=``: the four parameter gradients dL/dW1, dL/db1, dL/dW2, dL/db2.
+Nothing in this module computes a forward value or a gradient itself, so the course's
+student-side code holds no notebook-1 answer key; the intermediate gradients (dL/dz1,
+dL/da1, …) get no reference, and a slip there shows in the parameter boxes downstream.
+Boxes where the student's numbers and the reference disagree turn orange with ✗; boxes
+the student's code gave no number for are grey (dashed) with "?".
 
 The graph is an inline SVG string shown in an ``ipywidgets.HTML``.  Its layout (boxes,
 arrows, static labels) is computed once as a template; an update only formats the node
@@ -47,7 +45,7 @@ from ._env import PALETTE, grading
 from .svg import Template, svg_open
 from .svg import text as _text
 
-__all__ = ["gradient_table", "verification_explorer", "VerificationExplorer", "parameter_reference",
+__all__ = ["gradient_table", "verification_explorer", "VerificationExplorer",
            "PARAMETER_GRADIENTS", "SLIDER_RANGES", "START_VALUES"]
 
 # Slider ranges: |z1| reaches 20 (hidden unit fully saturated), |z2| reaches 10.
@@ -66,47 +64,21 @@ _CALL_LIMIT = 2.0  # seconds per student call in the explorer
 
 # The gradients verify_with_tensorflow returns: the only ones with a reference here.
 PARAMETER_GRADIENTS = ("dW1", "db1", "dW2", "db2")
-_STEP = 1e-5
-
-
-def _softplus(z: float) -> float:
-    return float(np.logaddexp(0.0, z))
-
-
 def _sigmoid(z: float) -> float:
     return float(np.exp(-np.logaddexp(0.0, -z)))
 
 
-def parameter_reference(x: float, y: float, W1: float, b1: float, W2: float, b2: float) -> dict[str, float]:
-    """What ``verify_with_tensorflow`` tells a student, in float64: the forward values
-    ``z1, a1, z2, y_pred``, the ``loss`` and the four parameter gradients ``dW1, db1,
-    dW2, db2``, each a Python float.
-
-    The gradients are central differences of the loss as a function of each parameter
-    (step ``1e-5 * max(1, |parameter|)``, divided by the step actually taken); the loss is
-    written with softplus of z2, so it is exact where y_pred rounds to 0 or 1.
-    """
-    def loss(w1: float, c1: float, w2: float, c2: float) -> float:
-        z2 = w2 * _sigmoid(w1 * x + c1) + c2
-        return y * _softplus(-z2) + (1.0 - y) * _softplus(z2)
-
-    z1 = W1 * x + b1
-    a1 = _sigmoid(z1)
-    z2 = W2 * a1 + b2
-    out = {"z1": z1, "a1": a1, "z2": z2, "y_pred": _sigmoid(z2), "loss": loss(W1, b1, W2, b2)}
-    at = [W1, b1, W2, b2]
-    for i, key in enumerate(PARAMETER_GRADIENTS):
-        h = _STEP * max(1.0, abs(at[i]))
-        up, down = list(at), list(at)
-        up[i] += h
-        down[i] -= h
-        out[key] = (loss(*up) - loss(*down)) / (up[i] - down[i])
-    return out
-
-
 def _reference_floats(reference: Callable, p: dict[str, float]) -> dict[str, float]:
-    """``reference(**p)`` as {key: Python float}; array values (shape (1,)) are unwrapped."""
-    return {k: float(np.asarray(v, dtype=np.float64).reshape(-1)[0]) for k, v in reference(**p).items()}
+    """``reference(**p)`` as {key: Python float}; array values (shape (1,)) are unwrapped.
+
+    The reference is the notebook's own ``verify_with_tensorflow`` (student code, called
+    through :func:`call_student`) or, on the classroom page, the instructor's oracle; a
+    reference that fails gives no numbers."""
+    try:
+        values = call_student(reference, what="the reference", time_limit=_CALL_LIMIT * 5, **p).value
+        return {k: float(np.asarray(v, dtype=np.float64).reshape(-1)[0]) for k, v in dict(values).items()}
+    except (GradingError, TypeError, ValueError):
+        return {}
 
 
 # --- the comparison table ------------------------------------------------------------
@@ -137,9 +109,7 @@ def gradient_table(forward_pass: Callable, backward_pass: Callable, verify_with_
     except (GradingError, AttributeError) as error:
         tf_grads = {}
         print(f"(TensorFlow column unavailable: {error})")
-    reference = parameter_reference(**{k: float(v) for k, v in params.items()})
-    lines = [header,
-             f"{'gradient':<11}{'yours':>14}{'TensorFlow f32':>16}{'yours - TF':>13}{'central diff f64':>18}"]
+    lines = [header, f"{'gradient':<11}{'yours':>14}{'TensorFlow f32':>16}{'yours - TF':>13}"]
     for key in ("dW1", "db1", "dW2", "db2", "dy_pred", "dz2", "da1", "dz1"):
         yours = mine[key]
         tf_value = tf_grads.get(key)
@@ -149,7 +119,6 @@ def gradient_table(forward_pass: Callable, backward_pass: Callable, verify_with_
             f"{'missing' if yours is None else f'{yours:.7g}':>14}"
             f"{'—' if tf_value is None else f'{tf_value:.7g}':>16}"
             f"{diff:>13}"
-            + (f"{reference[key]:>18.7g}" if key in reference else f"{'—':>18}")
         )
     print("\n".join(lines))
 
@@ -283,9 +252,8 @@ class VerificationExplorer:
 
     ``reference(x, y, W1, b1, W2, b2)`` gives the reference numbers, a dict with the
     forward values, ``loss`` and any gradients (floats or arrays of shape (1,)); a node
-    whose gradient it lacks has no reference gradient ("—").  Default:
-    :func:`parameter_reference` (the four parameter gradients, what
-    ``verify_with_tensorflow`` shows); the classroom page passes the instructor's full one.
+    whose value or gradient it lacks has none ("—").  Required: notebook 2 passes its own
+    ``verify_with_tensorflow``; the classroom page passes the instructor's full oracle.
 
     ``update(**values)`` takes any of x, y, W1, b1, W2, b2 (others keep their value),
     recomputes the student's and the reference numbers, formats them into the SVG
@@ -300,7 +268,10 @@ class VerificationExplorer:
                  *, font_scale: float = 1.0, values: dict[str, float] | None = None,
                  reference: Callable[..., dict] | None = None):
         self.functions = (sigmoid, forward_pass, binary_cross_entropy, backward_pass)
-        self.reference = reference or parameter_reference
+        if reference is None:
+            raise TypeError("pass reference=: the notebook's verify_with_tensorflow (or, on the classroom "
+                            "page, the instructor's oracle)")
+        self.reference = reference
         self.reference_only = all(f is None for f in self.functions)
         if not self.reference_only and any(f is None for f in self.functions):
             raise TypeError("give all four functions, or none for the reference alone")
@@ -380,10 +351,10 @@ class VerificationExplorer:
         states: dict[str, str] = {}
         mismatches, missing = [], []
         for name, (value_key, grad_key) in _NODE_KEYS.items():
-            mine_v, ref_v = student.get(value_key), reference[value_key]
+            mine_v, ref_v = student.get(value_key), reference.get(value_key)
             rows = [("value", _number(mine_v)), ("", ""), ("", "")]
             absent = mine_v is None
-            bad = not absent and not close(mine_v, ref_v, RTOL, ATOL * (1 + abs(ref_v)))
+            bad = not absent and ref_v is not None and not close(mine_v, ref_v, RTOL, ATOL * (1 + abs(ref_v)))
             if grad_key is not None:
                 mine_g, ref_g = student.get(grad_key), reference.get(grad_key)
                 absent = absent or mine_g is None

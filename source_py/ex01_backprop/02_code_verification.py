@@ -284,9 +284,8 @@ def verify_with_tensorflow(x, y, W1, b1, W2, b2):
 
 
 # %% [markdown]
-# The table puts your gradients next to TensorFlow's (float32, Keras loss), their difference,
-# and a float64 central difference $\big(L(\theta+h) - L(\theta-h)\big)/2h$ as a third opinion.
-# Both only report the parameter gradients; the rows for the nodes show your numbers alone (by the
+# The table puts your gradients next to TensorFlow's (float32, Keras loss) and their difference.
+# TensorFlow only reports the parameter gradients; the rows for the nodes show your numbers alone (by the
 # chain rule, $\partial L/\partial z_2 = \partial L/\partial b_2$ and $\partial L/\partial z_1 = \partial L/\partial b_1$). The second table uses a saturated, confidently **wrong** network — look at how
 # far TensorFlow drifts there.
 
@@ -299,13 +298,13 @@ gradient_table(forward_pass, backward_pass, verify_with_tensorflow,
 # ## Explore
 #
 # Move the sliders: the graph shows each node's value (top line) and its gradient $\partial L/\partial(\cdot)$
-# computed by **your** functions, beside a float64 reference for what `verify_with_tensorflow` reports
-# (the forward values, the loss and the four parameter gradients). A node turns orange with ✗ where your
+# computed by **your** functions, beside what your `verify_with_tensorflow` reports (the four
+# parameter gradients). A node turns orange with ✗ where your
 # numbers and the reference disagree; a slip in an inner gradient shows in the parameters below it. Try pushing $W_1$ or $b_1$ to the
 # ends: what happens to $\partial L/\partial W_1$ when the hidden unit saturates?
 
 # %% nbgrader={"grade": false, "grade_id": "verification_explorer_cell", "locked": true, "schema_version": 3, "solution": false}
-verification_explorer(sigmoid, forward_pass, binary_cross_entropy, backward_pass)
+verification_explorer(sigmoid, forward_pass, binary_cross_entropy, backward_pass, reference=verify_with_tensorflow)
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task_reflection_q3", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": true}
 # ## Reflection question 3 (2 points, marked by hand)

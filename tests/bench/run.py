@@ -97,7 +97,7 @@ def kernel_latency(repeats: int = 120) -> dict:
     nb3 = solution_namespace(source / "03_gradient_flow.ipynb", release / "03_gradient_flow.ipynb")
     rng = random.Random(0)
     verification = VerificationExplorer(nb2["sigmoid"], nb2["forward_pass"], nb2["binary_cross_entropy"],
-                                        nb2["backward_pass"])
+                                        nb2["backward_pass"], reference=nb2["verify_with_tensorflow"])
 
     def move_verification(_i):
         name = rng.choice(sorted(SLIDER_RANGES))
