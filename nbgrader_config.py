@@ -36,10 +36,10 @@ if str(ROOT) in sys.path:
     sys.path.remove(str(ROOT))
 sys.path.insert(0, str(ROOT))
 
-from course.due_date import warn_if_late  # noqa: E402
+from course.kernel.due_date import warn_if_late  # noqa: E402
 from course.instructor.nbgrader_cli import course_id, gradebook_url  # noqa: E402
-from course.kernel_env import GRADING, set_defaults  # noqa: E402
-from course.submissions import add_missing_notebooks  # noqa: E402
+from course.kernel.environment import GRADING, set_defaults  # noqa: E402
+from course.grader.submissions import add_missing_notebooks  # noqa: E402
 
 # The grading kernel inherits this process's environment: silence TensorFlow's C++
 # logging before any kernel starts, because nbgrader zeroes a test cell that writes
@@ -70,14 +70,14 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # nbgrader's own list, after writing the assignment id into notebook 1's given cells
-# (per-student values, course/values_grading.py), the due date into each header, and the
+# (per-student values, course/grader/own_values.py), the due date into each header, and the
 # kernel's language_info.
 c.GenerateAssignment.preprocessors = [
-    "course.values_grading.StampAssignment",
+    "course.grader.own_values.StampAssignment",
     "course.instructor.due_dates.ShowDueDate",  # the gradebook's due date under each title (below)
     # The kernel's language_info, which JupyterLab would otherwise write into an untouched
-    # notebook on opening it, marking it modified (course/notebook_metadata.py).
-    "course.notebook_metadata.KernelLanguageInfo",
+    # notebook on opening it, marking it modified (course/instructor/notebook_metadata.py).
+    "course.instructor.notebook_metadata.KernelLanguageInfo",
     "nbgrader.preprocessors.IncludeHeaderFooter",
     "nbgrader.preprocessors.InstantiateTests",
     "nbgrader.preprocessors.LockCells",
@@ -102,10 +102,10 @@ c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
 # short on a busy grading machine.
 c.Execute.iopub_timeout = 30
 
-# The grading kernel runs in a bubblewrap sandbox (course/grading_sandbox.py): it sees
+# The grading kernel runs in a bubblewrap sandbox (course/sandbox/bubblewrap.py): it sees
 # its own notebook folder and the read-only environment, nothing else of the course,
 # and no network.  Kernels are taken from a pool started ahead with the heavy modules
-# imported (course/grading_kernel.py); each grades one notebook.
+# imported (course/sandbox/kernels.py); each grades one notebook.
 c.GradingSandbox.enabled = os.environ.get("COURSE_SANDBOX", "1").strip().lower() not in ("0", "off", "false", "no")
 c.GradingSandbox.memory_mb = int(os.environ.get("COURSE_SANDBOX_MEMORY_MB", "4096"))
 c.GradingSandbox.processes = int(os.environ.get("COURSE_SANDBOX_PROCESSES", "128"))
@@ -118,26 +118,26 @@ c.GradingSandbox.warm_kernels = int(os.environ.get("COURSE_WARM_KERNELS", "1"))
 # the notebook failing to grade.
 c.OverwriteCells.add_missing_cells = True
 
-# --- broken submissions (course/submissions.py) ----------------------------------
+# --- broken submissions (course/grader/submissions.py) ----------------------------------
 # Every grading path (nbgrader autograde, formgrader's Autograde button, make autograde)
 # runs nbgrader's Autograde converter, so the defences live in it: a notebook that is
 # not valid JSON, missing, renamed, or that kills the kernel is graded (as the blank
 # release notebook where nothing else can be graded) with a note the student reads in
 # the feedback; stripped, duplicated or deleted graded cells are restored first.
 c.Autograde.pre_convert_hook = add_missing_notebooks
-c.Autograde.exporter_class = "course.submissions.SubmissionExporter"
+c.Autograde.exporter_class = "course.grader.submissions.SubmissionExporter"
 # nbconvert validates the whole notebook after every preprocessor (about twenty a
 # notebook); once, after the last, raises the same errors at a tenth of the cost.
 c.SubmissionExporter.optimistic_validation = True
 c.Autograde.sanitize_preprocessors = [
-    "course.grading_kernel.StartWarmKernels",  # the warm kernels' imports start now (below)
-    "course.submissions.RepairGradedCells",
-    "course.values_grading.StashShownValues",  # per-student values (below); before ClearOutput
+    "course.sandbox.kernels.StartWarmKernels",  # the warm kernels' imports start now (below)
+    "course.grader.submissions.RepairGradedCells",
+    "course.grader.own_values.StashShownValues",  # per-student values (below); before ClearOutput
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "course.nbgrader_ext.OverwriteCellsAtOnce",  # nbgrader's OverwriteCells, the cells read at once
-    "course.nbgrader_ext.CheckCellMetadataOnce",  # nbgrader's check, each distinct cell once
+    "course.grader.gradebook.OverwriteCellsAtOnce",  # nbgrader's OverwriteCells, the cells read at once
+    "course.grader.gradebook.CheckCellMetadataOnce",  # nbgrader's check, each distinct cell once
 ]
 
 # Last line of defence against log noise that would zero a test cell.
@@ -151,23 +151,23 @@ c.IgnorePattern.pattern = (
 # Long outputs (a print in a loop) are cut, so one submission cannot bloat the batch.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 30
-c.LimitOutputSize.max_chars = 20_000  # and one very long line (course/nbgrader_ext.py)
+c.LimitOutputSize.max_chars = 20_000  # and one very long line (course/grader/outputs.py)
 
 # --- feedback -----------------------------------------------------------------------
 # nbgrader restores hidden tests and mark schemes when it grades (formgrader shows
 # them to the grader); strip them again from the HTML feedback the student reads.
-# ShortTestErrors (course/nbgrader_outputs.py) runs while the hidden tests are still in
+# ShortTestErrors (course/grader/outputs.py) runs while the hidden tests are still in
 # the sources: it needs them to find and remove any hidden test line from the outputs.
 # nbconvert's HTML exporter, without its false "display_data_priority not recognized" warnings.
-c.GenerateFeedback.exporter_class = "course.nbgrader_outputs.FeedbackExporter"
+c.GenerateFeedback.exporter_class = "course.grader.outputs.FeedbackExporter"
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "course.nbgrader_outputs.ShortTestErrors",
+    "course.grader.outputs.ShortTestErrors",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.ClearMarkScheme",
-    "course.feedback_page.UnmarkedTasks",  # "not marked yet" instead of "0.0 / 3.0"
+    "course.grader.feedback_page.UnmarkedTasks",  # "not marked yet" instead of "0.0 / 3.0"
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    "course.feedback_page.FeedbackStyle",  # long output lines wrap
+    "course.grader.feedback_page.FeedbackStyle",  # long output lines wrap
 ]
 
 # MathJax from the environment (jupyter-server-mathjax), not from a CDN: the course's
@@ -181,31 +181,31 @@ if _SHARE not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
 # Test cells only report what the student's code gives on inputs drawn from the course's
 # grading key (<root>/.grading-key, or COURSE_GRADING_KEY_FILE); the verdict is reached here,
 # in the nbgrader process, before nbgrader saves the scores (course/grader/judging.py).
-# The integrity scan (course/nbgrader_ext.py) only writes notes for the grader.
+# The integrity scan (course/grader/integrity_notes.py) only writes notes for the grader.
 c.Autograde.autograde_preprocessors = [
-    "course.values_grading.GradeWithOwnValues",  # per-student values (below); before the plans
+    "course.grader.own_values.GradeWithOwnValues",  # per-student values (below); before the plans
     "course.grader.judging.ReportInsteadOfJudging",  # test cells report instead of judging
-    "course.grading_kernel.SandboxedExecute",
+    "course.sandbox.kernels.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "course.grader.judging.JudgeReports",  # the grader judges each report, writes the outcome
     "nbgrader.preprocessors.LimitOutput",
-    "course.nbgrader_ext.LimitOutputSize",
-    "course.nbgrader_ext.FlagTampering",
+    "course.grader.outputs.LimitOutputSize",
+    "course.grader.integrity_notes.FlagTampering",
     # Test-cell errors become short messages and no output shows a hidden test line
-    # (course/nbgrader_outputs.py); outside the kernel, so student code cannot undo it.
-    "course.nbgrader_outputs.ShortTestErrors",
-    "course.nbgrader_ext.SaveAutoGradesAtOnce",  # nbgrader's SaveAutoGrades, one transaction a notebook
+    # (course/grader/outputs.py); outside the kernel, so student code cannot undo it.
+    "course.grader.outputs.ShortTestErrors",
+    "course.grader.gradebook.SaveAutoGradesAtOnce",  # nbgrader's SaveAutoGrades, one transaction a notebook
     "nbgrader.preprocessors.AssignLatePenalties",
     "course.instructor.due_dates.NoteLateSubmission",  # "Late submission: ..." atop a late notebook
-    "course.nbgrader_ext.CheckCellMetadataOnce",  # nbgrader's check, each distinct cell once
+    "course.grader.gradebook.CheckCellMetadataOnce",  # nbgrader's check, each distinct cell once
 ]
 
 # --- per-student values (notebook 1) -----------------------------------------------------
 # Off: everyone gets the exercise's values.  On: each student gets values derived from
-# the course id, the assignment, their id and the salt (course/values.py); the grader
+# the course id, the assignment, their id and the salt (course/exercise/values.py); the grader
 # writes the graded student's values into the notebook before it runs
-# (course/values_grading.py).  `python -m course.instructor.values STUDENT_ID` prints them.
+# (course/grader/own_values.py).  `python -m course.instructor.values STUDENT_ID` prints them.
 c.PerStudentValues.enabled = os.environ.get("COURSE_PER_STUDENT_VALUES", "0") == "1"
 c.PerStudentValues.salt = os.environ.get("COURSE_VALUES_SALT", "")
 # Pin a student's values (e.g. the ones they worked from by mistake), then regrade:
@@ -215,7 +215,7 @@ c.PerStudentValues.overrides = {}
 # a submission recorded it showed (before ClearOutput), GradeWithOwnValues writes the
 # student's values into the notebook (before Execute).
 
-# --- due dates and late work (course/instructor/due_dates.py, course/due_date.py) ------
+# --- due dates and late work (course/instructor/due_dates.py, course/kernel/due_date.py) ------
 # The due date is nbgrader's: `nbgrader db assignment add ex01_backprop --duedate="2025-03-14
 # 17:00 Europe/Berlin"` (or formgrader's edit dialog), then `make release`, which writes it
 # under each notebook's title in this time zone, and into the notebook's metadata.

@@ -5,7 +5,7 @@
 #
 # Students' servers (a hub's shared environment, TLJH's user environment, a Kubernetes
 # image) import only what a student's notebook needs: the parts the grading sandbox shows
-# a kernel, course/grading_sandbox.py's STUDENT_SIDE.  The checks, oracles, grader and
+# a kernel, course/sandbox/bubblewrap.py's STUDENT_SIDE.  The checks, oracles, grader and
 # instructor tools are not installed there; instructors grade from their course root,
 # whose full package nbgrader_config.py puts first on the path.
 set -euo pipefail
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 mapfile -t parts < <(python3 - <<'PY'
 import ast
-tree = ast.parse(open("course/grading_sandbox.py").read())
+tree = ast.parse(open("course/sandbox/bubblewrap.py").read())
 names = next(ast.literal_eval(node.value) for node in ast.walk(tree)
              if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "STUDENT_SIDE")
 print("\n".join(f"course/{name}" for name in names))

@@ -69,7 +69,7 @@ UNIX_NAME = os.environ.get("BPH_UNIX_NAME", "{username}")
 IDLE_TIMEOUT = int(os.environ.get("BPH_IDLE_TIMEOUT", "3600"))
 CULL_EVERY = int(os.environ.get("BPH_CULL_EVERY", "0")) or max(1, min(300, IDLE_TIMEOUT // 2))
 
-# The course's per-student values switch and salt (course/values.py), passed on unchanged.
+# The course's per-student values switch and salt (course/exercise/values.py), passed on unchanged.
 PER_STUDENT_VALUES = {name: os.environ[name] for name in ("COURSE_PER_STUDENT_VALUES", "COURSE_VALUES_SALT")
                       if name in os.environ}
 
@@ -115,7 +115,7 @@ c.Spawner.environment.update({
     "NBGRADER_EXCHANGE": EXCHANGE,
     "NBGRADER_COURSE_ID": COURSE,
     # TensorFlow's C++ logging goes to stderr, which would zero a graded test cell
-    # (the values of course/kernel_env.py's QUIET_TENSORFLOW; a test keeps them equal).
+    # (the values of course/kernel/environment.py's QUIET_TENSORFLOW; a test keeps them equal).
     "TF_CPP_MIN_LOG_LEVEL": "3",
     "TF_ENABLE_ONEDNN_OPTS": "0",
     # Students must see the values they are graded against: both roles get the same switch.

@@ -184,7 +184,7 @@ class LocalHub:
             "NBGRADER_EXCHANGE": str(self.exchange),
             "NBGRADER_COURSE_ID": self.course_id,
             "JUPYTER_CONFIG_PATH": str(self.hub_env / "etc" / "backprop-by-hand" / "common"),
-            "TF_CPP_MIN_LOG_LEVEL": "3",    # course/kernel_env.py's QUIET_TENSORFLOW
+            "TF_CPP_MIN_LOG_LEVEL": "3",    # course/kernel/environment.py's QUIET_TENSORFLOW
             "TF_ENABLE_ONEDNN_OPTS": "0",
             **self.extra_env,
         }

@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.kernel_env import GRADING, set_defaults
+from course.kernel.environment import GRADING, set_defaults
 
 # Before any test imports TensorFlow or starts a kernel: kernels inherit it.
 set_defaults(GRADING)
@@ -170,7 +170,7 @@ PROCESS_MARKERS = {
     "ipykernel_launcher": "server", "jupyter-lab": "server", "jupyter-server": "server", "voila": "server",
     "jupyterhub": "server", "configurable-http-proxy": "server",
     "initdb": "server", "pg_ctl": "server", "postgres": "server",
-    "bwrap": "server", "course.kernel_zygote": "server", "course.kernel_launcher": "server",
+    "bwrap": "server", "course.sandbox.zygote": "server", "course.sandbox.launcher": "server",
 }
 
 

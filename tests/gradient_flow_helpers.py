@@ -13,9 +13,9 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from course.cells import grade_id, is_autograder_test, nbgrader_meta
-from course.feedback import GradingError
-from course.networks import init_params
+from course.grader.cells import grade_id, is_autograder_test, nbgrader_meta
+from course.kernel.messages import GradingError
+from course.exercise.networks import init_params
 from notebook_grader import grade_cells
 
 ROOT = Path(__file__).resolve().parents[1]

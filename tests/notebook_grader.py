@@ -41,7 +41,7 @@ from unittest import mock
 from nbformat.v4 import new_code_cell, new_output
 
 from course.kernel import result as _results
-from course.feedback import GradingError
+from course.kernel.messages import GradingError
 from course.grader.judges import NO_REPORT
 from course.grader.judging import judge_cell, plan_cell, report_source
 from course.kernel import report as _report

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from course.cells import by_grade_id
+from course.grader.cells import by_grade_id
 
 STYLES_DIR = Path(__file__).resolve().parent / "outside_styles"
 NOTEBOOKS = {"nb2": "02_code_verification", "nb3": "03_gradient_flow"}

@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 
 import nbformat
 
-from course.cells import is_autograder_test, nbgrader_meta
+from course.grader.cells import is_autograder_test, nbgrader_meta
 from notebook_grader import CellOutcome, grade_cells
 
 ROOT = Path(__file__).resolve().parents[1]

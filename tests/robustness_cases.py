@@ -16,7 +16,7 @@ from typing import Callable
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from course.cells import by_grade_id
+from course.grader.cells import by_grade_id
 
 Notebook = nbformat.NotebookNode
 
@@ -260,7 +260,7 @@ def verification_cases(name: str, gradient_tests: tuple[str, ...]) -> list[Case]
              gradient_tests, ("chain rule", "tf.GradientTape"), "GradientTape imported under another name"),
         Case("t2_rebinds_check", replace("backward_pass_solution", REBOUND_CHECK),
              gradient_tests, ("Integrity check", "check_gradient"), "the hidden check replaced by a no-op"),
-        # The call is caught (course/sandbox.py), the kernel lives on: only the tests that
+        # The call is caught (course/kernel/calls.py), the kernel lives on: only the tests that
         # call sigmoid (directly or through forward_pass) are lost.
         Case("t2_exit_in_function", replace("sigmoid_solution",
                                             "def sigmoid(z):\n    import os\n    os._exit(0)\n"),

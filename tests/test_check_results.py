@@ -13,7 +13,7 @@ import pytest
 import gradient_flow_helpers as corpus
 from course.checks import gradient_flow, paper, verification
 from course.checks.result import Outcome, Result, failed_result, misconception_id, passed_result, report
-from course.feedback import GradingError
+from course.kernel.messages import GradingError
 from paper_helpers import STEP_FORMULAS, student_chain
 from verification_helpers import mutate
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ASSIGNMENT, ROOT, copy_generated_course, read
-from course.cells import is_autograder_test
+from course.grader.cells import is_autograder_test
 from course.instructor.autograde import autograde
 from course.instructor.planted import class_plan, expected_counts, write_planted_class
 from course.instructor.report import write_report

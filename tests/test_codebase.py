@@ -71,14 +71,14 @@ def _tensorflow_settings(text: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("where", ["Makefile", "deploy/jupyterhub_config.py", "deploy/localhub.py"])
 def test_every_server_gets_the_same_tensorflow_settings(where):
-    """Places that cannot import course/kernel_env.py repeat its QUIET_TENSORFLOW exactly."""
-    from course.kernel_env import QUIET_TENSORFLOW
+    """Places that cannot import course/kernel/environment.py repeat its QUIET_TENSORFLOW exactly."""
+    from course.kernel.environment import QUIET_TENSORFLOW
 
     assert _tensorflow_settings((ROOT / where).read_text()) == dict(QUIET_TENSORFLOW)
 
 
 def test_importing_course_quiets_tensorflow():
-    from course.kernel_env import QUIET_TENSORFLOW
+    from course.kernel.environment import QUIET_TENSORFLOW
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
     result = subprocess.run([sys.executable, "-c", "import os, course, json; print(json.dumps(dict(os.environ)))"],
@@ -160,7 +160,7 @@ def test_guard_fails_an_unmarked_test_before_the_process_starts(request):
 
 
 def test_kernel_environment_defaults_keep_what_is_set():
-    from course.kernel_env import GRADING, set_defaults
+    from course.kernel.environment import GRADING, set_defaults
 
     env = set_defaults(GRADING, {"TF_CPP_MIN_LOG_LEVEL": "0"})  # a developer reading TensorFlow's logs
     assert env["TF_CPP_MIN_LOG_LEVEL"] == "0" and env["MPLBACKEND"] == "agg" and env["TF_ENABLE_ONEDNN_OPTS"] == "0"

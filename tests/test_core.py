@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from course.coerce import as_array, as_scalar, close, first_mismatch
-from course.feedback import GradingError, fmt, passed
-from course.sandbox import call_student
+from course.kernel.coerce import as_array, as_scalar, close, first_mismatch
+from course.kernel.messages import GradingError, fmt, passed
+from course.kernel.calls import call_student
 
 
 class AlwaysEqual:

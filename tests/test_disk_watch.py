@@ -1,4 +1,4 @@
-"""The grader's disk watch (course/disk_watch.py) and the copy-back budget of a slot, on real
+"""The grader's disk watch (course/sandbox/disk_watch.py) and the copy-back budget of a slot, on real
 folders.  What a kernel sees of the limits is tested through real kernels in
 tests/test_grading_kernel.py and real ``nbgrader autograde`` in tests/test_sandbox.py."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import threading
 import time
 
-from course.disk_watch import BLOCK, DiskWatch, disk_usage
-from course.grading_sandbox import Slot
+from course.sandbox.disk_watch import BLOCK, DiskWatch, disk_usage
+from course.sandbox.bubblewrap import Slot
 
 
 def test_usage_counts_every_entry_as_at_least_a_block_and_follows_no_link(tmp_path):

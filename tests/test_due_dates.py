@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from course import due_date
+from course.kernel import due_date
 from course.instructor import due_dates, solutions
 
 # nbgrader's add_submission warns about its own session handling.

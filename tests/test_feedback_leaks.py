@@ -16,11 +16,11 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENT, copy_generated_course, hidden_test_lines, read, visible_text
-from course.cells import by_grade_id, grade_id, is_autograder_test
+from course.grader.cells import by_grade_id, grade_id, is_autograder_test
 from course.instructor.autograde import autograde
 from course.instructor.nbgrader_cli import nbgrader, nbgrader_env
 from course.instructor.synthetic import full_submission, write_submission
-from course.nbgrader_outputs import REDACTED
+from course.grader.outputs import REDACTED
 
 pytestmark = pytest.mark.nbgrader
 
@@ -170,7 +170,7 @@ def test_autograded_test_outputs_show_no_hidden_line(graded):
 
 def test_redaction_is_visible_not_silent():
     """A line removed from an output is replaced by a marker, so a grader sees that it happened."""
-    from course.nbgrader_outputs import ShortTestErrors
+    from course.grader.outputs import ShortTestErrors
 
     cell = nbformat.v4.new_code_cell("x = 1")
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout",

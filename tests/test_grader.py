@@ -23,13 +23,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from course.cells import grade_id, is_autograder_test
+from course.grader.cells import grade_id, is_autograder_test
 from course.checks.result import Outcome
 from course.grader.declarations import declarations
 from course.grader.hidden_inputs import grading_key, hidden_seed
 from course.grader.judges import JUDGES, NO_REPORT
 from course.grader.judging import judge_cell, plan_cell, report_source
-from course.grading_sandbox import STUDENT_SIDE
+from course.sandbox.bubblewrap import STUDENT_SIDE
 from course.kernel.codec import CallableStandIn, decode, encode
 from course.kernel.report import REPORT_MIME, collect
 

@@ -15,8 +15,8 @@ import pytest
 
 from course.checks import gradient_flow as checks
 from course.kernel.checks import gradient_flow as visible_checks
-from course.feedback import GradingError
-from course.networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params, init_scale
+from course.kernel.messages import GradingError
+from course.exercise.networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params, init_scale
 from course.oracles import deep as oracle
 
 import gradient_flow_helpers as corpus

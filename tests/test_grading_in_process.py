@@ -19,11 +19,11 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENT, make_course_copy, read
-from course import grading_kernel
-from course.cells import by_grade_id, grade_id, is_autograder_test
+from course.sandbox import kernels as grading_kernel
+from course.grader.cells import by_grade_id, grade_id, is_autograder_test
 from course.instructor.nbgrader_cli import nbgrader
 from course.instructor.synthetic import blank_submission, full_submission, write_submission
-from course.submissions import NOT_SUBMITTED_KEY, notes_in
+from course.grader.submissions import NOT_SUBMITTED_KEY, notes_in
 
 pytestmark = pytest.mark.nbgrader
 NOTEBOOK = "01_paper_calculation"

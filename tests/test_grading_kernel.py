@@ -1,4 +1,4 @@
-"""The grading kernel's handover (course/grading_kernel.py), below nbgrader: a launched
+"""The grading kernel's handover (course/sandbox/kernels.py), below nbgrader: a launched
 kernel has bound its sockets before the client connects, and the client's readiness
 check does not wait out a silence once IOPub greets it.
 
@@ -14,8 +14,8 @@ from queue import Empty
 
 import pytest
 
-from course.grading_kernel import GradingKernelClient, SandboxedKernelManager, _close_pool
-from course.grading_sandbox import GradingSandbox
+from course.sandbox.kernels import GradingKernelClient, SandboxedKernelManager, _close_pool
+from course.sandbox.bubblewrap import GradingSandbox
 
 NOTEBOOK_FOLDER = Path("autograded", "student", "assignment")   # below the test's tmp_path
 PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
@@ -159,7 +159,7 @@ def test_a_kernel_started_ahead_is_used_only_for_the_same_start(tmp_path, case):
     notebook still gets a kernel started as asked."""
     import os
 
-    from course import grading_kernel
+    from course.sandbox import kernels as grading_kernel
 
     settings = GradingSandbox(warm_kernels=1, preload=["json"])
     mount = tmp_path / "autograded"

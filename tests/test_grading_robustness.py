@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENT, copy_generated_course, folder_checksums, hidden_test_lines, read, visible_text
-from course.cells import grade_id, is_code_answer
+from course.grader.cells import grade_id, is_code_answer
 from course.instructor.autograde import autograde
 from course.instructor.nbgrader_cli import grade_table, nbgrader
 from course.instructor.synthetic import autograded_points, blank_submission, full_submission

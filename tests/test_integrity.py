@@ -1,9 +1,9 @@
 """Integrity is judged by what code could change, and autodiff by what runs.
 
-The static scan (course.integrity) must flag every statement that could change what a
+The static scan (course.grader.integrity) must flag every statement that could change what a
 test sees, and only those; FlagTampering notes them for the grader and zeroes nothing
 (every test is judged outside the kernel).  The autodiff watch
-(course.autodiff) must catch real use of TensorFlow's autodiff under any alias and never
+(course.kernel.autodiff) must catch real use of TensorFlow's autodiff under any alias and never
 a name such as ``gradients``.
 """
 
@@ -15,11 +15,11 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import read, source_notebooks
-from course.cells import grade_id, is_code_answer
-from course.feedback import GradingError
-from course.integrity import ScanContext, scan_source
-from course.nbgrader_ext import NOTE_MARKER, FlagTampering
-from course.sandbox import call_student
+from course.grader.cells import grade_id, is_code_answer
+from course.kernel.messages import GradingError
+from course.grader.integrity import ScanContext, scan_source
+from course.grader.integrity_notes import NOTE_MARKER, FlagTampering
+from course.kernel.calls import call_student
 
 # The instructor's cells of a small notebook: what the scan needs to know about names.
 CONTEXT = ScanContext.from_cells(
@@ -34,10 +34,10 @@ COSTS_POINTS = {
     "GradientTape": ("import tensorflow as tf\ntf.GradientTape = object", "patch"),
     "GradientTape method via alias": ("from tensorflow import GradientTape as T\nT.gradient = None", "patch"),
     "course helper": ("import course.checks.paper as p\np.check_quantity = print", "patch"),
-    "setattr on course": ("import course.coerce\nsetattr(course.coerce, 'close', lambda *a: True)", "patch"),
+    "setattr on course": ("import course.kernel.coerce\nsetattr(course.kernel.coerce, 'close', lambda *a: True)", "patch"),
     "showtraceback": ("get_ipython().showtraceback = lambda *a, **k: None", "patch"),
     "showtraceback via alias": ("shell = get_ipython()\nshell._showtraceback = print", "patch"),
-    "sys.modules entry": ("import sys\nsys.modules['course.coerce'] = None", "patch"),
+    "sys.modules entry": ("import sys\nsys.modules['course.kernel.coerce'] = None", "patch"),
     "excepthook": ("import sys\nsys.excepthook = print", "patch"),
     "caller's frame": ("import sys\ndef sigmoid(z):\n    sys._getframe(1).f_globals['x'] = 1", "patch"),
     "post-execute hook": ("get_ipython().events.register('post_run_cell', print)", "patch"),
@@ -215,7 +215,7 @@ def test_flag_tampering_leaves_honest_notebooks_alone():
 def test_huge_outputs_are_cut(configured):
     from traitlets.config import Config
 
-    from course.nbgrader_ext import LimitOutputSize
+    from course.grader.outputs import LimitOutputSize
 
     config = Config()
     if configured is not None:  # as a line in nbgrader_config.py would set it

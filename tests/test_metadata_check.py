@@ -1,4 +1,4 @@
-"""``course.nbgrader_ext.CheckCellMetadataOnce`` gives nbgrader's ``CheckCellMetadata``
+"""``course.grader.gradebook.CheckCellMetadataOnce`` gives nbgrader's ``CheckCellMetadata``
 verdict on every notebook, including the second time it sees a cell.
 
 The grading configuration uses it in place of nbgrader's check (which re-checks its
@@ -15,8 +15,8 @@ import nbformat
 import pytest
 from nbgrader.preprocessors import CheckCellMetadata
 
-from course.cells import grade_id
-from course.nbgrader_ext import CheckCellMetadataOnce
+from course.grader.cells import grade_id
+from course.grader.gradebook import CheckCellMetadataOnce
 
 SOURCE = Path(__file__).resolve().parents[1] / "source" / "ex01_backprop"
 

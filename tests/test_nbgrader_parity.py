@@ -1,6 +1,6 @@
 """nbgrader's own autograde tests, run with the course's execution step in place of nbgrader's.
 
-``course.grading_kernel.SandboxedExecute`` replaces nbgrader's ``Execute`` in the
+``course.sandbox.kernels.SandboxedExecute`` replaces nbgrader's ``Execute`` in the
 course's ``c.Autograde.autograde_preprocessors``.  nbgrader 0.9.6 ships the tests of
 its execution step as autograde application tests (``nbgrader/tests/apps/
 test_nbgrader_autograde.py``): each writes a small course with a configuration of its
@@ -24,7 +24,7 @@ from nbgrader.preprocessors import Execute
 from nbgrader.tests.apps.conftest import course_dir, db, temp_cwd  # noqa: F401 - nbgrader's fixtures
 from nbgrader.tests.apps import test_nbgrader_autograde as nbgraders
 
-from course.grading_kernel import SandboxedExecute
+from course.sandbox.kernels import SandboxedExecute
 
 pytestmark = pytest.mark.nbgrader
 

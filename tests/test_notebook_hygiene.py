@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from course.cells import grade_id, is_autograder_test, is_code_answer, nbgrader_meta
+from course.grader.cells import grade_id, is_autograder_test, is_code_answer, nbgrader_meta
 from conftest import NOTEBOOK_NAMES, RELEASE_DIR, SOURCE_DIR, read, release_notebooks, source_notebooks
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}

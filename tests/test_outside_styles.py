@@ -16,11 +16,11 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENT, copy_generated_course
-from course.cells import grade_id, is_autograder_test
+from course.grader.cells import grade_id, is_autograder_test
 from course.instructor.autograde import autograde
 from course.instructor.nbgrader_cli import gradebook_url
 from course.instructor.synthetic import autograded_points, full_submission, write_submission
-from course.nbgrader_ext import NOTE_MARKER
+from course.grader.integrity_notes import NOTE_MARKER
 from outside_style_corpus import NOTEBOOKS, Style, apply_style, load_styles
 
 pytestmark = pytest.mark.nbgrader

@@ -18,7 +18,7 @@ from paper_helpers import (
     score, student_chain,
 )
 
-from course.feedback import GradingError
+from course.kernel.messages import GradingError
 
 FULL = float(len(GRADED))  # one point per graded quantity
 
@@ -257,7 +257,7 @@ def test_an_answer_cell_that_raised_is_not_told_to_replace_the_stub():
 
 
 def test_a_function_that_raises_without_a_message_reads_properly():
-    from course.sandbox import call_student
+    from course.kernel.calls import call_student
 
     def empty():
         raise ZeroDivisionError()
@@ -265,7 +265,7 @@ def test_a_function_that_raises_without_a_message_reads_properly():
     with pytest.raises(GradingError) as failure:
         call_student(empty, what="f()")
     assert str(failure.value) == "f() raised ZeroDivisionError"
-    from course.feedback import error_summary
+    from course.kernel.messages import error_summary
 
     assert error_summary(NotImplementedError()) == "NotImplementedError (not written yet)"
     assert not error_summary(ValueError("")).endswith(":")

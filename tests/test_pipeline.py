@@ -138,12 +138,12 @@ def _forget_autograding(db_url: str, student: str, notebook: str) -> None:
 
 
 def test_scores_saved_at_once_are_nbgraders_own(course, tmp_path, monkeypatch):
-    """course.nbgrader_ext.SaveAutoGradesAtOnce saves what nbgrader's SaveAutoGrades saves
+    """course.grader.gradebook.SaveAutoGradesAtOnce saves what nbgrader's SaveAutoGrades saves
     (scores, review flags, "No response." comments), and nothing if it stops half-way."""
     from nbgrader import utils
     from nbgrader.preprocessors import SaveAutoGrades
 
-    from course.nbgrader_ext import SaveAutoGradesAtOnce
+    from course.grader.gradebook import SaveAutoGradesAtOnce
 
     for student in STUDENTS:
         for path in sorted((course / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
@@ -188,7 +188,7 @@ def _tampered(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """``notebook`` with what OverwriteCells repairs: a locked test edited, points raised, a
     graded cell's type flipped, a graded cell deleted.  (Not a cell with a made-up grade id:
     nbgrader's own OverwriteCells fails on that when it adds missing cells;
-    course.submissions.RepairGradedCells runs first in grading.)"""
+    course.grader.submissions.RepairGradedCells runs first in grading.)"""
     cells = notebook.cells
     graded = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
     tests = [c for c in graded if c.metadata.nbgrader.get("locked") and c.cell_type == "code"]
@@ -203,13 +203,13 @@ def _tampered(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def test_cells_overwritten_at_once_as_nbgrader_does(course):
-    """course.nbgrader_ext.OverwriteCellsAtOnce repairs a tampered submission exactly as
+    """course.grader.gradebook.OverwriteCellsAtOnce repairs a tampered submission exactly as
     nbgrader's OverwriteCells does (missing cells added back, as configured)."""
     import copy
 
     from nbgrader.preprocessors import OverwriteCells
 
-    from course.nbgrader_ext import OverwriteCellsAtOnce
+    from course.grader.gradebook import OverwriteCellsAtOnce
 
     for path in sorted((course / "submitted" / "carol" / ASSIGNMENT).glob("*.ipynb")):
         tampered = _tampered(read(path))

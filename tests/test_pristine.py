@@ -1,4 +1,4 @@
-"""Student code that rebinds builtins or numpy cannot change a verdict (course/pristine.py).
+"""Student code that rebinds builtins or numpy cannot change a verdict (course/kernel/pristine.py).
 
 Each test rebinds what a check calls the way student code in the grading kernel could
 (``builtins.abs = …`` inside a student's function, say) and checks that a wrong answer
@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 import gradient_flow_helpers as corpus
-from course import pristine
+from course.kernel import pristine
 from course.checks import gradient_flow
-from course.coerce import close, first_mismatch
-from course.feedback import GradingError
-from course.networks import init_params
+from course.kernel.coerce import close, first_mismatch
+from course.kernel.messages import GradingError
+from course.exercise.networks import init_params
 
 
 def test_captures_are_the_originals():

@@ -35,44 +35,44 @@ from traitlets.config import Config
 
 # (owner, attribute, parameter names after self the course relies on, where the course uses it)
 HOOKS = [
-    # course/grading_kernel.py: SandboxedKernelManager
-    (KernelManager, "_async_pre_start_kernel", ["kw"], "grading_kernel.SandboxedKernelManager overrides it"),
-    (KernelManager, "_async_launch_kernel", ["kernel_cmd", "kw"], "grading_kernel.SandboxedKernelManager overrides it"),
-    (KernelManager, "_async_wait", ["pollinterval"], "grading_kernel.SandboxedKernelManager overrides it"),
-    (KernelManager, "_async_cleanup_resources", ["restart"], "grading_kernel.SandboxedKernelManager overrides it"),
-    (KernelManager, "_reconcile_connection_info", ["info"], "grading_kernel.SandboxedKernelManager calls it"),
-    (KernelManager, "load_connection_file", ["connection_file"], "grading_kernel.SandboxedKernelManager calls it"),
-    # course/grading_kernel.py: GradingKernelClient
-    (KernelClient, "_async_wait_for_ready", ["timeout"], "grading_kernel.GradingKernelClient overrides it"),
-    (KernelClient, "_handle_kernel_info_reply", ["msg"], "grading_kernel.GradingKernelClient calls it"),
-    (KernelClient, "_async_is_alive", [], "grading_kernel.GradingKernelClient calls it"),
-    # course/grading_kernel.py: SandboxedExecute (nbgrader's Execute, nbconvert's ExecutePreprocessor)
-    (ExecutePreprocessor, "preprocess", ["nb", "resources", "km"], "grading_kernel.SandboxedExecute overrides it"),
-    (ExecutePreprocessor, "preprocess_cell", ["cell", "resources", "index"], "grading_kernel.SandboxedExecute overrides it"),
-    (NotebookClient, "create_kernel_manager", [], "grading_kernel.SandboxedExecute overrides it"),
-    # course/nbgrader_ext.py
-    (MetadataValidator, "validate_cell", ["cell"], "nbgrader_ext._RememberingValidator overrides it"),
-    (MetadataValidator, "validate_nb", ["nb"], "nbgrader_ext.CheckCellMetadataOnce calls it"),
-    (CheckCellMetadata, "preprocess", ["nb", "resources"], "nbgrader_ext.CheckCellMetadataOnce overrides it"),
-    (OverwriteCells, "preprocess", ["nb", "resources"], "nbgrader_ext.OverwriteCellsAtOnce overrides it"),
-    (OverwriteCells, "preprocess_cell", ["cell", "resources", "cell_index"], "nbgrader_ext.OverwriteCellsAtOnce overrides it"),
-    (OverwriteCells, "add_missing_grade_cells", ["nb", "resources"], "nbgrader_ext.OverwriteCellsAtOnce calls it"),
-    (OverwriteCells, "add_missing_task_cells", ["nb", "resources"], "nbgrader_ext.OverwriteCellsAtOnce calls it"),
-    (ClearHiddenTests, "_remove_hidden_test_region", ["cell"], "nbgrader_ext.OverwriteCellsAtOnce calls it"),
-    (ClearMarkScheme, "_remove_mark_scheme_region", ["cell"], "nbgrader_ext.OverwriteCellsAtOnce calls it"),
-    (SaveAutoGrades, "preprocess", ["nb", "resources"], "nbgrader_ext.SaveAutoGradesAtOnce overrides it"),
-    (NbGraderPreprocessor, "preprocess", ["nb", "resources"], "nbgrader_ext's *AtOnce call it as the loop over cells"),
-    (Gradebook, "find_source_cell", ["name", "notebook", "assignment"], "nbgrader_ext replaces it by a lookup"),
-    (Gradebook, "find_graded_cell", ["name", "notebook", "assignment"], "nbgrader_ext replaces it by a lookup"),
-    (Gradebook, "find_grade", ["grade_cell", "notebook", "assignment", "student"], "nbgrader_ext replaces it by a lookup"),
-    (Gradebook, "find_comment", ["solution_cell", "notebook", "assignment", "student"], "nbgrader_ext replaces it by a lookup"),
-    (Gradebook, "find_submission_notebook", ["notebook", "assignment", "student"], "nbgrader_ext.SaveAutoGradesAtOnce calls it"),
-    (Gradebook, "find_notebook", ["name", "assignment"], "nbgrader_ext.OverwriteCellsAtOnce calls it"),
-    # course/submissions.py and course/nbgrader_outputs.py
+    # course/sandbox/kernels.py: SandboxedKernelManager
+    (KernelManager, "_async_pre_start_kernel", ["kw"], "sandbox.kernels.SandboxedKernelManager overrides it"),
+    (KernelManager, "_async_launch_kernel", ["kernel_cmd", "kw"], "sandbox.kernels.SandboxedKernelManager overrides it"),
+    (KernelManager, "_async_wait", ["pollinterval"], "sandbox.kernels.SandboxedKernelManager overrides it"),
+    (KernelManager, "_async_cleanup_resources", ["restart"], "sandbox.kernels.SandboxedKernelManager overrides it"),
+    (KernelManager, "_reconcile_connection_info", ["info"], "sandbox.kernels.SandboxedKernelManager calls it"),
+    (KernelManager, "load_connection_file", ["connection_file"], "sandbox.kernels.SandboxedKernelManager calls it"),
+    # course/sandbox/kernels.py: GradingKernelClient
+    (KernelClient, "_async_wait_for_ready", ["timeout"], "sandbox.kernels.GradingKernelClient overrides it"),
+    (KernelClient, "_handle_kernel_info_reply", ["msg"], "sandbox.kernels.GradingKernelClient calls it"),
+    (KernelClient, "_async_is_alive", [], "sandbox.kernels.GradingKernelClient calls it"),
+    # course/sandbox/kernels.py: SandboxedExecute (nbgrader's Execute, nbconvert's ExecutePreprocessor)
+    (ExecutePreprocessor, "preprocess", ["nb", "resources", "km"], "sandbox.kernels.SandboxedExecute overrides it"),
+    (ExecutePreprocessor, "preprocess_cell", ["cell", "resources", "index"], "sandbox.kernels.SandboxedExecute overrides it"),
+    (NotebookClient, "create_kernel_manager", [], "sandbox.kernels.SandboxedExecute overrides it"),
+    # course/grader/gradebook.py
+    (MetadataValidator, "validate_cell", ["cell"], "grader.gradebook._RememberingValidator overrides it"),
+    (MetadataValidator, "validate_nb", ["nb"], "grader.gradebook.CheckCellMetadataOnce calls it"),
+    (CheckCellMetadata, "preprocess", ["nb", "resources"], "grader.gradebook.CheckCellMetadataOnce overrides it"),
+    (OverwriteCells, "preprocess", ["nb", "resources"], "grader.gradebook.OverwriteCellsAtOnce overrides it"),
+    (OverwriteCells, "preprocess_cell", ["cell", "resources", "cell_index"], "grader.gradebook.OverwriteCellsAtOnce overrides it"),
+    (OverwriteCells, "add_missing_grade_cells", ["nb", "resources"], "grader.gradebook.OverwriteCellsAtOnce calls it"),
+    (OverwriteCells, "add_missing_task_cells", ["nb", "resources"], "grader.gradebook.OverwriteCellsAtOnce calls it"),
+    (ClearHiddenTests, "_remove_hidden_test_region", ["cell"], "grader.gradebook.OverwriteCellsAtOnce calls it"),
+    (ClearMarkScheme, "_remove_mark_scheme_region", ["cell"], "grader.gradebook.OverwriteCellsAtOnce calls it"),
+    (SaveAutoGrades, "preprocess", ["nb", "resources"], "grader.gradebook.SaveAutoGradesAtOnce overrides it"),
+    (NbGraderPreprocessor, "preprocess", ["nb", "resources"], "grader.gradebook's *AtOnce call it as the loop over cells"),
+    (Gradebook, "find_source_cell", ["name", "notebook", "assignment"], "grader.gradebook replaces it by a lookup"),
+    (Gradebook, "find_graded_cell", ["name", "notebook", "assignment"], "grader.gradebook replaces it by a lookup"),
+    (Gradebook, "find_grade", ["grade_cell", "notebook", "assignment", "student"], "grader.gradebook replaces it by a lookup"),
+    (Gradebook, "find_comment", ["solution_cell", "notebook", "assignment", "student"], "grader.gradebook replaces it by a lookup"),
+    (Gradebook, "find_submission_notebook", ["notebook", "assignment", "student"], "grader.gradebook.SaveAutoGradesAtOnce calls it"),
+    (Gradebook, "find_notebook", ["name", "assignment"], "grader.gradebook.OverwriteCellsAtOnce calls it"),
+    # course/grader/submissions.py and course/grader/outputs.py
     (Exporter, "from_filename", ["filename", "resources", "kw"], "submissions.SubmissionExporter overrides it"),
     (NotebookExporter, "from_notebook_node", ["nb", "resources", "kw"], "submissions.SubmissionExporter overrides it"),
-    (HTMLExporter, "register_preprocessor", ["preprocessor", "enabled"], "nbgrader_outputs.FeedbackExporter overrides it"),
-    (Config, "_has_section", ["key"], "nbgrader_outputs.FeedbackExporter calls it"),
+    (HTMLExporter, "register_preprocessor", ["preprocessor", "enabled"], "grader.outputs.FeedbackExporter overrides it"),
+    (Config, "_has_section", ["key"], "grader.outputs.FeedbackExporter calls it"),
 ]
 
 # (class, trait) pairs nbgrader_config.py and the course's classes set.
@@ -134,7 +134,7 @@ def test_sandboxed_execute_can_shut_kernels_down_at_once():
 
 
 def test_async_manager_and_client_bind_the_coroutines_the_course_overrides():
-    """course/grading_kernel.py rebinds ``cleanup_resources`` and ``wait_for_ready`` to its own
+    """course/sandbox/kernels.py rebinds ``cleanup_resources`` and ``wait_for_ready`` to its own
     coroutines because jupyter_client binds the async classes' names to the base coroutines."""
     assert AsyncKernelManager.cleanup_resources is KernelManager._async_cleanup_resources
     assert AsyncKernelClient.wait_for_ready is KernelClient._async_wait_for_ready
@@ -160,7 +160,7 @@ def test_nbclient_starts_the_client_and_the_notebook_hook_as_the_course_expects(
 
 
 def test_pre_convert_hook_is_called_with_the_names_add_missing_notebooks_takes():
-    from course.submissions import add_missing_notebooks
+    from course.grader.submissions import add_missing_notebooks
 
     calls = []
     converter = SimpleNamespace(pre_convert_hook=lambda **kw: calls.append(kw), log=SimpleNamespace(info=print),

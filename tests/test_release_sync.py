@@ -14,7 +14,7 @@ pytestmark = pytest.mark.nbgrader
 
 def _normalised(path) -> str:
     notebook = read(path)
-    # The Python version of the machine that generated it (course/notebook_metadata.py).
+    # The Python version of the machine that generated it (course/instructor/notebook_metadata.py).
     notebook.metadata.get("language_info", {}).pop("version", None)
     return json.dumps(notebook, sort_keys=True, indent=1)
 

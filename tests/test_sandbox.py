@@ -19,8 +19,8 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENT, copy_generated_course, hidden_test_lines, visible_text
-from course.cells import grade_id
-from course.grading_kernel import SANDBOX_NOTE_TAG
+from course.grader.cells import grade_id
+from course.sandbox.kernels import SANDBOX_NOTE_TAG
 from course.instructor.nbgrader_cli import grade_table, nbgrader, nbgrader_env
 from course.instructor.synthetic import full_submission, partly_wrong_submission, write_submission
 

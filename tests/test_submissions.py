@@ -1,4 +1,4 @@
-"""Broken submissions are graded by nbgrader's own pipeline (course/submissions.py).
+"""Broken submissions are graded by nbgrader's own pipeline (course/grader/submissions.py).
 
 Plain ``nbgrader autograde`` and formgrader's in-process API grade a batch holding each
 kind of broken submission: every student gets a recorded grade and a note they read
@@ -16,11 +16,11 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import ASSIGNMENT, copy_generated_course, folder_checksums, read, visible_text
-from course.cells import grade_id, is_code_answer
+from course.grader.cells import grade_id, is_code_answer
 from course.instructor.autograde import merge_gradebooks
 from course.instructor.nbgrader_cli import grade_table, nbgrader
 from course.instructor.synthetic import autograded_points, blank_submission, full_submission
-from course.submissions import notes_in, restore_graded_cells
+from course.grader.submissions import notes_in, restore_graded_cells
 from robustness_cases import Case, paper_cases, write_submissions
 
 NOTEBOOK = "01_paper_calculation"

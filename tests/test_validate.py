@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENT, NOTEBOOK_NAMES, make_course_copy
-from course.cells import by_grade_id, grade_id, is_autograder_test
+from course.grader.cells import by_grade_id, grade_id, is_autograder_test
 from course.instructor.nbgrader_cli import nbgrader_env
 from course.instructor.synthetic import full_submission
 

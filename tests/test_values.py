@@ -1,7 +1,7 @@
-"""Per-student values of notebook 1 (course.values): switch, derivation, quality, CLI, display.
+"""Per-student values of notebook 1 (course.exercise.values): switch, derivation, quality, CLI, display.
 
 The quality criteria are re-derived here from the exercise's formulas with ``math``
-(not with course.values' own chain), and the misconceptions are the ones
+(not with course.exercise.values' own chain), and the misconceptions are the ones
 course.checks.paper names: every draw must keep each of them ten tolerances away.
 """
 
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import ROOT, read
-from course import values
+from course.exercise import values
 from course.checks import paper
 from course.instructor.nbgrader_cli import nbgrader_env
 from paper_helpers import GIVEN, HINT_TABLE, STEP_FORMULAS
@@ -207,7 +207,7 @@ def test_cli_prints_the_values_as_json(tmp_path):
 def _run(env_extra: dict, tmp_path: Path) -> nbformat.NotebookNode:
     release = read(ROOT / "release" / "ex01_backprop" / "01_paper_calculation.ipynb")
     return run_given_cells(release, tmp_path / "ex01_backprop", env_extra,
-                           extra_source="from course.values_display import worked_example\n"
+                           extra_source="from course.exercise.display import worked_example\n"
                                         "print(repr((x, y, W1, b1, W2, b2)))\n"
                                         "print(repr(tuple(worked_example().values())))")
 
@@ -255,7 +255,7 @@ def _graded_copy(answers: dict[str, float], shown: dict | None, student: str, sa
     included, as nbgrader restores them) with the answer cells filled in."""
     from traitlets.config import Config
 
-    from course.values_grading import GradeWithOwnValues, StashShownValues
+    from course.grader.own_values import GradeWithOwnValues, StashShownValues
     from paper_helpers import NOTEBOOK, fill_answers
 
     notebook = fill_answers(read(NOTEBOOK),
@@ -297,7 +297,7 @@ def test_grader_notes_other_values_and_stops_carrying_forward():
 
 
 def test_typed_answers_reads_plain_numbers_only():
-    from course.values_grading import typed_answers
+    from course.grader.own_values import typed_answers
     from paper_helpers import fill_answers
 
     notebook = fill_answers(read(ROOT / "release" / "ex01_backprop" / "01_paper_calculation.ipynb"),

@@ -28,7 +28,7 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENT, copy_generated_course
-from course.cells import by_grade_id
+from course.grader.cells import by_grade_id
 from course.instructor.nbgrader_cli import nbgrader, nbgrader_env
 from paper_helpers import GRADED, QUANTITIES, fill_answers
 from values_helpers import run_given_cells, with_outputs_of, worked_answers

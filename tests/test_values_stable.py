@@ -1,10 +1,10 @@
-"""The per-student values stay what they were when course.values depended on the checks.
+"""The per-student values stay what they were when course.exercise.values depended on the checks.
 
 ``RECORDED_DERIVED`` and ``RECORDED_POOR`` were recorded with the code of commit a892c22
-(course.values' good-exercise filter then read course.checks.paper's rules), before
-course.values became self-contained: the same student, course and salt must keep the
+(course.exercise.values' good-exercise filter then read course.checks.paper's rules), before
+course.exercise.values became self-contained: the same student, course and salt must keep the
 same values, and the filter the same verdict on a spread of the grid.  The grader
-(course.checks.paper) names exactly the filter's misconceptions (course.values' table).
+(course.checks.paper) names exactly the filter's misconceptions (course.exercise.values' table).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import random
 
 import pytest
 
-from course import values
+from course.exercise import values
 from course.checks import paper
 
 RECORDED_DERIVED = {

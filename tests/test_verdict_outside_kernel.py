@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 from conftest import ASSIGNMENT, copy_generated_course
-from course.cells import grade_id, is_autograder_test
+from course.grader.cells import grade_id, is_autograder_test
 from course.instructor.nbgrader_cli import nbgrader, nbgrader_env
 from course.instructor.synthetic import full_submission, write_submission
 
@@ -77,7 +77,7 @@ for _n in ("cour" + "se.che" + "cks.verification", "cour" + "se.kernel.rep" + "o
         continue
     _found.append(_n)
     def _call(function, *args, what, time_limit=None, forbid_autodiff=None, **kwargs):
-        return _il.import_module("course.sandbox").StudentCall(function(*args, **kwargs), [], "")
+        return _il.import_module("course.kernel.calls").StudentCall(function(*args, **kwargs), [], "")
     vars(_m).update({k: _call for k in list(vars(_m)) if k == "call_student"})
     vars(_m).update({k: (lambda *a, **kw: None) for k in list(vars(_m)) if k.startswith(("check_", "judge_"))})
 print("PATCHED", _found)
@@ -153,7 +153,7 @@ def _lookup_table() -> dict:
     """Right gradients for every input a reader of the course's code can compute: the
     visible check's example and the hidden parameter sets of the seed the notebook declares."""
     from course.checks import verification
-    from course.exercise import GRADIENT_KEYS
+    from course.exercise.constants import GRADIENT_KEYS
     from course.kernel.checks.expected import GRADIENT_EXAMPLE
     from course.oracles.two_layer import tf_reference
 

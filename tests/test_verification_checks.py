@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from course.checks import verification
-from course.feedback import GradingError
+from course.kernel.messages import GradingError
 from course.oracles import two_layer
 from verification_helpers import grade, has_hidden_source, mutate, reference_source, total_points
 

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from conftest import copy_generated_course
-from course.cells import grade_id, is_autograder_test
+from course.grader.cells import grade_id, is_autograder_test
 from course.instructor.nbgrader_cli import nbgrader
 from verification_helpers import SOLUTION_IDS, total_points
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from course.kernel.checks import expected as kernel_expected  # noqa: E402
 from course.kernel.checks import gradient_flow as kernel_flow  # noqa: E402
 from course.kernel.checks import verification as kernel_verification  # noqa: E402
-from course.networks import init_params  # noqa: E402
+from course.exercise.networks import init_params  # noqa: E402
 
 SIGMOID_EXTREMES_Z = [[-1000.0, -50.0, -1.0], [0.0, 3.0, 1000.0]]
 
@@ -117,7 +117,7 @@ def test_gradient_example_is_off_notebook_1s_values_and_not_degenerate(recompute
     """The point is no per-student draw (those keep y = 1), its sigmoids are unsaturated,
     every gradient is clearly non-zero, and each named mistake gives a value at least 5 %
     away from the right one (so the visible check can tell them apart)."""
-    from course import values
+    from course.exercise import values
     from course.kernel.checks import two_layer
 
     point = dict(kernel_expected.GRADIENT_EXAMPLE)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import gradient_flow_helpers as corpus
-from course.networks import DEMO_X, DEMO_Y
+from course.exercise.networks import DEMO_X, DEMO_Y
 from course.oracles import deep as oracle
 from exercise_answers import EXERCISE, notebook_1_answers, revealed
 

@@ -13,7 +13,7 @@ from typing import Callable, Mapping
 import nbformat
 
 from conftest import ROOT
-from course.cells import grade_id
+from course.grader.cells import grade_id
 from paper_helpers import QUANTITIES, STEP_FORMULAS
 
 GIVEN_CELLS = ("paper_given_values", "paper_sigmoid_hints")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.cells import is_autograder_test, nbgrader_meta
+from course.grader.cells import is_autograder_test, nbgrader_meta
 from course.instructor.synthetic import strip_solution_delimiters
 from notebook_grader import CellOutcome, grade_cells
 

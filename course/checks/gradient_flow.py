@@ -1,6 +1,6 @@
 """Graded checks for notebook 3, gradient flow through a deep network.
 
-The student writes, in the column-vector convention of :mod:`course.networks`:
+The student writes, in the column-vector convention of :mod:`course.exercise.networks`:
 
 - ``deep_forward(x, params, activation)`` -> ``(zs, activations)``: ``zs[l]`` is layer
   ``l``'s pre-activation (shape ``(n_{l+1},)``), ``activations[0]`` is ``x`` and
@@ -27,18 +27,18 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..coerce import as_scalar, close, written_precision
-from ..feedback import GradingError, fmt, missing_answer
-from ..kernel.checks import gradient_flow as visible
-from ..kernel.checks.gradient_flow import (ATOL_FRACTION, RELU_MAX_SPREAD, RTOL, SIGMOID_MAX_FIRST_OVER_LAST,
+from course.kernel.coerce import as_scalar, close, written_precision
+from course.kernel.messages import GradingError, fmt, missing_answer
+from course.kernel.checks import gradient_flow as visible
+from course.kernel.checks.gradient_flow import (ATOL_FRACTION, RELU_MAX_SPREAD, RTOL, SIGMOID_MAX_FIRST_OVER_LAST,
                                            check_vanishing_phenomenon, judge_vanishing_phenomenon,
                                            phenomenon_ratios)
-from ..kernel.checks.network_case import NetworkCase, verify_analyses, verify_backward, verify_forward
-from ..networks import DEMO_LAYER_SIZES, DEMO_X, init_params
-from ..oracles import deep as oracle
-from ..pristine import abs, float, len, list, tuple
-from ..pristine import default_rng as _rng
-from .result import Result, judgement, passed_result, reporting
+from course.kernel.checks.network_case import NetworkCase, verify_analyses, verify_backward, verify_forward
+from course.exercise.networks import DEMO_LAYER_SIZES, DEMO_X, init_params
+from course.oracles import deep as oracle
+from course.kernel.pristine import abs, float, len, list, tuple
+from course.kernel.pristine import default_rng as _rng
+from course.checks.result import Result, judgement, passed_result, reporting
 
 __all__ = [
     "judge_deep_forward", "judge_deep_backward", "judge_analyze_gradient_flow",
@@ -116,7 +116,7 @@ def _no_unit_at_zero(sizes, seed: int, activation: str, *, x_scale: float = 1.0,
                      w_scale: float = 1.0, x=None) -> bool:
     """No hidden unit of the network ``_Case`` would build has z = 0 exactly (NumPy forward
     pass of :mod:`course.grader`'s reference: a screen, cheaper than the oracle)."""
-    from ..grader.reference import deep_forward
+    from course.grader.reference import deep_forward
 
     inputs = _rng(1000 + seed).standard_normal(sizes[0]) * x_scale if x is None else np.array(x, dtype=float)
     zs, _ = deep_forward(inputs, init_params(list(sizes), seed, scale=w_scale), activation)

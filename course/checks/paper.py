@@ -31,14 +31,14 @@ sigmoid step also accepts the table entry for the table point nearest the studen
 
 *Per-student values.*  ``check_quantity(..., given={...})`` grades against those given
 values instead of the exercise's: expected values, error-carried-forward paths,
-misconceptions and the hint table (:func:`course.values.hint_table`) all follow them.
+misconceptions and the hint table (:func:`course.exercise.values.hint_table`) all follow them.
 
 *Feedback.*  For this notebook the expected value *is* the answer, so a failure never
 prints it: it names the misconception the answer matches (if any) and the earlier
 values it was checked against ("checked against your dL_dz2 = -0.3805 and your
 a1 = 0.6457").  Everything the student wrote is read through
-:func:`course.coerce.as_scalar` (a fresh float), so odd objects cannot influence it;
-any failure is a :class:`~course.feedback.GradingError` (zero for that test only).
+:func:`course.kernel.coerce.as_scalar` (a fresh float), so odd objects cannot influence it;
+any failure is a :class:`~course.kernel.messages.GradingError` (zero for that test only).
 """
 
 from __future__ import annotations
@@ -48,16 +48,16 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
 
-from ..coerce import as_scalar, close, written_precision
-from ..exercise import PAPER_QUANTITIES
-from ..feedback import GradingError, fmt, missing_answer
-# As they were before any student cell ran (course/pristine.py says why).
-from ..pristine import isfinite as _isfinite
-from ..values import (EXERCISE, EXERCISE_HINTS, PAPER_MISCONCEPTIONS, GivenValues, bce, bce_slope, from_mapping,
+from course.kernel.coerce import as_scalar, close, written_precision
+from course.exercise.constants import PAPER_QUANTITIES
+from course.kernel.messages import GradingError, fmt, missing_answer
+# As they were before any student cell ran (course/kernel/pristine.py says why).
+from course.kernel.pristine import isfinite as _isfinite
+from course.exercise.values import (EXERCISE, EXERCISE_HINTS, PAPER_MISCONCEPTIONS, GivenValues, bce, bce_slope, from_mapping,
                       hint_table, sigmoid)
-from ..kernel.checks import paper as visible
-from ..kernel.checks.paper import judged
-from .result import Outcome, Result, failed_result, misconception_id, passed_result, reporting
+from course.kernel.checks import paper as visible
+from course.kernel.checks.paper import judged
+from course.checks.result import Outcome, Result, failed_result, misconception_id, passed_result, reporting
 
 __all__ = [
     "GIVEN", "QUANTITIES", "RTOL", "ATOL", "SIGMOID_HINTS", "HINT_RADIUS",
@@ -66,7 +66,7 @@ __all__ = [
 ]
 
 # The exercise's network and input (read-only cell of the notebook).  With per-student
-# values (course.values) the grader passes each student's own as ``given=``.
+# values (course.exercise.values) the grader passes each student's own as ``given=``.
 GIVEN: Mapping[str, float] = EXERCISE.as_dict()
 
 # The public contract of notebook 1, in the order a student computes them.
@@ -76,7 +76,7 @@ RTOL = 5e-3
 ATOL = 5e-5
 
 # The exercise's hint table and how far from a table point a student may read it off.
-SIGMOID_HINTS: Mapping[float, float] = EXERCISE_HINTS   # other values: course.values.hint_table
+SIGMOID_HINTS: Mapping[float, float] = EXERCISE_HINTS   # other values: course.exercise.values.hint_table
 HINT_RADIUS = 0.05
 
 
@@ -114,7 +114,7 @@ def _one(formula: Formula) -> Callable[[Mapping[str, float]], Iterator[tuple[flo
 
 
 # quantity -> (symbol, the right formula, the earlier answers it uses, the values it accepts).
-# The misconceptions are course.values' table, which its good-exercise filter keeps clear
+# The misconceptions are course.exercise.values' table, which its good-exercise filter keeps clear
 # of every accepted answer.
 _FORMULAS = {
     "z1": ("z1", "z1 = W1·x + b1", (), _one(lambda v: v["W1"] * v["x"] + v["b1"])),
@@ -335,7 +335,7 @@ def judge_quantity(name: str, namespace: Mapping[str, object], *, hidden: bool =
     it by name (each coerced with ``as_scalar``).  Visible (``hidden=False``): the answer
     is one finite number, and no value is revealed.  Hidden: its value, with error
     carried forward (see the module doc).  The given values are ``given`` (the grader
-    writes the student's own as a literal, see course.values_grading), else
+    writes the student's own as a literal, see course.grader.own_values), else
     :data:`GIVEN`; never read from the notebook.  ``carry_forward=False`` (the grader's
     verdict of :func:`answers_from_other_values`) checks against the values ``given``
     leads to only.

@@ -1,9 +1,9 @@
 """Graded checks for notebook 2, ``02_code_verification.ipynb``.
 
 Each check takes the student's function as an argument (never reads the student's
-globals), calls it through :func:`course.sandbox.call_student`, coerces every result with
-:mod:`course.coerce`, compares Python floats with :func:`course.coerce.close`, prints one
-``✓`` line on success and raises :class:`~course.feedback.GradingError` naming the likely
+globals), calls it through :func:`course.kernel.calls.call_student`, coerces every result with
+:mod:`course.kernel.coerce`, compares Python floats with :func:`course.kernel.coerce.close`, prints one
+``✓`` line on success and raises :class:`~course.kernel.messages.GradingError` naming the likely
 misconception (with expected and got for one failing input) on failure.
 
 Hidden checks compare against :mod:`course.oracles.two_layer`: a float64
@@ -31,18 +31,18 @@ from typing import Callable
 
 import numpy as np
 
-from .. import exercise
-from ..coerce import as_scalar, close
-from ..feedback import GradingError, fmt
-from ..kernel.checks import verification as visible
-from ..kernel.checks.two_layer import (ATOL, FORMULA, GRADIENT_KEYS, LATEX, RTOL, UPSTREAM, call_backward,
+from course.exercise import constants as exercise
+from course.kernel.coerce import as_scalar, close
+from course.kernel.messages import GradingError, fmt
+from course.kernel.checks import verification as visible
+from course.kernel.checks.two_layer import (ATOL, FORMULA, GRADIENT_KEYS, LATEX, RTOL, UPSTREAM, call_backward,
                                        forward_outputs, gradient_atol, gradient_value, hypotheses, sigmoid_scalar)
-from ..kernel.checks.verification import (EXERCISE_VALUES, check_bce_edges, check_sigmoid_extremes,
+from course.kernel.checks.verification import (EXERCISE_VALUES, check_bce_edges, check_sigmoid_extremes,
                                           judge_bce_edges, judge_sigmoid_extremes)
-from ..oracles import two_layer
-from ..pristine import dict, float, len
-from ..sandbox import call_student
-from .result import Result, judgement, misconception_id, passed_result, reporting
+from course.oracles import two_layer
+from course.kernel.pristine import dict, float, len
+from course.kernel.calls import call_student
+from course.checks.result import Result, judgement, misconception_id, passed_result, reporting
 
 __all__ = [
     "RTOL",

@@ -15,17 +15,17 @@ import inspect
 import logging
 from typing import Any, Callable, Mapping
 
-from ..checks import gradient_flow, paper, verification
-from ..kernel.checks import gradient_flow as visible_gradient_flow
-from ..kernel.checks import paper as visible_paper
-from ..kernel.checks import verification as visible_verification
-from ..checks.result import Result, failed_result
-from ..values import EXERCISE, from_mapping
-from .declarations import NAMESPACE, Declaration
-from .reference import REFERENCES
-from .replay import (Labelled, Plan, Recording, RecordingNamespace, Replay, ReplayNamespace,
+from course.checks import gradient_flow, paper, verification
+from course.kernel.checks import gradient_flow as visible_gradient_flow
+from course.kernel.checks import paper as visible_paper
+from course.kernel.checks import verification as visible_verification
+from course.checks.result import Result, failed_result
+from course.exercise.values import EXERCISE, from_mapping
+from course.grader.declarations import NAMESPACE, Declaration
+from course.grader.reference import REFERENCES
+from course.grader.replay import (Labelled, Plan, Recording, RecordingNamespace, Replay, ReplayNamespace,
                      ReportIncomplete, run_judge)
-from ..kernel.codec import CallableStandIn
+from course.kernel.codec import CallableStandIn
 
 __all__ = ["JUDGES", "judge_for", "accepts_seed", "record", "replay", "NO_REPORT", "GRADER_ERROR"]
 

@@ -34,13 +34,13 @@ from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..cells import grade_id, is_autograder_test
-from ..checks.result import RESULT_METADATA, Outcome, Result, failed_result
-from ..kernel.report import REPORT_MIME
-from .declarations import Declaration, declarations
-from .hidden_inputs import grading_key, hidden_seed, key_path
-from .judges import NO_REPORT, accepts_seed, record, replay
-from .replay import Plan, Recording
+from course.grader.cells import grade_id, is_autograder_test
+from course.checks.result import RESULT_METADATA, Outcome, Result, failed_result
+from course.kernel.report import REPORT_MIME
+from course.grader.declarations import Declaration, declarations
+from course.grader.hidden_inputs import grading_key, hidden_seed, key_path
+from course.grader.judges import NO_REPORT, accepts_seed, record, replay
+from course.grader.replay import Plan, Recording
 
 __all__ = ["CellPlan", "plan_cell", "judge_cell", "report_source", "ReportInsteadOfJudging", "JudgeReports",
            "METADATA_KEY", "RESOURCES_KEY"]

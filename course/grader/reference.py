@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercise import GRADIENT_KEYS
-from ..networks import init_params
+from course.exercise.constants import GRADIENT_KEYS
+from course.exercise.networks import init_params
 
 __all__ = ["REFERENCES", "sigmoid", "forward_pass", "binary_cross_entropy", "backward_pass",
            "deep_forward", "deep_backward", "analyze_gradient_flow"]
@@ -39,7 +39,7 @@ def binary_cross_entropy(y_true, y_pred):
 
 
 def backward_pass(x, y, z1, a1, z2, y_pred, W1, b1, W2, b2):
-    """The dict of :data:`course.exercise.GRADIENT_KEYS`."""
+    """The dict of :data:`course.exercise.constants.GRADIENT_KEYS`."""
     dy_pred = -y / y_pred + (1 - y) / (1 - y_pred) if 0 < y_pred < 1 else 0.0
     dz2 = y_pred - y
     da1 = dz2 * W2

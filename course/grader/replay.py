@@ -1,7 +1,7 @@
 """A check's calls of student code: recorded before grading, answered from the report after.
 
 A judge (``course.checks.*``) reaches student code in two ways only: it calls a student
-function through :func:`course.sandbox.call_student`, and it reads answer variables from
+function through :func:`course.kernel.calls.call_student`, and it reads answer variables from
 the notebook's namespace.  The grader runs the same judge twice, and the kernel once:
 
 1. **record** (grader, before the notebook runs): the judge runs against the reference
@@ -32,9 +32,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..feedback import GradingError
-from ..kernel.codec import decode, encode
-from ..sandbox import StudentCall, intercepting, run_call
+from course.kernel.messages import GradingError
+from course.kernel.codec import decode, encode
+from course.kernel.calls import StudentCall, intercepting, run_call
 
 __all__ = ["Labelled", "Plan", "Recording", "Replay", "ReportIncomplete", "RecordingNamespace",
            "ReplayNamespace"]

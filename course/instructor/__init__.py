@@ -13,5 +13,6 @@ targets; the tests drive the same functions in temporary courses.
 - ``planted``      – a synthetic class with a planted distribution of misconceptions (tests the report);
 - ``values``       – ``python -m course.instructor.values STUDENT``: a student's notebook-1 values;
 - ``due_dates``    – the gradebook's due date in the release headers and Validate, late notes, extensions;
-- ``solutions``    – ``make solutions``: release the solutions through the exchange after the due date.
+- ``solutions``    – ``make solutions``: release the solutions through the exchange after the due date;
+- ``notebook_metadata`` – released notebooks carry the kernel's language_info (they open unmodified).
 """

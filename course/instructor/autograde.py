@@ -1,7 +1,7 @@
 """``make autograde [JOBS=n]``: ``nbgrader autograde`` for every submission, serially or in n processes.
 
 Broken submissions need nothing from this module: the defences live in nbgrader's
-own pipeline (``course/submissions.py``, configured in ``nbgrader_config.py``), so
+own pipeline (``course/grader/submissions.py``, configured in ``nbgrader_config.py``), so
 this is the same grading as ``nbgrader autograde`` and formgrader's button, and
 ``submitted/`` is only ever read.
 
@@ -33,8 +33,8 @@ from pathlib import Path
 
 import nbformat
 
-from ..submissions import notes_in, release_folder
-from .nbgrader_cli import course_id, format_table, grade_table, gradebook_url, nbgrader_env
+from course.grader.submissions import notes_in, release_folder
+from course.instructor.nbgrader_cli import course_id, format_table, grade_table, gradebook_url, nbgrader_env
 
 __all__ = ["GradingRun", "autograde", "merge_gradebooks", "submitted_students"]
 

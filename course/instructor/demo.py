@@ -24,12 +24,12 @@ from typing import Iterator
 
 import nbformat
 
-from ..cells import is_autograder_test, is_marked_by_hand, points
-from ..kernel_env import overridden
-from .autograde import autograde
-from .nbgrader_cli import format_table, grade_table, gradebook_url, nbgrader
-from .report import collect, summary_text, write_report
-from .synthetic import write_class
+from course.grader.cells import is_autograder_test, is_marked_by_hand, points
+from course.kernel.environment import overridden
+from course.instructor.autograde import autograde
+from course.instructor.nbgrader_cli import format_table, grade_table, gradebook_url, nbgrader
+from course.instructor.report import collect, summary_text, write_report
+from course.instructor.synthetic import write_class
 
 __all__ = ["run_demo", "scratch_course", "points_split", "points_note", "STUDENTS"]
 

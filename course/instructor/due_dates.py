@@ -8,7 +8,7 @@ dialog; nbgrader stores it in UTC).  This module adds what nbgrader leaves out:
   released notebook: a line under the notebook's title, shown in
   ``DueDates.timezone``, and the notebook metadata key :data:`DUE_DATE_KEY`.  With no due
   date, neither.
-- :func:`course.due_date.warn_if_late` (``c.Execute.on_notebook_start``, an nbclient
+- :func:`course.kernel.due_date.warn_if_late` (``c.Execute.on_notebook_start``, an nbclient
   hook, on the student side) makes ``nbgrader validate`` and JupyterLab's Validate button
   say that a submission made now will be late, from the notebook's metadata.
 - :class:`NoteLateSubmission` (in ``Autograde.autograde_preprocessors``) puts a note at
@@ -32,7 +32,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.config import Configurable
 
-from ..due_date import DUE_DATE_KEY, format_due_date, format_duration
+from course.kernel.due_date import DUE_DATE_KEY, format_due_date, format_duration
 
 __all__ = ["DueDates", "ShowDueDate", "NoteLateSubmission", "assignment_due_date", "HEADER_LABEL",
            "LATE_NOTE_TAG", "main"]
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     prints the due date."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from .nbgrader_cli import gradebook_url
+    from course.instructor.nbgrader_cli import gradebook_url
 
     parser = argparse.ArgumentParser(prog="python -m course.instructor.due_dates", description=main.__doc__)
     commands = parser.add_subparsers(dest="command", required=True)

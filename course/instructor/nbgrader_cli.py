@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..kernel_env import GRADING, set_defaults
+from course.kernel.environment import GRADING, set_defaults
 
 __all__ = ["nbgrader", "nbgrader_env", "course_id", "gradebook_url", "normalise_db_url", "grade_table", "StudentScore"]
 
@@ -46,7 +46,7 @@ def nbgrader_env(root: Path, extra: dict[str, str] | None = None) -> dict[str, s
 
     The interpreter's ``bin/`` goes first on PATH (nbgrader runs ``alembic`` from PATH),
     ``root`` goes first on PYTHONPATH so grading kernels import this course's ``course``
-    package, and the grading environment of :mod:`course.kernel_env` is set.
+    package, and the grading environment of :mod:`course.kernel.environment` is set.
     """
     env = dict(os.environ)
     bin_dir = str(Path(sys.executable).parent)

@@ -21,9 +21,9 @@ from typing import Callable
 
 import nbformat
 
-from ..cells import by_grade_id, grade_id, is_autograder_test
-from ..exercise import EXERCISE_VALUES
-from .synthetic import full_submission, write_submission
+from course.grader.cells import by_grade_id, grade_id, is_autograder_test
+from course.exercise.constants import EXERCISE_VALUES
+from course.instructor.synthetic import full_submission, write_submission
 
 __all__ = ["Plant", "PLANTS", "CLASS_PLAN", "class_plan", "planted_submission", "write_planted_class", "expected_counts"]
 

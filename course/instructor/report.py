@@ -40,9 +40,9 @@ from pathlib import Path
 
 import nbformat
 
-from ..cells import grade_id, is_autograder_test
-from ..checks.result import RESULT_METADATA, Outcome
-from .nbgrader_cli import gradebook_url
+from course.grader.cells import grade_id, is_autograder_test
+from course.checks.result import RESULT_METADATA, Outcome
+from course.instructor.nbgrader_cli import gradebook_url
 
 __all__ = ["Row", "collect", "misconception_counts", "discrimination", "write_report", "panel_html", "class_panel",
            "course_root", "summary_text",
@@ -55,7 +55,7 @@ RIGHT = (Outcome.PASSED.value, Outcome.CARRIED.value)
 NOT_RUN = "test_could_not_run"          # the cell failed before its check (undefined name, timeout, …)
 OVERRIDDEN = "score_lowered_by_hand"    # the check passed, a grader took points off in formgrader
 UNRECOGNISED = ""                       # failed, no known misconception explains it
-# The metadata key course/submissions.py sets on a notebook graded although not handed in.
+# The metadata key course/grader/submissions.py sets on a notebook graded although not handed in.
 NOT_SUBMITTED_KEY = "course_not_submitted"
 _OUTCOME_LABEL = {"passed": "right", "passed_ecf": "right by error carried forward", "failed": "wrong",
                   "not_answered": "not answered", NOT_SUBMITTED: "not handed in"}

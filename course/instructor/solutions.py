@@ -8,7 +8,7 @@ List like any other.  It is built from ``source/<assignment>/``:
   tests and mark schemes are removed by nbgrader's ``ClearHiddenTests`` and
   ``ClearMarkScheme``, and the nbgrader cell metadata goes (nothing here is graded);
 - the given-values calls are stamped with the original assignment id
-  (:class:`course.values_grading.StampAssignment`), so with per-student values on, a
+  (:class:`course.grader.own_values.StampAssignment`), so with per-student values on, a
   student who runs notebook 1's solutions works their own numbers (its answers are
   formulas of the given values);
 - a header cell says what the notebook is, and every notebook is executed, figures and
@@ -33,11 +33,11 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell
 
-from ..cells import grade_id
-from ..kernel_env import QUIET_TENSORFLOW, set_defaults
-from .due_dates import assignment_due_date, format_due_date, format_duration
-from .nbgrader_cli import gradebook_url, nbgrader, nbgrader_env
-from .synthetic import strip_solution_delimiters
+from course.grader.cells import grade_id
+from course.kernel.environment import QUIET_TENSORFLOW, set_defaults
+from course.instructor.due_dates import assignment_due_date, format_due_date, format_duration
+from course.instructor.nbgrader_cli import gradebook_url, nbgrader, nbgrader_env
+from course.instructor.synthetic import strip_solution_delimiters
 
 __all__ = ["SUFFIX", "parse_duration", "solutions_from", "build_solutions", "release_solutions", "main"]
 
@@ -104,7 +104,7 @@ def _solution_notebook(path: Path, assignment: str, config) -> nbformat.Notebook
     """``path`` (a source notebook) as a solution notebook, not yet executed."""
     from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme
 
-    from ..values_grading import StampAssignment
+    from course.grader.own_values import StampAssignment
 
     notebook = nbformat.read(path, as_version=4)
     resources = {"nbgrader": {"assignment": assignment, "notebook": path.stem, "student": "."}}

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import is_solution
 
-from ..cells import by_grade_id, grade_id, is_autograder_test, nbgrader_meta
+from course.grader.cells import by_grade_id, grade_id, is_autograder_test, nbgrader_meta
 
 __all__ = ["Slip", "SLIPS", "full_submission", "blank_submission", "partly_wrong_submission",
            "write_submission", "write_class", "strip_solution_delimiters", "autograded_points", "solution_namespace"]

@@ -16,7 +16,7 @@ import argparse
 import json
 import sys
 
-from ..values import DEFAULT_ASSIGNMENT, load_settings
+from course.exercise.values import DEFAULT_ASSIGNMENT, load_settings
 
 __all__ = ["main"]
 

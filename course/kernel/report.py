@@ -4,7 +4,7 @@ When a notebook is graded, the grader replaces each test cell by one call of
 :func:`report` with a *plan*: the calls the cell's checks make of the student's
 functions (which function, which arguments, with the hidden inputs the grader drew),
 and the answer variables they read.  This module makes exactly those calls, through
-:func:`course.sandbox.call_student` (warnings, stderr, exits and endless loops are
+:func:`course.kernel.calls.call_student` (warnings, stderr, exits and endless loops are
 caught as in any check), and publishes what happened as one ``display_data`` output
 of MIME type :data:`REPORT_MIME`:
 
@@ -29,9 +29,9 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Mapping
 
-from ..feedback import GradingError
-from ..sandbox import call_student
-from .codec import decode, encode
+from course.kernel.messages import GradingError
+from course.kernel.calls import call_student
+from course.kernel.codec import decode, encode
 
 __all__ = ["REPORT_MIME", "report", "collect"]
 

@@ -3,7 +3,7 @@
 Every check module has the same two layers:
 
 - ``judge_*`` functions are pure judgements: they call the student's code (through
-  :func:`course.sandbox.call_student`), compare, and return a :class:`Result` —
+  :func:`course.kernel.calls.call_student`), compare, and return a :class:`Result` —
   never print, never raise for anything a student wrote;
 - ``check_*`` functions, which the notebooks' test cells call, are one line each:
   ``report(judge_*(…))``.  :func:`report` shows the result and raises for nbgrader.
@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from ..feedback import GradingError, passed
+from course.kernel.messages import GradingError, passed
 
 __all__ = ["Outcome", "NOT_ANSWERED_IDS", "Result", "RESULT_MIME", "RESULT_METADATA", "report", "reporting", "judgement", "passed_result",
            "failed_result", "misconception_id", "display_bundle"]

@@ -1,6 +1,6 @@
 """``tf.GradientTape`` oracle for the deep network of notebook 3 (float64).
 
-Same convention as :mod:`course.networks`: column vectors, one sample, layer ``l``
+Same convention as :mod:`course.exercise.networks`: column vectors, one sample, layer ``l``
 computes ``z = W @ a + b`` with ``W`` of shape ``(n_out, n_in)``; hidden layers use
 ``activation`` (``"sigmoid"``, ``"relu"`` or ``"tanh"``), the output layer is a
 single sigmoid unit and the loss is binary cross-entropy
@@ -19,12 +19,12 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 
-from ..exercise import ACTIVATIONS
-from ..networks import init_params
-from ..pristine import np_array as _np_array
-from ..pristine import np_float64 as _np_float64
-from ..pristine import np_full as _np_full
-from ..pristine import sqrt as _sqrt
+from course.exercise.constants import ACTIVATIONS
+from course.exercise.networks import init_params
+from course.kernel.pristine import np_array as _np_array
+from course.kernel.pristine import np_float64 as _np_float64
+from course.kernel.pristine import np_full as _np_full
+from course.kernel.pristine import sqrt as _sqrt
 
 __all__ = [
     "ACTIVATIONS",
@@ -135,5 +135,5 @@ def reference_analyze(x, y, layer_sizes: Sequence[int], activation: str = "sigmo
                       seed: int = 0, *, scale: float | None = None) -> np.ndarray:
     """What ``analyze_gradient_flow(x, y, layer_sizes, activation, seed)`` should return:
     the per-layer gradient norms of the network ``init_params(layer_sizes, seed)``.
-    ``scale`` is passed to :func:`course.networks.init_params`."""
+    ``scale`` is passed to :func:`course.exercise.networks.init_params`."""
     return gradient_norms(x, y, init_params(layer_sizes, seed, scale=scale), activation)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercise import FORWARD_KEYS, GIVEN_NAMES, GRADIENT_KEYS
+from course.exercise.constants import FORWARD_KEYS, GIVEN_NAMES, GRADIENT_KEYS
 
 __all__ = [
     "GRADIENT_KEYS",

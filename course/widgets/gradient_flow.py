@@ -12,7 +12,7 @@ over every weight is too slow for a slider.  So the explorer calls a function wi
 contract signature ``analyze(x, y, layer_sizes, activation=..., seed=...)``:
 
 - in the notebook, the student's own ``analyze_gradient_flow`` (the init-scale slider
-  reaches it through :func:`course.networks.init_scale`, because the contract has no
+  reaches it through :func:`course.exercise.networks.init_scale`, because the contract has no
   scale argument and the student builds the weights with ``init_params``);
 - on the classroom page (``demos/``, instructor side), the ``tf.GradientTape`` oracle
   ``course.oracles.deep.reference_analyze``, which the page passes in: about 10 ms per
@@ -25,7 +25,7 @@ below it: the shrinkage that the sigmoid derivative alone (σ′ ≤ 0.25) cause
 the line when they are large — and every label says so (:data:`BOUND_LABEL`).
 
 Layout of the explorer's network: ``layer_sizes = [4] + [16] * (depth - 1) + [1]``,
-input :data:`course.networks.DEMO_X`, target :data:`course.networks.DEMO_Y`.
+input :data:`course.exercise.networks.DEMO_X`, target :data:`course.exercise.networks.DEMO_Y`.
 """
 
 from __future__ import annotations
@@ -34,12 +34,12 @@ from typing import Callable
 
 import numpy as np
 
-from ..coerce import as_array
-from ..feedback import GradingError, error_summary
-from ..exercise import ACTIVATIONS
-from ..networks import DEMO_X, DEMO_Y, init_scale
-from . import svg
-from ._env import PALETTE, figure_png, grading
+from course.kernel.coerce import as_array
+from course.kernel.messages import GradingError, error_summary
+from course.exercise.constants import ACTIVATIONS
+from course.exercise.networks import DEMO_X, DEMO_Y, init_scale
+from course.widgets import svg
+from course.widgets._env import PALETTE, figure_png, grading
 
 __all__ = [
     "plot_gradient_flow",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import svg
-from ._env import PALETTE, grading
+from course.widgets import svg
+from course.widgets._env import PALETTE, grading
 
 __all__ = ["sigmoid_explorer", "SigmoidPicture", "Z_LIMIT", "START_Z"]
 

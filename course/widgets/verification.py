@@ -33,17 +33,17 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Callable
 
-from ..exercise import FORWARD_KEYS, FORWARD_PASS_OUTPUTS, GIVEN_NAMES, GRADIENT_KEYS
-from ..exercise import VERIFICATION_ATOL as ATOL
-from ..exercise import VERIFICATION_RTOL as RTOL
+from course.exercise.constants import FORWARD_KEYS, FORWARD_PASS_OUTPUTS, GIVEN_NAMES, GRADIENT_KEYS
+from course.exercise.constants import VERIFICATION_ATOL as ATOL
+from course.exercise.constants import VERIFICATION_RTOL as RTOL
 import numpy as np
 
-from ..coerce import as_scalar, close
-from ..feedback import GradingError, fmt
-from ..sandbox import call_student
-from ._env import PALETTE, grading
-from .svg import Template, svg_open
-from .svg import text as _text
+from course.kernel.coerce import as_scalar, close
+from course.kernel.messages import GradingError, fmt
+from course.kernel.calls import call_student
+from course.widgets._env import PALETTE, grading
+from course.widgets.svg import Template, svg_open
+from course.widgets.svg import text as _text
 
 __all__ = ["gradient_table", "verification_explorer", "VerificationExplorer",
            "PARAMETER_GRADIENTS", "SLIDER_RANGES", "START_VALUES"]

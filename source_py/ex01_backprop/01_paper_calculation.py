@@ -61,7 +61,7 @@ from course.widgets.sigmoid import sigmoid_explorer
 # use Python as a calculator, but type your answers as numbers). Run it first.
 
 # %% nbgrader={"grade": false, "grade_id": "paper_given_values", "locked": true, "schema_version": 3, "solution": false}
-from course.values_display import show_given_values, show_sigmoid_hints
+from course.exercise.display import show_given_values, show_sigmoid_hints
 # The table of your values; x, y, W1, b1, W2, b2 become Python variables.
 given = show_given_values()
 x, y, W1, b1, W2, b2 = given

@@ -36,7 +36,7 @@
 
 # %% nbgrader={"grade": false, "grade_id": "verification_setup", "locked": true, "schema_version": 3, "solution": false}
 import numpy as np
-from course.values_display import worked_example   # your values from Part 1
+from course.exercise.display import worked_example   # your values from Part 1
 from course.widgets.verification import gradient_table, verification_explorer
 import tensorflow as tf   # after course: course quiets TensorFlow's start-up log
 

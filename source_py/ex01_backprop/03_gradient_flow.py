@@ -33,7 +33,7 @@
 # %% nbgrader={"grade": false, "grade_id": "setup_gradient_flow", "locked": true, "schema_version": 3, "solution": false}
 import numpy as np
 
-from course.networks import init_params, DEMO_LAYER_SIZES, DEMO_X, DEMO_Y
+from course.exercise.networks import init_params, DEMO_LAYER_SIZES, DEMO_X, DEMO_Y
 from course.widgets.gradient_flow import plot_gradient_flow, gradient_flow_explorer
 
 # %% [markdown]
@@ -49,7 +49,7 @@ from course.widgets.gradient_flow import plot_gradient_flow, gradient_flow_explo
 # where $g$ is the hidden activation and $W_l$ has shape $(n_{l+1}, n_l)$, $b_l$ shape $(n_{l+1},)$.
 # The loss is the binary cross-entropy $L = -[y \ln y_{\text{pred}} + (1-y)\ln(1-y_{\text{pred}})]$.
 #
-# The weights are **given**: `init_params(layer_sizes, seed)` from `course.networks` returns a list of
+# The weights are **given**: `init_params(layer_sizes, seed)` from `course.exercise.networks` returns a list of
 # `(W, b)` pairs. Don't write your own — the graders rebuild exactly these weights from the seed.
 
 # %% nbgrader={"grade": false, "grade_id": "show_init_params", "locked": true, "schema_version": 3, "solution": false}

@@ -46,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from course.kernel_env import GRADING, overridden, set_defaults  # noqa: E402
+from course.kernel.environment import GRADING, overridden, set_defaults  # noqa: E402
 
 set_defaults(GRADING)  # before TensorFlow is imported or a kernel starts
 
@@ -441,8 +441,8 @@ def _cells_seconds_on_pool(notebook_path: Path, root: Path) -> float:
     sandboxed, warm, over IPC, as grading runs them (start-up not counted)."""
     import asyncio
 
-    from course.grading_kernel import SandboxedKernelManager
-    from course.grading_sandbox import GradingSandbox
+    from course.sandbox.kernels import SandboxedKernelManager
+    from course.sandbox.bubblewrap import GradingSandbox
 
     manager = SandboxedKernelManager(kernel_name="python3", sandbox=GradingSandbox(warm_kernels=1),
                                      mount=str(root / "autograded"))
@@ -465,8 +465,8 @@ def notebook_vs_warm_cells(students: int = GRADED_STUDENTS) -> dict:
     notebook written; median over the students after the first, whose kernel server was
     still importing), against its cells on a warm kernel: a plain one that imported the
     same modules, and one of the grading pool (median of :data:`CELL_SAMPLES` kernels each)."""
-    from course.grading_kernel import _close_pool
-    from course.grading_sandbox import GradingSandbox
+    from course.sandbox.kernels import _close_pool
+    from course.sandbox.bubblewrap import GradingSandbox
 
     with tempfile.TemporaryDirectory(prefix="bench-warm-") as scratch, overridden(GRADING_MODES["sandbox+pool"]):
         root = _full_class(scratch, students)
@@ -531,7 +531,7 @@ def judging_cost(repeats: int = 5) -> dict:
     import json as _json
 
     import nbformat
-    from course.cells import is_autograder_test
+    from course.grader.cells import is_autograder_test
     from course.grader.judging import judge_cell, plan_cell
     from course.kernel.report import REPORT_MIME, collect
 

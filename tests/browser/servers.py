@@ -13,7 +13,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from course.kernel_env import QUIET_TENSORFLOW, set_defaults
+from course.kernel.environment import QUIET_TENSORFLOW, set_defaults
 
 CHROMIUM = "/usr/bin/chromium"
 COURSE_JUPYTER_CONFIG = Path(__file__).resolve().parents[2] / "etc" / "jupyter"

@@ -12,7 +12,7 @@ import math
 import pytest
 
 from conftest import ROOT
-from course import values
+from course.exercise import values
 from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, ConsoleLog, finished_course, jupyterlab
 from tests.browser.test_jupyterlab import open_and_run
 

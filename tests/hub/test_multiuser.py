@@ -36,7 +36,7 @@ from course.instructor.nbgrader_cli import StudentScore, format_table, grade_tab
 from course.instructor.synthetic import (
     SLIPS, autograded_points, blank_submission, full_submission, partly_wrong_submission,
 )
-from course.values import derive
+from course.exercise.values import derive
 from deploy.localhub import DEFAULT_HUB_ENV, LocalHub, import_students, local_hub, processes_of
 from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, offline
 from tests.browser.test_feedback_page import TEXT_JS
@@ -523,7 +523,7 @@ def idle_hub(scenario) -> IdleHub:   # after the big scenario: one hub at a time
         student.open_server()
         # What the student's kernel shows (the terminal has the server's environment, as kernels do).
         python = hub.hub_env / "bin" / "python"
-        shown = student.shell(f"{python} -c 'from course.values_display import resolve_values; "
+        shown = student.shell(f"{python} -c 'from course.exercise.display import resolve_values; "
                               f"values, who, text = resolve_values(\"{ASSIGNMENT}\"); print(text); "
                               f"print(list(values))'")
         started, culled_after = time.monotonic(), None

@@ -20,7 +20,7 @@ np.seterr(over="ignore")
 
 # %% [new cell after deep_backward_code]
 # a quick look at my own gradients before the tests
-from course.networks import init_params as make_params
+from course.exercise.networks import init_params as make_params
 
 my_params = make_params([3, 4, 1], seed=1)
 my_zs, my_acts = deep_forward(np.ones(3), my_params)

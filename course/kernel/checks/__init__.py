@@ -7,7 +7,7 @@ chosen away from notebook 1's values) are constants in :mod:`.expected`.  Called
 ``hidden=True`` a check does nothing and returns None: hidden tests are judged by the
 grader, outside the student's process.
 
-Student code is called only through :func:`course.sandbox.call_student`, and a notebook's
+Student code is called only through :func:`course.kernel.calls.call_student`, and a notebook's
 namespace is read only by ``name in namespace``, ``namespace[name]`` and
 ``namespace.get(name)``, so the grader can replay every call from a report.
 

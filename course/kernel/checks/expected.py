@@ -23,7 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .expected_tables import TABLES as _TABLES
+from course.kernel.checks.expected_tables import TABLES as _TABLES
 
 __all__ = ["GRADIENT_EXAMPLE", "PATH", "table"]
 

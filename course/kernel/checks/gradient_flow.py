@@ -1,6 +1,6 @@
 """Visible checks of notebook 3, gradient flow through a deep network (student side).
 
-The student writes, in the column-vector convention of :mod:`course.networks`,
+The student writes, in the column-vector convention of :mod:`course.exercise.networks`,
 ``deep_forward(x, params, activation)``, ``deep_backward(y, zs, activations, params,
 activation)`` and ``analyze_gradient_flow(x, y, layer_sizes, activation="sigmoid",
 seed=0)`` (see ``course.checks.gradient_flow``, the grader's judges, for the contract).
@@ -12,7 +12,7 @@ on one network (comparisons, diagnoses, error carried forward) is
 :mod:`.network_case`'s, which the grader's hidden judges share.  The phenomenon check
 (graded as it is) needs no table: it judges the ratio of the student's own norms, and
 error carried forward compares with the student's own ``deep_forward``/``deep_backward``.
-Student functions are called only through :func:`course.sandbox.call_student`; the
+Student functions are called only through :func:`course.kernel.calls.call_student`; the
 notebook's namespace is read with ``.get`` and ``in`` / ``[]``.
 
 Called with ``hidden=True`` (and the grader's ``seed``), a check does nothing and returns
@@ -25,13 +25,13 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ...coerce import as_scalar
-from ...feedback import GradingError, fmt, missing_answer
-from ...networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params
-from ...pristine import float, isinstance, len, list, max, min, zip
-from ..result import Result, judgement, passed_result, reporting
-from .expected import table
-from .network_case import (ATOL_FRACTION, RTOL, NetworkCase, analysis_case, verify_analyses, analysis_outcome,
+from course.kernel.coerce import as_scalar
+from course.kernel.messages import GradingError, fmt, missing_answer
+from course.exercise.networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params
+from course.kernel.pristine import float, isinstance, len, list, max, min, zip
+from course.kernel.result import Result, judgement, passed_result, reporting
+from course.kernel.checks.expected import table
+from course.kernel.checks.network_case import (ATOL_FRACTION, RTOL, NetworkCase, analysis_case, verify_analyses, analysis_outcome,
                            verify_backward, verify_forward, own_results, student_norms)
 
 __all__ = [

@@ -9,11 +9,11 @@ and ``analyze_gradient_flow`` are called on a case, compared, diagnosed (with th
 misconception ids of :data:`DIAGNOSIS_IDS`) and, for the analysis, carried forward
 from the student's own building blocks.
 
-Results are coerced to float64 with :mod:`course.coerce` and compared with ``RTOL``
+Results are coerced to float64 with :mod:`course.kernel.coerce` and compared with ``RTOL``
 plus an ``atol`` relative to the largest value of the case, so float32 code passes.  A
 failure names the first wrong layer going backwards from the output (the order
 backprop computes them).  Student functions are called only through
-:func:`course.sandbox.call_student`; a namespace is read only with ``.get``.
+:func:`course.kernel.calls.call_student`; a namespace is read only with ``.get``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ...coerce import as_array, close
-from ...feedback import GradingError, fmt
-from ...pristine import abs, float, isinstance, len, list, max, np_array, np_float64, range, sqrt, tuple, zip
-from ...sandbox import call_student
-from ..result import Result, passed_result
+from course.kernel.coerce import as_array, close
+from course.kernel.messages import GradingError, fmt
+from course.kernel.pristine import abs, float, isinstance, len, list, max, np_array, np_float64, range, sqrt, tuple, zip
+from course.kernel.calls import call_student
+from course.kernel.result import Result, passed_result
 
 __all__ = [
     "NetworkCase", "RTOL", "ATOL_FRACTION", "AUTODIFF_MESSAGE", "DIAGNOSIS_IDS",
@@ -39,7 +39,7 @@ RTOL = 1e-3
 ATOL_FRACTION = 1e-6  # absolute slack, as a fraction of the largest value in the case
 
 # What the manual backward pass is told when automatic differentiation ran during the call
-# (course.autodiff observes what ran, not names).  Only deep_backward is watched: the
+# (course.kernel.autodiff observes what ran, not names).  Only deep_backward is watched: the
 # analysis is judged as an analysis, so a tape inside deep_backward costs its own tests once.
 AUTODIFF_MESSAGE = (
     "{name} must compute the gradients by hand with the chain rule (numpy only), but while "

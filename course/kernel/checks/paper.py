@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from ...coerce import as_scalar
-from ...exercise import PAPER_QUANTITIES
-from ...feedback import GradingError, fmt, missing_answer
-from ..result import Result, failed_result, passed_result, reporting
+from course.kernel.coerce import as_scalar
+from course.exercise.constants import PAPER_QUANTITIES
+from course.kernel.messages import GradingError, fmt, missing_answer
+from course.kernel.result import Result, failed_result, passed_result, reporting
 
 __all__ = ["QUANTITIES", "judge_quantity", "check_quantity", "judged"]
 

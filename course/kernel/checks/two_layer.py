@@ -6,18 +6,18 @@ The visible checks (:mod:`.verification`) and the grader's hidden judges
 ``backward_pass`` the same way and read what comes back the same way; a wrong gradient
 is explained with the same words: its formula (:data:`FORMULA`), the upstream gradient
 it chains (:data:`UPSTREAM`, for error carried forward) and the values common mistakes
-give (:func:`hypotheses`).  Tolerances are the exercise's (course/exercise.py).
+give (:func:`hypotheses`).  Tolerances are the exercise's (course/exercise/constants.py).
 """
 
 from __future__ import annotations
 
 from typing import Callable, Mapping, Sequence
 
-from ... import exercise
-from ...coerce import as_scalar
-from ...feedback import GradingError, fmt
-from ...pristine import abs, dict, float, isinstance, len
-from ...sandbox import call_student
+from course.exercise import constants as exercise
+from course.kernel.coerce import as_scalar
+from course.kernel.messages import GradingError, fmt
+from course.kernel.pristine import abs, dict, float, isinstance, len
+from course.kernel.calls import call_student
 
 __all__ = ["RTOL", "ATOL", "GRADIENT_KEYS", "LATEX", "FORMULA", "UPSTREAM", "AUTODIFF_MESSAGE",
            "sigmoid_scalar", "forward_outputs", "call_backward", "gradient_value", "gradient_atol", "hypotheses"]
@@ -43,7 +43,7 @@ UPSTREAM = {
     "da1": ("dz2", "dz2/da1"), "dz1": ("da1", "da1/dz1"), "dW1": ("dz1", "dz1/dW1"), "db1": ("dz1", "dz1/db1"),
 }
 # What backward_pass is told when automatic differentiation ran while it ran (what ran is
-# observed by course.autodiff, never guessed from names).
+# observed by course.kernel.autodiff, never guessed from names).
 AUTODIFF_MESSAGE = (
     "backward_pass must compute the gradients by hand with the chain rule, but while it ran "
     "it used automatic differentiation: {used}. Keep GradientTape for verify_with_tensorflow "

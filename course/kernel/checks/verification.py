@@ -1,9 +1,9 @@
 """Visible checks of notebook 2, ``02_code_verification.ipynb`` (student side).
 
 Each check takes the student's function, calls it only through
-:func:`course.sandbox.call_student`, coerces what comes back with :mod:`course.coerce`
+:func:`course.kernel.calls.call_student`, coerces what comes back with :mod:`course.kernel.coerce`
 and returns a :class:`~course.kernel.result.Result` (``check_*`` shows it, or raises
-:class:`~course.feedback.GradingError` naming the likely misconception).
+:class:`~course.kernel.messages.GradingError` naming the likely misconception).
 
 What the visible checks look at:
 
@@ -21,7 +21,7 @@ What the visible checks look at:
 
 Called with ``hidden=True`` (and the hidden test's ``seed``), a check does nothing and
 returns None: the hidden tests are judged by the grader against its oracles, outside
-the student's process.  Tolerances are the grader's (course/exercise.py).
+the student's process.  Tolerances are the grader's (course/exercise/constants.py).
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ from typing import Callable
 
 import numpy as np
 
-from ... import exercise
-from ...coerce import as_array, as_scalar, close, first_mismatch
-from ...feedback import GradingError, fmt
-from ...pristine import dict, float
-from ...sandbox import call_student
-from ..result import Result, judgement, misconception_id, passed_result, reporting
-from .expected import GRADIENT_EXAMPLE, table
-from .two_layer import (ATOL, FORMULA, GRADIENT_KEYS, LATEX, RTOL, UPSTREAM, call_backward, forward_outputs,
+from course.exercise import constants as exercise
+from course.kernel.coerce import as_array, as_scalar, close, first_mismatch
+from course.kernel.messages import GradingError, fmt
+from course.kernel.pristine import dict, float
+from course.kernel.calls import call_student
+from course.kernel.result import Result, judgement, misconception_id, passed_result, reporting
+from course.kernel.checks.expected import GRADIENT_EXAMPLE, table
+from course.kernel.checks.two_layer import (ATOL, FORMULA, GRADIENT_KEYS, LATEX, RTOL, UPSTREAM, call_backward, forward_outputs,
                         gradient_atol, gradient_value, hypotheses, sigmoid_scalar)
 
 __all__ = [

@@ -18,7 +18,7 @@ c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
 c.Exchange.path_includes_course = True
 
 # Validate (the button) says a submission made after the notebook's due date will be late;
-# the due date travels in the released notebook (course/due_date.py, student side).
-from course.due_date import warn_if_late  # noqa: E402
+# the due date travels in the released notebook (course/kernel/due_date.py, student side).
+from course.kernel.due_date import warn_if_late  # noqa: E402
 
 c.Execute.on_notebook_start = warn_if_late

@@ -2,14 +2,14 @@
 
 :class:`FlagTampering` runs in the nbgrader process after the notebook has executed
 and before the scores are saved, so nothing a student's code does in the kernel can
-reach it.  It scans every student code cell with :class:`course.integrity.Scanner` and
+reach it.  It scans every student code cell with :class:`course.grader.integrity.Scanner` and
 notes what it finds (patched course machinery, a rebound name, an exit, file access)
 after the cell, for the student and the teaching assistant in formgrader.  It zeroes
 nothing: every test is judged outside the kernel (:mod:`course.grader.judging`), so
 such code can at most change what a test reports.
 
 File access is judged by what it could read.  In the grading sandbox
-(:mod:`course.grading_sandbox`, on unless the instructor switched it off) nothing of
+(:mod:`course.sandbox.bubblewrap`, on unless the instructor switched it off) nothing of
 the course is readable, so a cell that opens files is simply run and shown like any
 other.  Without the sandbox, from the first cell that reads files or runs a shell on,
 student cells lose their outputs, so nothing they read (hidden tests in the gradebook,
@@ -22,22 +22,16 @@ import json
 import traceback
 
 from nbformat import NotebookNode
-from nbformat.v4 import new_markdown_cell
 from nbgrader.api import BaseCell, Comment, Grade, Gradebook, MissingEntry
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearMarkScheme, NbGraderPreprocessor,
                                    OverwriteCells, SaveAutoGrades)
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
-from traitlets import Integer
 
-from .cells import grade_id, is_autograder_test
-from .grading_sandbox import GradingSandbox
-from .integrity import ScanContext, Scanner
+from course.grader.cells import grade_id
 
-__all__ = ["CheckCellMetadataOnce", "FlagTampering", "LimitOutputSize", "OverwriteCellsAtOnce", "SaveAutoGradesAtOnce",
-           "NOTE_MARKER"]
+__all__ = ["CheckCellMetadataOnce", "OverwriteCellsAtOnce", "SaveAutoGradesAtOnce"]
 
-NOTE_MARKER = "grading-integrity-note"
 
 
 class _RememberingValidator(MetadataValidator):
@@ -192,99 +186,4 @@ class SaveAutoGradesAtOnce(SaveAutoGrades):
             Session.commit(session())
         return nb, resources
 
-
-class LimitOutputSize(NbGraderPreprocessor):
-    """Cut every text output to ``max_chars`` characters (``c.LimitOutputSize.max_chars``).
-
-    nbgrader's ``LimitOutput`` counts lines; one ``print("x" * 10**8)`` is one line and
-    would be copied into the gradebook folder and the feedback page whole.
-    """
-
-    max_chars = Integer(20_000, help="Characters kept of each text output; the rest is cut.").tag(config=True)
-
-    def preprocess_cell(self, cell, resources, index):
-        limit = self.max_chars
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and len(output.get("text", "")) > limit:
-                output.text = output.text[:limit] + "\n… [output cut by the grader]\n"
-            for mime, value in list(output.get("data", {}).items()):
-                if isinstance(value, str) and len(value) > limit and mime.startswith("text/"):
-                    output.data[mime] = value[:limit] + "\n… [output cut by the grader]"
-        return cell, resources
-
-
-def _instructor_sources(resources: dict) -> set[str] | None:
-    """Sources of the instructor's locked cells (tests, given code) from the gradebook, or
-    None when there is no gradebook entry (the notebook's own metadata is used then)."""
-    info = resources.get("nbgrader", {})
-    try:
-        with Gradebook(info["db_url"]) as gradebook:
-            notebook = gradebook.find_notebook(info["notebook"], info["assignment"])
-            return {cell.source for cell in notebook.source_cells if cell.locked}
-    except (KeyError, MissingEntry):
-        return None
-
-
-def _is_instructor_cell(cell, instructor: set[str] | None) -> bool:
-    if instructor is not None:
-        return cell.source in instructor
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("locked")) and not meta.get("solution")
-
-
-class FlagTampering(NbGraderPreprocessor):
-    """Note what student code could reach in grading, for the teaching assistant; zero nothing.
-
-    The verdict of every test is reached outside the kernel (course/grader/judging.py), so
-    code that patches the course, rebinds a name or exits the kernel can at most change
-    what a test reports: the scan's findings are notes, and points are lost only for what
-    actually happened (a test whose report never arrived, a kernel that died).
-    """
-
-    def preprocess(self, nb, resources):
-        instructor = _instructor_sources(resources)
-        code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-        tests = [(i, c) for i, c in code if is_autograder_test(c)]
-        context = ScanContext.from_cells(
-            [c.source for i, c in code if _is_instructor_cell(c, instructor) and not is_autograder_test(c)],
-            [c.source for _, c in tests])
-        scanner = Scanner(context)
-        # In the sandbox a file read finds nothing of the course: not worth a finding.
-        sandboxed = GradingSandbox(parent=self).enabled
-        notes: list[tuple[int, list[str]]] = []
-        withhold_from = None
-        for index, cell in code:
-            if is_autograder_test(cell) or _is_instructor_cell(cell, instructor):
-                continue
-            findings = [f for f in scanner.scan(cell.source) if not (sandboxed and f.kind == "files")]
-            if not findings:
-                continue
-            lines = []
-            for finding in findings:
-                consequence = "no score depends on it"
-                if finding.kind == "files":
-                    consequence += "; what your cells print from here on is not shown in this feedback"
-                    withhold_from = index if withhold_from is None else withhold_from
-                lines.append(f"{finding} ({consequence})")
-            notes.append((index, lines))
-        if not notes:
-            return nb, resources
-
-        if withhold_from is not None:
-            for index, cell in code:
-                if index >= withhold_from and not is_autograder_test(cell) \
-                        and not _is_instructor_cell(cell, instructor):
-                    cell.outputs = []
-        for index, lines in reversed(notes):
-            nb.cells.insert(index + 1, new_markdown_cell(
-                "**Grading note (Integrity check).** The code above reaches into the course's "
-                "machinery. Tests are judged outside your notebook, so this takes no points off; "
-                "your teaching assistant sees this note in formgrader:\n\n"
-                + "\n".join(f"- {line}" for line in lines[:20]),
-                metadata={"tags": [NOTE_MARKER]},
-            ))
-        info = resources.get("nbgrader", {})
-        self.log.warning("Integrity findings for %s/%s: %s", info.get("student"), info.get("notebook"),
-                         "; ".join(line for _, lines in notes for line in lines)[:500])
-        return nb, resources
 

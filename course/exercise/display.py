@@ -3,15 +3,15 @@
 Markdown cannot compute, so the two tables a student reads are the outputs of two
 given cells::
 
-    from course.values_display import show_given_values, show_sigmoid_hints
+    from course.exercise.display import show_given_values, show_sigmoid_hints
     given = show_given_values()        # the table of x, y, W1, b1, W2, b2; returns them
     x, y, W1, b1, W2, b2 = given
     ...
     show_sigmoid_hints(given)          # σ at the table points near z1 and z2
 
-Whose values: the student named by ``JUPYTERHUB_USER`` (see :mod:`course.values`);
+Whose values: the student named by ``JUPYTERHUB_USER`` (see :mod:`course.exercise.values`);
 with no identity, or while nbgrader runs the notebook, the exercise's values, and the
-table says which.  While grading, :mod:`course.values_grading` rewrites the call to
+table says which.  While grading, :mod:`course.grader.own_values` rewrites the call to
 ``show_given_values({...}, student="...")`` with the graded student's values as
 literals, so nothing in the kernel decides them.
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from typing import Mapping
 
-from .values import DEFAULT_ASSIGNMENT, EXERCISE, GivenValues, from_mapping, hint_table, load_settings
+from course.exercise.values import DEFAULT_ASSIGNMENT, EXERCISE, GivenValues, from_mapping, hint_table, load_settings
 
 __all__ = ["show_given_values", "show_sigmoid_hints", "worked_example", "RECORD_KEY", "resolve_values"]
 
@@ -47,7 +47,7 @@ def resolve_values(assignment: str | None = None) -> tuple[GivenValues, str | No
     """(values, student id or None, sentence saying whose values they are) for this kernel.
 
     ``assignment`` is the nbgrader assignment id, which ``generate_assignment`` writes into
-    the released notebook's call (:class:`course.values_grading.StampAssignment`), so the
+    the released notebook's call (:class:`course.grader.own_values.StampAssignment`), so the
     values do not depend on where the student keeps the notebook.
     """
     if os.environ.get("NBGRADER_EXECUTION"):
@@ -106,7 +106,7 @@ def show_sigmoid_hints(values: Mapping[str, float] | GivenValues = EXERCISE) -> 
     """Show σ(z) to 4 decimals at the table points near z1 and z2 of ``values``.
 
     Returns nothing: the notebook's cell ends with this call, and a returned table would be
-    printed again as the cell's ``Out[]`` under the rendered one (:func:`course.values.hint_table`
+    printed again as the cell's ``Out[]`` under the rendered one (:func:`course.exercise.values.hint_table`
     gives the numbers).
     """
     given = GivenValues(*values) if isinstance(values, tuple) else from_mapping(values)

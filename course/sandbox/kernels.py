@@ -5,10 +5,10 @@ nbgrader's ``Execute``, so ``nbgrader autograde``, formgrader's *autograde* butt
 ``make autograde`` all grade with it.  It is nbgrader's ``Execute`` (same ``c.Execute``
 settings: per-cell timeout, interrupt on timeout, kernel arguments) whose kernel
 manager, :class:`SandboxedKernelManager`, starts each kernel in the sandbox of
-:mod:`course.grading_sandbox` and talks to it over IPC sockets.
+:mod:`course.sandbox.bubblewrap` and talks to it over IPC sockets.
 
 With ``c.GradingSandbox.warm_kernels = n`` the manager takes its kernel from a pool:
-one server process in the sandbox (:mod:`course.kernel_zygote`) imports the heavy
+one server process in the sandbox (:mod:`course.sandbox.zygote`) imports the heavy
 modules (``c.GradingSandbox.preload``) once and forks ``n`` kernels ahead, each in
 namespaces of its own, waiting to be told its notebook folder and environment.  Each
 kernel grades one notebook and is shut down, after which its replacement is forked, so
@@ -25,13 +25,13 @@ process (formgrader's, inside the instructor's server) keeps none of them; a bat
 reuse them from one notebook to the next.
 
 When the sandbox is on but cannot start, grading refuses with a message saying why
-(:func:`course.grading_sandbox.require_sandbox`); ``c.GradingSandbox.enabled = False``
+(:func:`course.sandbox.bubblewrap.require_sandbox`); ``c.GradingSandbox.enabled = False``
 grades with plain kernels, as nbgrader does.
 
 Limits reached are shown to the student: a ``MemoryError``, the file-size limit's
 ``OSError`` or the CPU limit's ``TimeoutError`` gets a grading note after its cell, and
 a kernel killed at the CPU limit, or by the grader once its folders on the host disk
-grew past ``c.GradingSandbox.work_mb`` (:mod:`course.disk_watch`), leaves every later
+grew past ``c.GradingSandbox.work_mb`` (:mod:`course.sandbox.disk_watch`), leaves every later
 cell with an error (so later tests score 0, not full marks).
 """
 
@@ -62,11 +62,11 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Any, Instance, Type
 
-from .disk_watch import DiskWatch
-from .grading_sandbox import (MAX_COPY_BYTES, WAKE_FIFO, GradingSandbox, SandboxUnavailable, Slot, bwrap_command,
+from course.sandbox.disk_watch import DiskWatch
+from course.sandbox.bubblewrap import (MAX_COPY_BYTES, WAKE_FIFO, GradingSandbox, SandboxUnavailable, Slot, bwrap_command,
                               require_sandbox, sandbox_env, write_accounts, zygote_command)
-from .cells import is_autograder_test
-from .submissions import NOT_SUBMITTED_KEY, grading_note
+from course.grader.cells import is_autograder_test
+from course.grader.submissions import NOT_SUBMITTED_KEY, grading_note
 
 __all__ = ["SandboxedExecute", "SandboxedKernelManager", "GradingKernelClient", "StartWarmKernels", "WarmPool",
            "SANDBOX_NOTE_TAG"]
@@ -164,7 +164,7 @@ class Prestarted:
 
 
 class WarmPool:
-    """Warm kernels forked by one server (:mod:`course.kernel_zygote`) that imported the heavy modules.
+    """Warm kernels forked by one server (:mod:`course.sandbox.zygote`) that imported the heavy modules.
 
     ``settings.warm_kernels`` kernels wait ready, namespaces and working area (at
     ``mount``) set up; a kernel taken is replaced once its notebook is graded.
@@ -645,7 +645,7 @@ class SandboxedExecute(Execute):
     It refuses to be built when the sandbox is on but cannot start, so nbgrader fails
     that submission with the reason before anything runs (and no retry grades a blank).
     Without ``c.Execute.kernel_name`` it runs the notebook's kernelspec, as nbgrader does.
-    A notebook the student did not hand in (:data:`course.submissions.NOT_SUBMITTED_KEY`)
+    A notebook the student did not hand in (:data:`course.grader.submissions.NOT_SUBMITTED_KEY`)
     is not run: each of its tests gets a ``NotSubmitted`` error, so it scores 0.
     """
 

@@ -62,7 +62,7 @@ _C_MODULES = ("tensorflow", "torch", "jax")
 
 # The course's own reference gradients: a backward pass that calls them copies the answer.
 # (The oracles that use a tape are caught by the TensorFlow entries as well.)
-_ORACLES = Path(__file__).resolve().parent / "oracles"
+_ORACLES = Path(__file__).resolve().parents[1] / "oracles"
 _ORACLE_GRADIENTS = ("central_difference", "tf_reference", "gradients", "gradient_norms", "reference_analyze")
 
 _NOT_AUTODIFF = ""

@@ -3,12 +3,12 @@
 nbgrader gives a test cell zero if it writes *anything* to stderr, and a student's
 function may warn, print to stderr, call ``sys.exit``, loop forever or raise.  Every
 call from a check goes through :func:`call_student`, which turns each of those into a
-:class:`~course.feedback.GradingError` with a short message (or, for harmless warnings,
+:class:`~course.kernel.messages.GradingError` with a short message (or, for harmless warnings,
 into nothing at all) so that one bad function costs exactly the tests that use it.
 
 Global settings a student's cells may have changed (warning filters, ``np.seterr``) are
 reset for the call, so they change nothing the checks see; and a check that forbids
-automatic differentiation has the call watched by :mod:`course.autodiff`.
+automatic differentiation has the call watched by :mod:`course.kernel.autodiff`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ import warnings
 from typing import Any, Callable
 
 
-from .autodiff import describe_calls, watching_autodiff
-from .feedback import GradingError, error_summary
-# As they were before any student cell ran (course/pristine.py says why).
-from .pristine import catch_warnings as _catch_warnings
-from .pristine import np_errstate as _errstate
-from .pristine import simplefilter as _simplefilter
+from course.kernel.autodiff import describe_calls, watching_autodiff
+from course.kernel.messages import GradingError, error_summary
+# As they were before any student cell ran (course/kernel/pristine.py says why).
+from course.kernel.pristine import catch_warnings as _catch_warnings
+from course.kernel.pristine import np_errstate as _errstate
+from course.kernel.pristine import simplefilter as _simplefilter
 
 __all__ = ["call_student", "run_call", "intercepting", "StudentCall", "DEFAULT_TIME_LIMIT"]
 
@@ -135,7 +135,7 @@ def run_call(
     ``time_limit`` seconds.  Any exception becomes a :class:`GradingError`.
 
     ``forbid_autodiff`` is a message with a ``{used}`` field: if given, the call is
-    watched (:func:`course.autodiff.watching_autodiff`) and a call that ran automatic
+    watched (:func:`course.kernel.autodiff.watching_autodiff`) and a call that ran automatic
     differentiation raises :class:`GradingError` with that message, ``{used}`` naming
     what actually ran, whether or not the function also failed.
     """

@@ -48,10 +48,10 @@ import re
 from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .cells import grade_id, is_autograder_test, is_code_answer
-from .checks.paper import QUANTITIES, answers_from_other_values
-from .values import EXERCISE, GivenValues, PerStudentValues, from_mapping
-from .values_display import RECORD_KEY
+from course.grader.cells import grade_id, is_autograder_test, is_code_answer
+from course.checks.paper import QUANTITIES, answers_from_other_values
+from course.exercise.values import EXERCISE, GivenValues, PerStudentValues, from_mapping
+from course.exercise.display import RECORD_KEY
 
 __all__ = ["StampAssignment", "StashShownValues", "GradeWithOwnValues", "typed_answers",
            "GIVEN_CELL", "NOTE_TAG", "STASH_KEY"]

@@ -16,7 +16,7 @@ holds in memory and writes to ``autograded/``.
   not nbformat) becomes the blank release notebook, a renamed copy (``…-Copy1.ipynb``)
   is used under the expected name, a notebook not handed in becomes the blank release
   notebook marked :data:`NOT_SUBMITTED_KEY` (not run: each of its tests scores 0, as
-  in nbgrader, see :class:`course.grading_kernel.SandboxedExecute`), and a notebook on which
+  in nbgrader, see :class:`course.sandbox.kernels.SandboxedExecute`), and a notebook on which
   nbgrader's preprocessors fail twice (the kernel dies: ``os._exit``, a crash, memory
   exhausted) is graded again as the blank release notebook;
 - :class:`RepairGradedCells` (first of ``Autograde.sanitize_preprocessors``) puts
@@ -43,7 +43,7 @@ from nbconvert.exporters import NotebookExporter
 from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .cells import grade_id, nbgrader_meta
+from course.grader.cells import grade_id, nbgrader_meta
 
 __all__ = ["NOTE_TAG", "NOT_SUBMITTED_KEY", "grading_note", "read_notebook", "restore_graded_cells", "release_folder", "release_notebook",
            "add_missing_notebooks", "SubmissionExporter", "RepairGradedCells", "notes_in"]

@@ -12,12 +12,12 @@ from decimal import Decimal
 
 import numpy as np
 
-from .feedback import GradingError, fmt
-# As they were before any student cell ran (course/pristine.py says why).
-from .pristine import abs, float, isinstance, zip
-from .pristine import isfinite as _isfinite
-from .pristine import np_array as _np_array
-from .pristine import np_float64 as _float64
+from course.kernel.messages import GradingError, fmt
+# As they were before any student cell ran (course/kernel/pristine.py says why).
+from course.kernel.pristine import abs, float, isinstance, zip
+from course.kernel.pristine import isfinite as _isfinite
+from course.kernel.pristine import np_array as _np_array
+from course.kernel.pristine import np_float64 as _float64
 
 __all__ = ["as_array", "as_scalar", "close", "first_mismatch", "written_precision"]
 

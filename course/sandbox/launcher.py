@@ -1,6 +1,6 @@
-"""Start an IPython kernel inside the grading sandbox (bwrap runs this; see :mod:`course.grading_sandbox`).
+"""Start an IPython kernel inside the grading sandbox (bwrap runs this; see :mod:`course.sandbox.bubblewrap`).
 
-``python -m course.kernel_launcher --limits JSON [--uid N] [--preload a,b]``
+``python -m course.sandbox.launcher --limits JSON [--uid N] [--preload a,b]``
 
 1. sets the kernel's limits (address space, processes and threads, CPU time, file size) and,
    when started as root, becomes the unprivileged user id ``N`` (which drops the last
@@ -32,11 +32,11 @@ import sys
 import time
 from pathlib import Path
 
-from .kernel_env import overridden
+from course.kernel.environment import overridden
 
-KERNEL_DIR = Path("/run/kernel")     # also course.grading_sandbox.KERNEL_DIR (not imported: trusted code only)
+KERNEL_DIR = Path("/run/kernel")     # also course.sandbox.bubblewrap.KERNEL_DIR (not imported: trusted code only)
 LIMIT_MARKER = "limit-reached"
-WAKE_FIFO = "start.fifo"             # also course.grading_sandbox.WAKE_FIFO
+WAKE_FIFO = "start.fifo"             # also course.sandbox.bubblewrap.WAKE_FIFO
 CPU_GRACE_SECONDS = 5
 
 

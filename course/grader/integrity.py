@@ -4,7 +4,7 @@ Student cells run in the grading kernel before the tests.  The checks defend the
 (references captured at import, answers coerced to fresh float64 arrays, warning filters
 and numpy's error state reset for every call, autodiff observed by what runs), so most
 statements cannot change what a test sees, whatever they look like.  This scan runs in the
-nbgrader process (:class:`course.nbgrader_ext.FlagTampering`), where student code cannot
+nbgrader process (:class:`course.grader.integrity_notes.FlagTampering`), where student code cannot
 reach it, and reports the statements that still could, each with the tests it could affect:
 
 - ``patch``  rebinds an existing attribute the checks or the instructor's cells use
@@ -16,7 +16,7 @@ reach it, and reports the statements that still could, each with the tests it co
 - ``exit``   stops the kernel (``os._exit``, ``sys.exit``, ``os.kill``): every later test;
 - ``files``  reads or writes files or runs a shell command: no points are lost.  With the
   grading sandbox on (the default) the course is unreadable from the kernel and
-  :class:`course.nbgrader_ext.FlagTampering` ignores the finding; without it, what the
+  :class:`course.grader.integrity_notes.FlagTampering` ignores the finding; without it, what the
   cell printed is withheld from feedback;
 - ``note``   harmless, for the grader's eye: a compatibility shim such as ``np.float = float``
   (NumPy has no such name, so nothing that runs the tests can use it), a library
@@ -231,15 +231,14 @@ def _bindings(tree: ast.Module) -> list[tuple[str, str, int]]:
 
 # Parts of the package that never run in the grading kernel, never during a test, or only
 # before any student code (the sandbox's launcher reads sys.argv when the kernel starts).
-_NOT_IN_THE_KERNEL = ("instructor", "widgets", "nbgrader_ext.py", "integrity.py", "submissions.py",
-                      "grading_kernel.py", "grading_sandbox.py", "kernel_launcher.py", "kernel_zygote.py")
+_NOT_IN_THE_KERNEL = ("instructor", "widgets", "grader", "sandbox")
 
 
 @functools.lru_cache(maxsize=1)
 def _grader_references() -> frozenset[tuple[str, str]]:
     """(object path, attribute) pairs the checks read, e.g. ("numpy", "array")."""
     pairs: set[tuple[str, str]] = set()
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     for path in package.rglob("*.py"):
         if path.relative_to(package).parts[0] in _NOT_IN_THE_KERNEL:
             continue

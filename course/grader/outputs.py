@@ -25,10 +25,11 @@ import copy
 
 from nbconvert.exporters import HTMLExporter
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer
 
-from .cells import is_autograder_test
+from course.grader.cells import is_autograder_test
 
-__all__ = ["FeedbackExporter", "ShortTestErrors", "hidden_lines", "short_traceback", "REDACTED"]
+__all__ = ["FeedbackExporter", "LimitOutputSize", "ShortTestErrors", "hidden_lines", "short_traceback", "REDACTED"]
 
 REDACTED = "[a line of a hidden test was removed here]"
 _HIDDEN_BLOCK = re.compile(r"BEGIN HIDDEN TESTS(.*?)(?:END HIDDEN TESTS|\Z)", re.S)
@@ -50,8 +51,8 @@ _ADVICE = {
     "DeadKernelError": "the Python kernel stopped while this test ran.",
 }
 # Errors whose value is already the whole message for the student: a check's failure,
-# the integrity scan's note (course/nbgrader_ext.py) and a notebook not handed in
-# (course/grading_kernel.py).
+# the integrity scan's note (course/grader/integrity_notes.py) and a notebook not handed in
+# (course/sandbox/kernels.py).
 _MESSAGE_ERRORS = ("GradingError", "IntegrityError", "NotSubmitted")
 _DEFAULT_ADVICE = ("the code this test calls raised an error before the test could judge it; "
                    "run the cells above it and fix the first error you see.")
@@ -150,3 +151,23 @@ class FeedbackExporter(HTMLExporter):
                     config.NbConvertBase.pop("display_data_priority", None)
                 preprocessor = preprocessor(parent=self, config=config)
         return super().register_preprocessor(preprocessor, enabled)
+
+
+class LimitOutputSize(NbGraderPreprocessor):
+    """Cut every text output to ``max_chars`` characters (``c.LimitOutputSize.max_chars``).
+
+    nbgrader's ``LimitOutput`` counts lines; one ``print("x" * 10**8)`` is one line and
+    would be copied into the gradebook folder and the feedback page whole.
+    """
+
+    max_chars = Integer(20_000, help="Characters kept of each text output; the rest is cut.").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        limit = self.max_chars
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and len(output.get("text", "")) > limit:
+                output.text = output.text[:limit] + "\n… [output cut by the grader]\n"
+            for mime, value in list(output.get("data", {}).items()):
+                if isinstance(value, str) and len(value) > limit and mime.startswith("text/"):
+                    output.data[mime] = value[:limit] + "\n… [output cut by the grader]"
+        return cell, resources

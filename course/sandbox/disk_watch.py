@@ -1,7 +1,7 @@
 """The grader's watch on what a sandboxed kernel writes to the host disk.
 
 A grading kernel may write to two folders on the host's disk: the notebook's working
-folder and its connection folder (see :class:`course.grading_sandbox.Slot`).  Each file
+folder and its connection folder (see :class:`course.sandbox.bubblewrap.Slot`).  Each file
 is capped by RLIMIT_FSIZE inside the sandbox; their total is capped here, from outside:
 a thread of the grader measures the slot every :data:`POLL_SECONDS` (every
 :data:`GROWING_POLL_SECONDS` while it grows) and, once it has grown by more than its

@@ -17,7 +17,7 @@ Nothing else of the course exists inside: other students, ``source/``, ``release
 the gradebook, ``nbgrader_config.py``, the exchange or anyone's home.  The kernel
 runs with memory (RLIMIT_AS), process (RLIMIT_NPROC), CPU-time (RLIMIT_CPU) and
 file-size (RLIMIT_FSIZE) limits, and the grader stops it when its folders on the host
-disk grow past a total (:mod:`course.disk_watch`); when grading runs as root it also runs as an unused user id of its own, so
+disk grow past a total (:mod:`course.sandbox.disk_watch`); when grading runs as root it also runs as an unused user id of its own, so
 that the process limit counts only its processes (the kernel ignores it for root).
 An ordinary instructor account works too (bwrap then builds a user namespace; tried
 with a throwaway account grading from the hub's shared environment): the kernel keeps
@@ -44,7 +44,7 @@ from pathlib import Path
 from traitlets import Bool, Int, List, Unicode
 from traitlets.config import Configurable
 
-from .disk_watch import BLOCK
+from course.sandbox.disk_watch import BLOCK
 
 __all__ = ["GradingSandbox", "SandboxUnavailable", "Slot", "require_sandbox", "sandbox_env",
            "bwrap_command", "zygote_command", "write_accounts", "KERNEL_DIR", "LIMIT_MARKER", "STUDENT_SIDE"]
@@ -54,15 +54,14 @@ LIMIT_MARKER = "limit-reached"    # written to KERNEL_DIR by the kernel when it 
 WAKE_FIFO = "start.fifo"          # in KERNEL_DIR: the grader wakes the waiting launcher through it
 # What the kernel may write back into its notebook folder, at most (the work limit may lower it).
 MAX_COPY_BYTES = 64 * 1024 * 1024
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 UID_BASE = 1_900_000_000          # unprivileged ids no account uses; one per kernel
 # The parts of the course package a grading kernel sees: what a student's notebook
 # imports (and due_date.py, the Validate hook a student's server loads), and the launcher
 # that starts the kernel.  No check, oracle, answer, hidden
 # input or judging code (tests/test_sandbox.py looks for them from inside).
-STUDENT_SIDE = ("__init__.py", "kernel", "widgets", "exercise.py", "feedback.py", "coerce.py", "pristine.py",
-                "sandbox.py", "autodiff.py", "kernel_env.py", "networks.py", "values.py", "values_display.py",
-                "kernel_launcher.py", "kernel_zygote.py", "due_date.py")
+STUDENT_SIDE = ("__init__.py", "kernel", "exercise", "widgets", "sandbox/__init__.py",
+                "sandbox/launcher.py", "sandbox/zygote.py")
 
 # Environment variables a grading kernel keeps (everything else, database URLs with
 # passwords and API tokens included, stays outside).
@@ -96,7 +95,7 @@ class GradingSandbox(Configurable):
     warm_kernels = Int(0, help="Kernels started ahead of time with `preload` imported (0: a "
                                "fresh kernel per notebook). Each kernel grades one notebook.").tag(config=True)
     preload = List(Unicode(), ["numpy", "tensorflow", "matplotlib.pyplot", "course.kernel.report",
-                               "course.networks", "course.values_display", "course.widgets.sigmoid",
+                               "course.exercise.networks", "course.exercise.display", "course.widgets.sigmoid",
                                "course.widgets.verification", "course.widgets.gradient_flow"],
                    help="Modules a warm kernel imports before it is handed a notebook.").tag(config=True)
 
@@ -354,7 +353,7 @@ def bwrap_command(settings: GradingSandbox, slot: Slot, cwd: Path, preload: list
     mounts = _environment_mounts(settings, slot.path)
     mounts.add("--bind", slot.mount, str(slot.work))
     mounts.add("--bind", Path(KERNEL_DIR), str(slot.conn))
-    launcher = [sys.executable, "-m", "course.kernel_launcher", "--limits", json.dumps(settings.limits())]
+    launcher = [sys.executable, "-m", "course.sandbox.launcher", "--limits", json.dumps(settings.limits())]
     if slot.uid is not None:
         launcher += ["--uid", str(slot.uid)]
     if preload:
@@ -363,7 +362,7 @@ def bwrap_command(settings: GradingSandbox, slot: Slot, cwd: Path, preload: list
 
 
 def zygote_command(settings: GradingSandbox, pool: Path, mount: Path) -> list[str]:
-    """The command that starts the warm-kernel server (:mod:`course.kernel_zygote`).
+    """The command that starts the warm-kernel server (:mod:`course.sandbox.zygote`).
 
     ``pool`` (a host folder, seen at the same path) holds the kernels' slots; each
     kernel's working area is mounted at ``mount`` when it is forked.
@@ -373,7 +372,7 @@ def zygote_command(settings: GradingSandbox, pool: Path, mount: Path) -> list[st
     mounts.add("--dir", Path(mount), before=("--perms", "0755"))
     mounts.add("--dir", Path(KERNEL_DIR), before=("--perms", "0755"))
     keep = [str(path) for path in mounts.read_only if Path("/tmp") in path.parents]
-    server = [sys.executable, "-m", "course.kernel_zygote", "--limits", json.dumps(settings.limits()),
+    server = [sys.executable, "-m", "course.sandbox.zygote", "--limits", json.dumps(settings.limits()),
               "--mount", str(mount), "--pool", str(pool), "--tmp-mb", str(settings.tmp_mb),
               "--keep", ",".join(keep), "--preload", ",".join(settings.preload)]
     return [settings.bwrap, *_namespace_flags(zygote=True), *_finish(mounts), "--chdir", "/", "--", *server]

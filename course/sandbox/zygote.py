@@ -1,12 +1,12 @@
 """Warm grading kernels: a fork server that imports the heavy modules once, in the sandbox.
 
-``python -m course.kernel_zygote --limits JSON --mount M --pool P --tmp-mb N
+``python -m course.sandbox.zygote --limits JSON --mount M --pool P --tmp-mb N
 [--keep a,b] [--uid-kernels] [--preload x,y]`` runs inside one bubblewrap sandbox
-(:func:`course.grading_sandbox.zygote_command`).  It imports the ``--preload``
+(:func:`course.sandbox.bubblewrap.zygote_command`).  It imports the ``--preload``
 modules (TensorFlow takes seconds) and then answers one JSON request per line on stdin:
 
 - ``{"op": "spawn", "slot": "P/<slot>", "uid": N or null}`` → ``{"pid": …}``: fork a
-  kernel that waits for its start message in the slot (see :mod:`course.kernel_launcher`);
+  kernel that waits for its start message in the slot (see :mod:`course.sandbox.launcher`);
 - ``{"op": "poll", "pid": …}`` → ``{"status": null or exit code}``;
 - ``{"op": "kill", "pid": …}`` → ``{}`` once the kernel is gone.
 
@@ -36,7 +36,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .kernel_launcher import KERNEL_DIR, become, preload, run_kernel, set_limits
+from course.sandbox.launcher import KERNEL_DIR, become, preload, run_kernel, set_limits
 
 _libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000

@@ -17,9 +17,9 @@ assistant's fix when a student worked from the wrong numbers).
 
 Who computes what
 -----------------
-- the student's kernel: :mod:`course.values_display` shows the values for
+- the student's kernel: :mod:`course.exercise.display` shows the values for
   ``JUPYTERHUB_USER`` (the exercise's when there is no identity);
-- the grader: :mod:`course.values_grading` (nbgrader preprocessors, outside the
+- the grader: :mod:`course.grader.own_values` (nbgrader preprocessors, outside the
   kernel) takes the student id nbgrader grades under and writes that student's values
   as literals into the notebook's given-values cell and hidden tests;
 - the grader's judges (course.checks.paper) recompute every expected value,
@@ -42,11 +42,11 @@ from typing import Callable, Iterable, Mapping, NamedTuple
 from traitlets import Bool, Dict, Unicode, default
 from traitlets.config import Config, Configurable
 
-from .exercise import EXERCISE_VALUES, GIVEN_NAMES, PAPER_QUANTITIES, SIGMOID_HINTS
-# As they were before any student cell ran (course/pristine.py says why).
-from .pristine import exp as _exp
-from .pristine import log as _log
-from .pristine import log10 as _log10
+from course.exercise.constants import EXERCISE_VALUES, GIVEN_NAMES, PAPER_QUANTITIES, SIGMOID_HINTS
+# As they were before any student cell ran (course/kernel/pristine.py says why).
+from course.kernel.pristine import exp as _exp
+from course.kernel.pristine import log as _log
+from course.kernel.pristine import log10 as _log10
 
 __all__ = [
     "GivenValues", "EXERCISE", "EXERCISE_HINTS", "GRID", "KEYS", "DEFAULT_ASSIGNMENT",
@@ -103,7 +103,7 @@ def bce_slope(y_pred: float, y: float) -> float:
     return first + second
 
 
-# The exercise's network and input, and its hint table (σ to 4 decimals): course/exercise.py.
+# The exercise's network and input, and its hint table (σ to 4 decimals): course/exercise/constants.py.
 EXERCISE = GivenValues(**EXERCISE_VALUES)
 EXERCISE_HINTS: Mapping[float, float] = SIGMOID_HINTS
 

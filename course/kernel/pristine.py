@@ -18,7 +18,7 @@ capture here closes one such path to a wrong verdict:
   ``warnings``' ``catch_warnings``/``simplefilter`` (keeping a student's warnings out of
   a test cell).
 
-The integrity scan (:mod:`course.integrity`) flags such rebinding when it can see it;
+The integrity scan (:mod:`course.grader.integrity`) flags such rebinding when it can see it;
 these captures also hold against the routes it cannot see (``vars(builtins).update(…)``,
 a renamed alias).  Every notebook's read-only first cell imports a check module, which
 imports this one before any student cell runs.  Modules take the builtins under their
