@@ -130,7 +130,7 @@ c.Autograde.exporter_class = "course.grader.submissions.SubmissionExporter"
 # notebook); once, after the last, raises the same errors at a tenth of the cost.
 c.SubmissionExporter.optimistic_validation = True
 c.Autograde.sanitize_preprocessors = [
-    "course.sandbox.kernels.StartWarmKernels",  # the warm kernels' imports start now (below)
+    "course.sandbox.pool.StartWarmKernels",  # the warm kernels' imports start now (below)
     "course.grader.submissions.RepairGradedCells",
     "course.grader.own_values.StashShownValues",  # per-student values (below); before ClearOutput
     "nbgrader.preprocessors.ClearOutput",

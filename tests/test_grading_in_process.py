@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENT, make_course_copy, read
-from course.sandbox import kernels as grading_kernel
+from course.sandbox import pool as grading_kernel
 from course.grader.cells import by_grade_id, grade_id, is_autograder_test
 from course.instructor.nbgrader_cli import nbgrader
 from course.instructor.synthetic import blank_submission, full_submission, write_submission

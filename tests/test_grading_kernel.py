@@ -159,7 +159,7 @@ def test_a_kernel_started_ahead_is_used_only_for_the_same_start(tmp_path, case):
     notebook still gets a kernel started as asked."""
     import os
 
-    from course.sandbox import kernels as grading_kernel
+    from course.sandbox import pool as grading_kernel
 
     settings = GradingSandbox(warm_kernels=1, preload=["json"])
     mount = tmp_path / "autograded"

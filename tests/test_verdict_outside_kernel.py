@@ -120,22 +120,23 @@ ANSWER_HUNT = """
 import importlib as _il, pkgutil as _pk
 _course = _il.import_module("course")
 _values = {"x": 0.5, "y": 1.0, "W1": 0.8, "b1": 0.2, "W2": 0.6, "b2": 0.1}
-for _info in _pk.walk_packages(_course.__path__, "course."):
-    if any(part in _info.name for part in ("kernel_launcher", "kernel_zygote", "instructor", "grading_kernel",
-                                           "grading_sandbox", "disk_watch", "submissions")):
-        continue   # process and file machinery (none of it exists in a grading kernel)
+# Every module name first: a call below may leave a generator like walk_packages' broken.
+_names = [_info.name for _info in _pk.walk_packages(_course.__path__, "course.", onerror=lambda name: None)]
+for _name in _names:
+    if _name.startswith(("course.sandbox", "course.instructor", "course.grader.submissions")):
+        continue   # process and file machinery (none of it but the launcher is in a grading kernel)
     try:
-        _m = _il.import_module(_info.name)
+        _m = _il.import_module(_name)
     except Exception as _e:
-        print("NOIMPORT", _info.name, type(_e).__name__)
+        print("NOIMPORT", _name, type(_e).__name__)
         continue
-    print("MODULE", _info.name)
+    print("MODULE", _name)
     for _k, _f in list(vars(_m).items()):
         if _k.startswith("_") or not callable(_f) or isinstance(_f, type) or _k == "main":
             continue
         for _args, _kwargs in (((), {}), ((0.5, 1.0, 0.8, 0.2, 0.6, 0.1), {}), ((_values,), {}), ((), _values)):
             try:
-                print("CALL", _info.name, _k, repr(_f(*_args, **_kwargs))[:3000])
+                print("CALL", _name, _k, repr(_f(*_args, **_kwargs))[:3000])
             except BaseException:
                 pass
 """
