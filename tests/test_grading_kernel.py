@@ -14,7 +14,8 @@ from queue import Empty
 
 import pytest
 
-from course.sandbox.kernels import GradingKernelClient, SandboxedKernelManager, _close_pool
+from course.sandbox.kernels import GradingKernelClient, SandboxedKernelManager
+from course.sandbox.pool import _close_pool
 from course.sandbox.bubblewrap import GradingSandbox
 
 NOTEBOOK_FOLDER = Path("autograded", "student", "assignment")   # below the test's tmp_path

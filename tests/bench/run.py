@@ -465,7 +465,7 @@ def notebook_vs_warm_cells(students: int = GRADED_STUDENTS) -> dict:
     notebook written; median over the students after the first, whose kernel server was
     still importing), against its cells on a warm kernel: a plain one that imported the
     same modules, and one of the grading pool (median of :data:`CELL_SAMPLES` kernels each)."""
-    from course.sandbox.kernels import _close_pool
+    from course.sandbox.pool import _close_pool
     from course.sandbox.bubblewrap import GradingSandbox
 
     with tempfile.TemporaryDirectory(prefix="bench-warm-") as scratch, overridden(GRADING_MODES["sandbox+pool"]):
