@@ -7,10 +7,14 @@ the user's own server, nbgrader's handlers, a terminal of that server over its w
 instructor: formgrader *assign* and *release* → students (full, partly wrong, blank):
 fetch, answer, submit → instructor: *collect*, ``make autograde`` in a terminal (into
 the PostgreSQL gradebook), *generate* and *release feedback* → students fetch their
-feedback → instructor: ``make export``.  Then the probes: what a student may list and
-read, what the account outside the course sees, who formgrader answers; then 30 more
-students submit at the same moment and the instructor collects them all.  Finally the
-hub is stopped and the accounts removed, and the scenario records what is left running.
+feedback → instructor: ``make export``; a due date three hours ago in formgrader, ``make
+solutions`` in a terminal → a student fetches the solutions from the Assignment List in
+Chromium and runs notebook 1 with their own values (per-student values are on: each
+student has their own numbers and is graded against them).  Then the probes: what a
+student may list and read, what the account outside the course sees, who formgrader
+answers; then 30 more students submit at the same moment and the instructor collects them
+all.  Finally the hub is stopped and the accounts removed, and the scenario records what
+is left running.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +43,10 @@ from course.instructor.synthetic import (
 )
 from course.exercise.values import derive
 from deploy.localhub import DEFAULT_HUB_ENV, LocalHub, import_students, local_hub, processes_of
-from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, offline
+from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, ConsoleLog, offline
 from tests.browser.test_feedback_page import TEXT_JS
+from tests.browser.test_jupyterlab import ALL_EXECUTED_JS
+from tests.exercise_answers import EXERCISE, notebook_1_answers
 from tests.hub.client import HubUser, ShellResult
 
 pytestmark = [pytest.mark.hub, pytest.mark.skipif(os.geteuid() != 0, reason="creates Unix accounts: needs root")]
@@ -49,6 +56,7 @@ BURST = 30                                  # students who submit at the same mo
 AUTOGRADE_JOBS = 2
 NOTEBOOKS = sorted(path.stem for path in SOURCE_DIR.glob("*.ipynb"))
 ARTIFACTS = ROOT / "artifacts" / "hub"
+SALT = "hub-test"                           # the hubs' per-student values salt
 
 
 @dataclass
@@ -88,6 +96,9 @@ class Scenario:
     students_in_formgrader: list[dict] = field(default_factory=list)  # formgrader's student list
     terminal: dict[str, ShellResult] = field(default_factory=dict)    # the instructor's new terminal
     math: dict[str, dict] = field(default_factory=dict)               # page -> what a browser showed
+    solutions: dict = field(default_factory=dict)                     # the instructor's make solutions
+    solutions_student: str = ""                                       # who ran them in the browser
+    solutions_seen: dict = field(default_factory=dict)                # what the browser showed them
 
 
 def _answer(kind: str, fetched: dict, notebook: str) -> dict:
@@ -174,6 +185,134 @@ def _look_at_math(instructor: HubUser, student: HubUser, course: str) -> dict[st
                           "raw_tex": [line for line in text.splitlines() if "$" in line][:5]}
             context.close()
         browser.close()
+    return seen
+
+
+# --- the solutions, after the due date --------------------------------------------------------
+SOLUTIONS = f"{ASSIGNMENT}_solutions"
+PAPER = "01_paper_calculation"
+GIVEN = tuple(EXERCISE)                          # x, y, W1, b1, W2, b2: the table's columns
+ANSWER_NAMES = tuple(notebook_1_answers(**EXERCISE))
+
+
+def _release_solutions(instructor: HubUser, course: str) -> dict:
+    """``make solutions`` in the instructor's terminal with no due date yet (refused); a due date
+    three hours ago, saved as formgrader's *Edit assignment* dialog saves it; ``make solutions``
+    again, with an hour's grace (``SOLUTIONS_AFTER=1h``)."""
+    due = datetime.now(timezone.utc) - timedelta(hours=3)
+    in_course = f"cd ~/{course} && "
+    refused = instructor.shell(in_course + "make solutions")
+    saved = instructor.json("PUT", f"formgrader/api/assignment/{ASSIGNMENT}",
+                            json={"duedate_notimezone": due.strftime("%Y-%m-%dT%H:%M"), "duedate_timezone": "+0000"})
+    released = instructor.shell(in_course + "make solutions SOLUTIONS_AFTER=1h", timeout=900)
+    return {"without a due date": refused, "formgrader": saved, "due": due, "after the due date": released}
+
+
+def _menu(page, menu: str, item: str) -> None:
+    """Click ``item`` of JupyterLab's main menu ``menu``."""
+    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text=menu).click()
+    page.locator(".lm-Menu-content .lm-Menu-item:visible", has_text=item).first.click()
+
+
+def _given_table(page) -> dict:
+    """The rendered given-values output: its sentence and the numbers of its table."""
+    shown = page.locator(".jp-OutputArea-output.jp-RenderedMarkdown").filter(
+        has=page.locator("td")).filter(has_text="values").first
+    shown.scroll_into_view_if_needed()
+    return {"text": shown.inner_text(), "cells": [td.inner_text().strip() for td in shown.locator("td").all()]}
+
+
+def _run_solutions_in_browser(student: HubUser, course: str) -> dict:
+    """A student in Chromium: Nbgrader > Assignment List, *Fetch* the solutions, open notebook 1
+    from the list, *Kernel > Restart Kernel and Run All Cells*, then a cell of their own that
+    prints the answers.  Returns what the page showed; screenshots in artifacts/hub/solutions-*.png."""
+    from playwright.sync_api import sync_playwright
+
+    # The student's own JupyterLab setting, as the Settings Editor saves it: every cell stays
+    # in the page, so the whole notebook can be read.
+    response = student.server("PUT", "lab/api/settings/@jupyterlab/notebook-extension:tracker",
+                              json={"raw": json.dumps({"windowingMode": "none"})})
+    assert response.status_code in (200, 204), (response.status_code, response.text[:500])
+    seen: dict = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1300, "height": 950})
+        context.add_cookies(student.browser_cookies())
+        page = context.new_page()
+        blocked = offline(page)
+        console = ConsoleLog(page, student.hub_url)
+        try:
+            # A workspace of its own, new (``?reset`` would reset it again when the list's links
+            # change the URL's fragment).
+            page.goto(f"{student.hub_url}{student.server_prefix}lab/workspaces/solutions-{int(time.time())}",
+                      timeout=120_000)
+            page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text="Nbgrader").wait_for(timeout=120_000)
+            _menu(page, "Nbgrader", "Assignment List")
+            released = page.locator("#released_assignments_list > .list_item").filter(has_text=SOLUTIONS)
+            released.wait_for(timeout=60_000)
+            seen["released"] = [name.strip() for name in
+                                page.locator("#released_assignments_list .item_name").all_inner_texts()]
+            page.screenshot(path=str(ARTIFACTS / "solutions-1-assignment-list.png"))
+            released.locator(".item_status button").click()
+
+            fetched = page.locator("#fetched_assignments_list a.assignment-notebooks-link", has_text=SOLUTIONS)
+            fetched.wait_for(timeout=60_000)
+            fetched.click()
+            listed = page.locator(f"#nbgrader-{course}-{SOLUTIONS} .item_name")
+            listed.filter(has_text=PAPER).wait_for(timeout=30_000)
+            seen["fetched notebooks"] = sorted(name.strip() for name in listed.all_inner_texts() if name.strip())
+            page.screenshot(path=str(ARTIFACTS / "solutions-2-fetched.png"))
+            listed.filter(has_text=PAPER).locator("a").click()
+
+            notebook = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
+            notebook.locator(".jp-Cell").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            seen["header"] = notebook.locator(".jp-MarkdownCell").first.inner_text()
+            seen["sources"] = notebook.locator(".jp-CodeCell .jp-InputArea-editor").all_inner_texts()
+            seen["as opened"] = _given_table(page)
+            page.screenshot(path=str(ARTIFACTS / "solutions-3-opened.png"))
+            # As a student would: the kernel (status bar) is ready before anything is run.
+            page.locator(".jp-StatusBar-Widget", has_text="| Idle").first.wait_for(timeout=120_000)
+
+            outputs = notebook.locator(".jp-OutputArea-output")
+            _menu(page, "Edit", "Clear Outputs of All Cells")
+            page.wait_for_function("() => document.querySelectorAll('.jp-Notebook .jp-OutputArea-output').length"
+                                   " === 0", timeout=30_000)
+            _menu(page, "Kernel", "Restart Kernel and Run All Cells")
+            page.locator(".jp-Dialog .jp-mod-accept").click()
+            page.wait_for_function(ALL_EXECUTED_JS, timeout=300_000, polling=500)
+            page.wait_for_timeout(1500)
+            seen["outputs"] = outputs.count()
+            seen["after running"] = _given_table(page)
+            page.screenshot(path=str(ARTIFACTS / "solutions-4-own-values.png"))
+            seen["errors"] = notebook.locator(".jp-OutputArea-output[data-mime-type="
+                                              "'application/vnd.jupyter.stderr']").count()
+
+            # A cell of the student's own below the last one: the answers' variables, printed.
+            cells = notebook.locator(".jp-Cell")
+            before = cells.count()
+            cells.last.locator(".jp-InputPrompt").click()
+            page.locator(".jp-NotebookPanel:visible .jp-Toolbar").locator(
+                "[data-command='notebook:insert-cell-below'], [title^='Insert a cell below']").first.click()
+            page.wait_for_function(f"() => document.querySelectorAll('.jp-Notebook .jp-Cell').length > {before}")
+            mine = cells.nth(before)   # (Shift+Enter adds another empty cell below it)
+            mine.locator(".cm-content").click()
+            page.keyboard.type(f"print({', '.join(ANSWER_NAMES)})")
+            seen["typed"] = mine.locator(".cm-content").inner_text()
+            page.keyboard.press("Shift+Enter")
+            printed = mine.locator(".jp-OutputArea-output")
+            printed.first.wait_for(timeout=60_000)
+            printed.first.scroll_into_view_if_needed()
+            seen["printed"] = printed.first.inner_text()
+            page.screenshot(path=str(ARTIFACTS / "solutions-5-printed.png"))
+            seen["blocked"] = blocked
+            seen["console"] = console.errors
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "solutions-last.png"))
+            context.close()
+            browser.close()
+            for kernel in student.json("GET", "api/kernels"):   # the student closes the notebook
+                student.server("DELETE", f"api/kernels/{kernel['id']}")
     return seen
 
 
@@ -265,8 +404,9 @@ def scenario(gradebook_url) -> Scenario:
         clock = now
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    values = {"COURSE_PER_STUDENT_VALUES": "1", "COURSE_VALUES_SALT": SALT}
     with local_hub(students=len(KINDS) + BURST, others=1, hub_env=DEFAULT_HUB_ENV,
-                   gradebook_url=gradebook_url) as hub:
+                   gradebook_url=gradebook_url, settings=values) as hub:
         course = hub.course_id
         instructor = HubUser(hub.url, hub.instructor)
         pupils = [HubUser(hub.url, account) for account in hub.students[:len(KINDS)]]
@@ -321,6 +461,16 @@ def scenario(gradebook_url) -> Scenario:
         assert export.status == 0, export.output
         record.export_csv = instructor.read_text("grades.csv")
         lap("feedback and export")
+
+        record.solutions = _release_solutions(instructor, course)
+        lap("due date, make solutions")
+        reader = pupils[KINDS.index("partly_wrong")]
+        record.solutions_student = reader.account.name
+        try:
+            record.solutions_seen = _run_solutions_in_browser(reader, course)
+        except Exception as error:  # noqa: BLE001 - asserted by the solutions tests; the scenario goes on
+            record.solutions_seen = {"error": f"{type(error).__name__}: {error}"}
+        lap("a student runs the solutions in the browser")
 
         _probe_reach(hub, instructor, pupils, stranger, record)
         lap("probes")
@@ -497,8 +647,69 @@ def test_math_is_typeset_offline(scenario, page):
     assert seen["raw_tex"] == [], seen
 
 
-# --- a second, small hub: per-student values switched on, and a short idle timeout -----------
-SALT = "hub-test"
+def test_solutions_are_refused_without_a_due_date_and_released_after_it(scenario):
+    refused, released = scenario.solutions["without a due date"], scenario.solutions["after the due date"]
+    assert refused.status != 0 and "no due date" in refused.output, refused
+    assert scenario.solutions["formgrader"]["duedate_notimezone"].startswith(
+        scenario.solutions["due"].strftime("%Y-%m-%dT%H:%M")), scenario.solutions["formgrader"]
+    assert released.status == 0, released.output[-3000:]
+    assert f"Released {SOLUTIONS}" in released.output, released.output[-3000:]
+
+
+def test_a_student_fetches_the_solutions_from_the_assignment_list(scenario):
+    """Screenshots: artifacts/hub/solutions-1-assignment-list.png, solutions-2-fetched.png."""
+    seen = scenario.solutions_seen
+    assert "error" not in seen, seen.get("error")
+    assert SOLUTIONS in seen["released"], seen["released"]
+    assert seen["fetched notebooks"] == NOTEBOOKS
+
+
+def test_the_solutions_notebook_opens_with_solutions_and_without_hidden_tests(scenario):
+    """Screenshot: artifacts/hub/solutions-3-opened.png."""
+    seen = scenario.solutions_seen
+    assert "error" not in seen, seen.get("error")
+    assert seen["header"].startswith(f"Solutions for the assignment {ASSIGNMENT}"), seen["header"][:300]
+    code = "\n".join(seen["sources"])
+    for formula in ("z1 = W1 * x + b1", "dL_dz2 = dL_dy_pred * y_pred * (1 - y_pred)", "dL_db1 = dL_dz1"):
+        assert formula in code, formula
+    for hidden in ("hidden=True", "HIDDEN TESTS", "BEGIN SOLUTION", "YOUR CODE HERE"):
+        assert hidden not in code, hidden
+
+
+@pytest.mark.xfail(strict=True, reason="make solutions executes notebook 1 in the instructor's own environment "
+                   "(JUPYTERHUB_USER and the per-student switch): the released outputs show the instructor's "
+                   "values, not the exercise's that the header names")
+def test_the_released_outputs_show_the_exercises_values(scenario):
+    seen = scenario.solutions_seen
+    assert "error" not in seen, seen.get("error")
+    opened = seen["as opened"]
+    assert [float(cell) for cell in opened["cells"]] == [EXERCISE[name] for name in GIVEN], opened
+    assert scenario.hub.instructor.name not in opened["text"], opened["text"]
+
+
+def test_run_all_works_the_students_own_values(scenario):
+    """After *Restart Kernel and Run All Cells*, the table shows this student's values (not the
+    exercise's) and the answers, printed in a cell of the student's own, follow from them by the
+    chain rule (screenshots: artifacts/hub/solutions-4-own-values.png, solutions-5-printed.png)."""
+    seen, student = scenario.solutions_seen, scenario.solutions_student
+    assert "error" not in seen, seen.get("error")
+    shown = seen["after running"]
+    assert "Your values" in shown["text"] and f"student {student}" in shown["text"], shown["text"]
+    given = dict(zip(GIVEN, (float(cell) for cell in shown["cells"]), strict=True))
+    assert list(given.values()) == list(derive(student, course=scenario.hub.course_id, salt=SALT))
+    assert given != EXERCISE, "the student's values are the exercise's: the test would not tell them apart"
+    assert seen["errors"] == 0 and seen["outputs"] > 10, seen
+    assert seen["typed"] == f"print({', '.join(ANSWER_NAMES)})", seen["typed"]
+    printed = dict(zip(ANSWER_NAMES, (float(n) for n in seen["printed"].split()), strict=True))
+    assert printed == pytest.approx(notebook_1_answers(**given), rel=1e-9)
+    assert seen["blocked"] == [], seen["blocked"]
+    # JupyterLab's debugger panel asks the kernel for its state as it opens; a kernel restarted
+    # meanwhile cancels that request, which JupyterLab logs.  Every other console error counts.
+    noise = "Could not restore the debugger state"
+    assert [error for error in seen["console"] if noise not in error] == [], seen["console"]
+
+
+# --- a second, small hub: a short idle timeout (per-student values on, as on the first) -------
 IDLE_TIMEOUT = 20
 
 
