@@ -122,10 +122,12 @@ def _solution_notebook(path: Path, assignment: str, config) -> nbformat.Notebook
 
 def _kernel_env(root: Path) -> dict[str, str]:
     """A student's kernel environment: the course importable, TensorFlow quiet, not grading
-    (sliders and figures render only outside nbgrader, course/widgets/_env.py)."""
+    (sliders and figures render only outside nbgrader, course/widgets/_env.py), and no
+    student identity: the released outputs show the exercise's values, as the header says,
+    not those of the instructor who runs ``make solutions`` on a hub."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH")) if p)
-    for name in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING"):
+    for name in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "JUPYTERHUB_USER"):
         env.pop(name, None)
     return set_defaults(QUIET_TENSORFLOW, env)
 

@@ -676,9 +676,6 @@ def test_the_solutions_notebook_opens_with_solutions_and_without_hidden_tests(sc
         assert hidden not in code, hidden
 
 
-@pytest.mark.xfail(strict=True, reason="make solutions executes notebook 1 in the instructor's own environment "
-                   "(JUPYTERHUB_USER and the per-student switch): the released outputs show the instructor's "
-                   "values, not the exercise's that the header names")
 def test_the_released_outputs_show_the_exercises_values(scenario):
     seen = scenario.solutions_seen
     assert "error" not in seen, seen.get("error")
