@@ -195,7 +195,7 @@ def heat_map_svg(rows: list[Row]) -> str:
     ax = figure.add_subplot()
     values = [[shares[t][o] for o in OUTCOMES] for t in tests]
     image = ax.imshow(values, aspect="auto", cmap=matplotlib.colormaps["cividis"], vmin=0.0, vmax=1.0)
-    ax.set_xticks(range(len(OUTCOMES)), [textwrap.fill(_OUTCOME_LABEL[o], 14) for o in OUTCOMES])
+    ax.set_xticks(range(len(OUTCOMES)), [textwrap.fill(_OUTCOME_LABEL[o], 10) for o in OUTCOMES])
     ax.set_yticks(range(len(tests)), [f"{nb[:2]} {test.removeprefix('test_')}" for nb, test in tests])
     for i, row in enumerate(values):
         for j, value in enumerate(row):

@@ -85,9 +85,9 @@ def _reference_floats(reference: Callable, p: dict[str, float]) -> dict[str, flo
 
 def gradient_table(forward_pass: Callable, backward_pass: Callable, verify_with_tensorflow: Callable,
                    *, x: float, y: float, W1: float, b1: float, W2: float, b2: float) -> None:
-    """Print the student's gradients vs TensorFlow (float32) vs difference vs a float64 central
-    difference; TensorFlow and the central difference give the four parameter gradients
-    only (the node rows show the student's numbers alone).
+    """Print the student's gradients vs TensorFlow (float32) and their difference;
+    TensorFlow gives the four parameter gradients only (the node rows show the student's
+    numbers alone).
 
     Never raises: if a student function fails, the reason is printed instead of a table.
     """
@@ -160,9 +160,9 @@ _STATE_WORDS["reference"] = "float64 reference"
 _MARKS["reference"] = ""
 # (title, legend) with the student's functions, and for the reference alone.
 _WORDS = {
-    "compare": ("Forward values and gradients dL/d(node): yours | float64 reference",
-                "value: forward value · ∂L: your dL/d(node) · ref: float64 reference, for W1, b1, W2, b2 "
-                "as verify_with_tensorflow · ✓ agrees · ✗ differs · ? missing"),
+    "compare": ("Forward values and gradients dL/d(node): yours | your verify_with_tensorflow",
+                "value: forward value · ∂L: your dL/d(node) · ref: what your verify_with_tensorflow gives "
+                "for W1, b1, W2, b2 · ✓ agrees · ✗ differs · ? missing"),
     "reference": ("Forward values and gradients dL/d(node), computed by float64 central differences",
                   "value: forward value · ∂L: gradient dL/d(node) by central differences, which agree "
                   "with tf.GradientTape; no hand-written backward pass"),
