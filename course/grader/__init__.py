@@ -20,5 +20,6 @@ What judging uses:
 - ``replay``       – a check's calls: recorded on the reference, answered from the report;
 - ``judges``       – which judge decides each check;
 - ``integrity``    – the static scan of student code (notes only);
+- ``cell_source``  – a cell's source as the kernel runs it (IPython syntax, bindings);
 - ``cells``        – what role a notebook cell plays for nbgrader (its metadata).
 """

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from course.grader.cell_source import bindings, parse_cell
+
 __all__ = ["Finding", "ScanContext", "Scanner", "scan_source", "names_read", "COSTS_POINTS"]
 
 COSTS_POINTS = frozenset({"patch", "rebind", "exit"})
@@ -119,118 +121,29 @@ class ScanContext:
     def from_cells(cls, instructor_sources: Iterable[str], test_sources: Iterable[str]) -> "ScanContext":
         provided: dict[str, str] = {}
         for source in instructor_sources:
-            tree = _parse(source)
+            tree = parse_cell(source)
             if tree is not None:
-                provided.update({name: how for name, how, _ in _bindings(tree)})
+                provided.update({name: how for name, how, _ in bindings(tree)})
         called: set[str] = set()
         imported: set[str] = set()
         for source in test_sources:
             called |= names_read(source)
-            tree = _parse(source)
+            tree = parse_cell(source)
             if tree is not None:
-                imported |= {name for name, how, _ in _bindings(tree) if how.startswith(("from course", "import course"))}
+                imported |= {name for name, how, _ in bindings(tree) if how.startswith(("from course", "import course"))}
         known = set(provided) | set(dir(builtins)) | {"get_ipython"}
         return cls(provided, frozenset(called & known), frozenset(imported))
 
 
 def names_read(source: str) -> set[str]:
     """Names a cell reads that it does not bind itself (what a test cell calls)."""
-    tree = _parse(source)
+    tree = parse_cell(source)
     if tree is None:
         return set()
-    own = {name for name, _, _ in _bindings(tree)}
+    own = {name for name, _, _ in bindings(tree)}
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)} - own
 
 
-# --- parsing -----------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=4096)
-def _python(source: str) -> str:
-    """The cell as the kernel runs it: IPython syntax turned into plain Python calls.
-
-    Cached: the instructor's and test cells are the same in every submission a grader
-    reads, and IPython's transformation is most of a notebook's scan."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-    except ImportError:  # pragma: no cover - IPython is part of every Jupyter install
-        return source
-    try:
-        return TransformerManager().transform_cell(source)
-    except Exception:  # noqa: BLE001 - a cell IPython cannot read fails when it runs
-        return source
-
-
-def _parse(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(_python(source))
-    except SyntaxError:
-        return None
-
-
-def _import_binding(alias: ast.alias, module: str | None) -> tuple[str, str]:
-    if module is None:  # import a.b as c / import a.b
-        if alias.asname:
-            return alias.asname, f"import {alias.name}"
-        return alias.name.split(".")[0], f"import {alias.name.split('.')[0]}"
-    return alias.asname or alias.name, f"from {module} import {alias.name}"
-
-
-def _target_names(target: ast.AST) -> Iterable[str]:
-    if isinstance(target, ast.Name):
-        yield target.id
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            yield from _target_names(element)
-    elif isinstance(target, ast.Starred):
-        yield from _target_names(target.value)
-
-
-def _bindings(tree: ast.Module) -> list[tuple[str, str, int]]:
-    """(name, how, line) for every name a cell binds in the notebook's namespace."""
-    found: list[tuple[str, str, int]] = []
-
-    def visit(statements: list[ast.stmt]) -> None:
-        for node in statements:
-            line = node.lineno
-            if isinstance(node, ast.Import):
-                found.extend((*_import_binding(a, None), line) for a in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                module = "." * node.level + (node.module or "")
-                found.extend((*_import_binding(a, module), line) for a in node.names if a.name != "*")
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                found.append((node.name, "defined", line))
-                for inner in ast.walk(node):
-                    if isinstance(inner, ast.Global):
-                        found.extend((name, "assigned (global)", inner.lineno) for name in inner.names)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                found.extend((name, "assigned", line) for t in targets for name in _target_names(t))
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
-                found.extend((name, "assigned", line) for name in _target_names(node.target))
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
-                found.extend((name, "assigned", line) for item in node.items
-                             if item.optional_vars is not None for name in _target_names(item.optional_vars))
-            elif isinstance(node, ast.Delete):
-                found.extend((name, "deleted", line) for t in node.targets for name in _target_names(t))
-            elif isinstance(node, ast.Try):
-                found.extend((h.name, "assigned", h.lineno) for h in node.handlers if h.name)
-            for body in ("body", "orelse", "finalbody"):
-                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    visit(getattr(node, body, []) or [])
-            for handler in getattr(node, "handlers", []) or []:
-                visit(handler.body)
-        return None
-
-    visit(tree.body)
-    found.extend((node.target.id, "assigned", node.lineno) for node in ast.walk(tree)
-                 if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name))
-    return found
-
-
-# --- what the grader uses -----------------------------------------------------------
-
-# Parts of the package that never run in the grading kernel, never during a test, or only
-# before any student code (the sandbox's launcher reads sys.argv when the kernel starts).
 _NOT_IN_THE_KERNEL = ("instructor", "widgets", "grader", "sandbox")
 
 
@@ -342,7 +255,7 @@ class Scanner:
     # public -------------------------------------------------------------------------
     def scan(self, source: str) -> list[Finding]:
         """Findings in one student cell, in line order (none for a cell that does not parse)."""
-        tree = _parse(source)
+        tree = parse_cell(source)
         if tree is None:
             return []
         self.findings: list[Finding] = []
@@ -389,7 +302,7 @@ class Scanner:
                     self.ipython_names.add(node.targets[0].id)
 
     def _check_bindings(self, tree: ast.Module) -> None:
-        for name, how, line in _bindings(tree):
+        for name, how, line in bindings(tree):
             if name in self.context.test_imports and name not in self.context.test_names:
                 # No effect on any score, but a teaching assistant should know it was tried.
                 self.findings.append(Finding("note", line, f"{how.split(' (')[0]} `{name}`, the name of a "
