@@ -164,3 +164,11 @@ def test_kernel_environment_defaults_keep_what_is_set():
 
     env = set_defaults(GRADING, {"TF_CPP_MIN_LOG_LEVEL": "0"})  # a developer reading TensorFlow's logs
     assert env["TF_CPP_MIN_LOG_LEVEL"] == "0" and env["MPLBACKEND"] == "agg" and env["TF_ENABLE_ONEDNN_OPTS"] == "0"
+
+
+def test_no_module_of_the_course_is_over_500_lines():
+    """Small modules that a newcomer can read: none of the course package is over 500 lines."""
+    root = Path(__file__).resolve().parents[1] / "course"
+    long = {str(path.relative_to(root)): n for path in root.rglob("*.py")
+            if (n := len(path.read_text().splitlines())) > 500}
+    assert not long, long
