@@ -98,13 +98,7 @@ def loss(x, y, params, activation: str = "sigmoid") -> float:
 def gradients(x, y, params, activation: str = "sigmoid"):
     """``[(dL/dW, dL/db), ...]`` per layer (index 0 nearest the input), float64 arrays
     of the same shapes as ``params``, computed with ``tf.GradientTape``."""
-    _check_activation(activation)
-    variables = _variables(params)
-    with _GradientTape() as tape:
-        _, _, loss_value = _run(x, y, variables, activation)
-    flat = [v for pair in variables for v in pair]
-    grads = tape.gradient(loss_value, flat)
-    return [(grads[2 * i].numpy(), grads[2 * i + 1].numpy()) for i in range(len(variables))]
+    return forward_and_gradients(x, y, params, activation)[2]
 
 
 def forward_and_gradients(x, y, params, activation: str = "sigmoid"):
