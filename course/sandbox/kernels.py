@@ -13,13 +13,13 @@ modules (``c.GradingSandbox.preload``) once and forks ``n`` kernels ahead, each 
 namespaces of its own, waiting to be told its notebook folder and environment.  Each
 kernel grades one notebook and is shut down, after which its replacement is forked, so
 no notebook pays for a process start or a TensorFlow import.  The server is started by
-:class:`StartWarmKernels`, first of the sanitizing preprocessors, so its imports overlap
+:class:`course.sandbox.pool.StartWarmKernels`, first of the sanitizing preprocessors, so its imports overlap
 nbgrader's work on the first notebook; from the second notebook on, the same
 preprocessor has the next kernel start (IPython's set-up) while nbgrader sanitizes, and
 the kernel manager takes that kernel only if its own start would be the same
-(:meth:`WarmPool.prestart`).  A notebook folder outside the pool's mount (the
+(:meth:`course.sandbox.pool.WarmPool.prestart`).  A notebook folder outside the pool's mount (the
 autograded folder) gets a fresh kernel.  The server and its kernels end
-:data:`POOL_IDLE_SECONDS` after the last notebook graded with them, so a long-lived
+:data:`course.sandbox.pool.POOL_IDLE_SECONDS` after the last notebook graded with them, so a long-lived
 process (formgrader's, inside the instructor's server) keeps none of them; a batch
 (``nbgrader autograde``, ``make autograde``) and a grader clicking through students
 reuse them from one notebook to the next.
@@ -57,11 +57,9 @@ from course.sandbox.bubblewrap import (MAX_COPY_BYTES, GradingSandbox, Slot, req
 from course.grader.cells import is_autograder_test
 from course.grader.submissions import NOT_SUBMITTED_KEY, grading_note
 from course.sandbox import pool as pool_module
-from course.sandbox.pool import (POOL_IDLE_SECONDS, ForkedKernel, Prestarted, StartWarmKernels, WarmPool,  # noqa: F401
-                                 new_connection)
+from course.sandbox.pool import ForkedKernel, Prestarted
 
-__all__ = ["SandboxedExecute", "SandboxedKernelManager", "GradingKernelClient", "StartWarmKernels", "WarmPool",
-           "SANDBOX_NOTE_TAG"]
+__all__ = ["SandboxedExecute", "SandboxedKernelManager", "GradingKernelClient", "SANDBOX_NOTE_TAG"]
 
 SANDBOX_NOTE_TAG = "grading-sandbox-note"
 # Seconds a launched kernel has to bind its sockets before the client connects anyway.
