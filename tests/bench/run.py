@@ -19,9 +19,10 @@ targets of the course's design by a reader:
 
 - judging: per notebook, what the grader adds outside the kernel (planning each test's
   calls with fresh hidden inputs, then judging the report), beside the kernel's report;
-- memory: each source notebook's kernel (RSS after all its cells ran, as a student's
-  kernel runs them: widgets and all), the three kernels open at once plus an idle
-  JupyterLab server, which is what one student costs a hub, and students per GiB.
+- memory (``tests/bench/memory.py``): each source notebook's kernel after all its cells
+  ran, as a student's kernel runs them (widgets and all), plus an idle JupyterLab server:
+  what one student costs alone on a host (RSS), in a class of ``BENCH_STUDENTS`` (PSS),
+  and what one more student adds (USS), with students per GiB for each.
 
 The grading figures end in one table, printed with the load average and the date.
 ``BENCH_SUBMISSIONS`` sets N (default 4 for everyday runs; the issue's figure is
@@ -54,6 +55,7 @@ from conftest import ASSIGNMENT, make_course_copy  # noqa: E402
 from course.instructor.autograde import autograde  # noqa: E402
 from course.instructor.nbgrader_cli import grade_table, nbgrader  # noqa: E402
 from course.instructor.synthetic import solution_namespace, write_class  # noqa: E402
+from tests.bench.memory import class_memory, fresh_notebook as _fresh_outputs, memory_table  # noqa: E402
 
 # `make bench` grades this many synthetic submissions per run; BENCH_SUBMISSIONS=20 is the
 # issue's full size (about 25 minutes on a quiet machine, printed before it starts).
@@ -117,90 +119,6 @@ def kernel_latency(repeats: int = 120) -> dict:
         _timed(move, 5)  # warm caches (font layout, first TF call)
         results[name] = _summary(_timed(move, repeats))
     return results
-
-
-MIB = 1024 * 1024
-
-
-def _rss(pid: int) -> int:
-    """Resident bytes of process ``pid`` and all its descendants."""
-    import psutil
-
-    process = psutil.Process(pid)
-    return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
-
-
-def _idle_jupyterlab_rss(folder: Path) -> int:
-    """RSS of a JupyterLab server (as a hub's single-user server) after its page was served once."""
-    import subprocess
-    import urllib.request
-
-    from tests.browser.servers import free_port
-
-    port, token = free_port(), "bench"
-    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
-               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
-               *(["--allow-root"] if os.geteuid() == 0 else [])]
-    server = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                for path in ("api/status", "lab"):
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}?token={token}", timeout=5).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("JupyterLab did not start") from None
-                time.sleep(0.5)
-        time.sleep(2)
-        return _rss(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def kernel_memory() -> dict:
-    """Each source notebook's kernel after all its cells, and a student with all three open.
-
-    The kernels run as a student's do (no ``NBGRADER_EXECUTION``: explorers and figures are
-    built) and stay alive together; a student's total adds an idle JupyterLab server.
-    RSS counts shared library pages in every process, so the total is an upper bound.
-    """
-    from jupyter_client.manager import start_new_kernel
-    from nbclient import NotebookClient
-
-    figures, kernels = {}, []
-    env = {key: value for key, value in os.environ.items() if key != "NBGRADER_EXECUTION"}
-    env["PYTHONPATH"] = str(ROOT)
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch:
-            for path in sorted((ROOT / "source" / ASSIGNMENT).glob("*.ipynb")):
-                manager, client = start_new_kernel(kernel_name="python3", cwd=str(path.parent), env=env)
-                kernels.append((manager, client))
-                NotebookClient(_fresh_outputs(path), km=manager, kc=client, timeout=600, allow_errors=True,
-                               resources={"metadata": {"path": str(path.parent)}}).execute()
-                time.sleep(1)
-                figures[path.stem] = round(_rss(manager.provisioner.process.pid) / MIB)
-            kernels_mib = sum(figures.values())
-            server_mib = round(_idle_jupyterlab_rss(Path(scratch)) / MIB)
-    finally:
-        for manager, client in kernels:
-            client.stop_channels()
-            manager.shutdown_kernel(now=True)
-    student = kernels_mib + server_mib
-    return {"kernel_rss_mib": figures, "three_kernels_mib": kernels_mib, "jupyterlab_server_mib": server_mib,
-            "student_mib": student, "students_per_gib": round(1024 / student, 2)}
-
-
-def memory_table(memory: dict) -> str:
-    lines = ["kernel memory (RSS, MiB) after all cells of each source notebook, as a student runs them"]
-    lines += [f"  {name:24}{mib:>8}" for name, mib in memory["kernel_rss_mib"].items()]
-    lines += [f"  {'three kernels at once':24}{memory['three_kernels_mib']:>8}",
-              f"  {'+ idle JupyterLab server':24}{memory['jupyterlab_server_mib']:>8}",
-              f"  {'one student, all open':24}{memory['student_mib']:>8}   "
-              f"-> {memory['students_per_gib']:.2f} students per GiB"]
-    return "\n".join(lines)
 
 
 def browser_latency(presses: int = 25) -> dict:
@@ -396,16 +314,6 @@ def _notebook_seconds(log: str) -> dict[tuple[str, str], float]:
     return seconds
 
 
-def _fresh_outputs(notebook_path: Path):
-    import nbformat
-
-    notebook = nbformat.read(notebook_path, as_version=4)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    return notebook
-
-
 def _timed_cells(notebook, manager, folder: Path, **start) -> float:
     """Seconds ``notebook``'s cells take one after the other on ``manager``'s kernel
     (started by nbclient with ``start`` if it is not running; start-up not counted)."""
@@ -577,7 +485,7 @@ def main() -> None:
         modes = figures.get("modes", {})
         return _parallel_from_modes(modes, count) if "rows" in modes else serial_vs_parallel(count)
 
-    steps = [("memory", kernel_memory), ("kernel", kernel_latency), ("browser", browser_latency), ("autograde", autograde_vs_floor),
+    steps = [("memory", class_memory), ("kernel", kernel_latency), ("browser", browser_latency), ("autograde", autograde_vs_floor),
              ("modes", lambda: grading_modes(count, repeats)), ("parallel", parallel),
              ("warm", notebook_vs_warm_cells), ("judging", judging_cost)]
     for name, step in steps:
@@ -591,7 +499,7 @@ def main() -> None:
         figures[name + "_load_average"] = os.getloadavg()
         print(f"{name} ({time.perf_counter() - start:.0f} s, load {os.getloadavg()[0]:.1f}): "
               f"{json.dumps(figures[name], indent=1)}", flush=True)
-    if "student_mib" in figures.get("memory", {}):
+    if "alone_mib" in figures.get("memory", {}):
         print("\n" + memory_table(figures["memory"]), flush=True)
     out = ROOT / "artifacts" / "bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
