@@ -149,8 +149,8 @@ def test_not_answered_is_its_own_outcome_never_a_misconception_nor_wrong():
     stub = verification.judge_sigmoid(namespace["sigmoid"])
     assert stub.outcome is Outcome.NOT_ANSWERED and not stub.passed and stub.misconception is None
     cell = {"outputs": [], "metadata": {}}
-    assert report._outcome(stub.as_json(), cell, 0.0, 1.0) == ("not_answered", "")
+    assert report._outcome(stub, cell, 0.0, 1.0) == ("not_answered", "")
     wrong = verification.judge_sigmoid(lambda z: 0.0)
-    assert report._outcome(wrong.as_json(), cell, 0.0, 1.0)[0] == "failed"
+    assert report._outcome(wrong, cell, 0.0, 1.0)[0] == "failed"
     assert "not_answered" in report.OUTCOMES and "not_submitted" in report.OUTCOMES
     assert "not_answered" not in report.RIGHT

@@ -73,11 +73,15 @@ _MISCONCEPTIONS = {
     "sign_inside_exp": "the sign inside exp flipped: 1 / (1 + e^(+z)) instead of 1 / (1 + e^(−z))",
     "exp_without_one_plus_and_division": "e^(−z) alone: the '1 +' and the division of the sigmoid missing",
     "derivative_instead_of_sigmoid": "σ'(z) = σ(z)·(1 − σ(z)) computed where σ(z) was asked",
+    "overflow_at_large_z": "a sigmoid that overflows (a numpy warning) at large |z|",
+    "not_elementwise": "a sigmoid that fails on arrays (an if-statement or math.exp on z)",
     # --- the loss --------------------------------------------------------------------------
     "dropped_minus_sign": "the minus sign of the cross-entropy dropped (a negative loss)",
     "used_log_base_10": "log base 10 instead of the natural logarithm ln",
     "terms_swapped": "the y and (1 − y) terms of the cross-entropy swapped",
     "squared_error_loss": "a squared error (or half of one) instead of binary cross-entropy",
+    "log_of_zero": "log(0) at y_pred = 0 or 1: no epsilon or clipping",
+    "epsilon_too_large": "an epsilon so large that a certain, wrong prediction costs little",
     # --- the backward pass (notebooks 1 and 2) ---------------------------------------------
     "sign_error": "a sign error in the loss or a gradient",
     "gave_dl_dz2_for_dl_dy_pred": "dL/dz2 = y_pred − y given where dL/dy_pred (before the sigmoid) was asked",
@@ -120,6 +124,8 @@ _MISCONCEPTIONS = {
     "analysis_output_layer_off": "the analysis wrong from the output layer on",
     "analysis_early_layers_off": "the analysis wrong in the layers nearest the input",
     "hard_coded": "the same numbers for every network: hard-coded, not computed",
+    "no_vanishing_shown": "the sigmoid network's first layer not far weaker than its last (index order?)",
+    "relu_not_stable": "the ReLU network's layer norms spread far apart",
     "factors_added": "the per-layer factors added instead of multiplied",
     "wrong_number_of_factors": "not one factor of 0.25 per layer (9 or 11 instead of 10)",
 }
