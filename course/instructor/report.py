@@ -240,7 +240,7 @@ def bar_chart_svg(rows: list[Row], top: int = 12) -> str:
     common = [((nb, test, m), n) for nb, test, m, n in _common(rows)[:top]][::-1]
     figure = Figure(figsize=(7.0, 0.5 * max(len(common), 1) + 1.2))
     ax = figure.add_subplot()
-    labels = [f"{nb[:2]} {test.removeprefix('test_')}: {m}\n{textwrap.shorten(label(m), 70)}"
+    labels = [f"{nb[:2]} {test.removeprefix('test_')}: {m}\n{textwrap.shorten(label(m), 90)}"
               for (nb, test, m), _ in common]
     ax.barh(range(len(common)), [n for _, n in common], color=_FAILED_COLOUR)
     ax.set_yticks(range(len(common)), labels, fontsize=7)

@@ -113,8 +113,7 @@ _MISCONCEPTIONS = {
     "output_layer_gradient": "the output layer's gradient wrong: dL/dz = y_pred − y for sigmoid + BCE",
     "dead_relu_derivative": "all-zero gradient: the ReLU derivative taken as 0 everywhere",
     "zero_gradient": "an all-zero gradient although the gradient reaching the layer is not",
-    "gradient_into_hidden_layer": "the gradient into a hidden layer wrong (the transpose or the activation's "
-                                  "derivative)",
+    "gradient_into_hidden_layer": "backprop into a hidden layer wrong (W.T @ dz, the activation's derivative)",
     "norms_of_activations": "norms of the activations (or pre-activations) instead of the gradients dL/dW",
     "norms_of_weights": "norms of the weights W instead of their gradients dL/dW",
     "norms_of_bias_gradients": "norms of dL/db instead of dL/dW",
