@@ -51,7 +51,6 @@ class Outcome(str, enum.Enum):
     NOT_ANSWERED = "not_answered"   # no answer to judge: a missing variable, a stub still raising
 
 
-
 @dataclass(frozen=True)
 class Result:
     """The judgement of one check.
