@@ -81,7 +81,8 @@ def test_results_travel_through_real_nbgrader(planted):
 def test_counts_equal_the_planted_ones(planted):
     root, students, paths = planted
     rows = _rows(paths["misconceptions"])
-    assert list(rows[0]) == ["notebook", "test", "outcome", "misconception", "students"]
+    assert list(rows[0]) == ["notebook", "test", "outcome", "misconception", "students", "label"]
+    assert all(bool(r["label"]) == bool(r["misconception"]) for r in rows), rows
     got = {(r["notebook"], r["test"], r["outcome"], r["misconception"]): int(r["students"]) for r in rows}
     expected = expected_counts(root, ASSIGNMENT, students)
     wrong = {key: (got.get(key), expected.get(key)) for key in set(got) | set(expected)

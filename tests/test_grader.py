@@ -160,6 +160,9 @@ def test_an_honest_report_passes(sigmoid_cell):
     (lambda report: [_display(report), _display(report)], "more than once"),
     (lambda report: [_display({**report, "plan": "forged"})], "garbled"),
     (lambda report: [_display({**report, "calls": report["calls"][:-1]})], "every call"),
+    # A kernel claiming a misconception id the registry does not declare: garbled, never a new report key.
+    (lambda report: [_display({**report, "calls": [{"error": "wrong", "misconception": "made_up_id"},
+                                                   *report["calls"][1:]]})], "could not be read"),
     (lambda report: [{"output_type": "error", "ename": "DeadKernelError", "evalue": "", "traceback": []}],
      "stopped before"),
 ])

@@ -57,7 +57,7 @@ def _poor_exercise(given: dict) -> list[str]:
             if name == "max_sigmoid_derivative":
                 continue
             right = v[name]
-            for description, formula in rule.misconceptions:
+            for _, description, formula in rule.misconceptions:
                 try:
                     wrong = formula(v)
                 except (ArithmeticError, ValueError):

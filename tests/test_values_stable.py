@@ -118,8 +118,8 @@ def test_filter_misconceptions_are_the_graders():
         for name in paper.QUANTITIES:
             ours = values.PAPER_MISCONCEPTIONS[name]
             theirs = paper.RULES[name].misconceptions
-            assert [d for d, _ in ours] == [d for d, _ in theirs], name
-            for (_, mine), (_, grader) in zip(ours, theirs):
+            assert [(i, d) for i, d, _ in ours] == [(i, d) for i, d, _ in theirs], name
+            for (_, _, mine), (_, _, grader) in zip(ours, theirs):
                 assert mine(v) == grader(v), name
 
 

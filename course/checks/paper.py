@@ -57,7 +57,7 @@ from course.exercise.values import (EXERCISE, EXERCISE_HINTS, PAPER_MISCONCEPTIO
                       hint_table, sigmoid)
 from course.kernel.checks import paper as visible
 from course.kernel.checks.paper import judged
-from course.checks.result import Outcome, Result, failed_result, misconception_id, passed_result, reporting
+from course.checks.result import Outcome, Result, failed_result, passed_result, reporting
 
 __all__ = [
     "GIVEN", "QUANTITIES", "RTOL", "ATOL", "SIGMOID_HINTS", "HINT_RADIUS",
@@ -104,7 +104,7 @@ class _Rule:
     formula: str                      # the right formula, in words/symbols
     inputs: tuple[str, ...]           # earlier answers it is computed from
     accepted: Callable[[Mapping[str, float]], Iterator[tuple[float, str]]]
-    misconceptions: tuple[tuple[str, Formula], ...] = field(default_factory=tuple)
+    misconceptions: tuple[tuple[str, str, Formula], ...] = field(default_factory=tuple)  # id, text, value
 
 
 def _one(formula: Formula) -> Callable[[Mapping[str, float]], Iterator[tuple[float, str]]]:
@@ -247,12 +247,13 @@ def _judge(name: str, got: float, namespace: Mapping[str, object], given: GivenV
             f"{'s' if figures != 1 else ''}: the tests need at least 3 (e.g. 0.123, not 0.1). "
             f"Keep more digits in every step." + checked), TOO_FEW_FIGURES)
 
-    causes: list[str] = []
-    for description, formula in rule.misconceptions:
+    causes, ids = [], []
+    for id_, description, formula in rule.misconceptions:
         if any(close(got, wrong, RTOL, ATOL) or abs(got - wrong) <= half_unit
                for values in combos for wrong, _ in _evaluate(formula, values)):
             causes.append(description)
-    misconception = misconception_id(causes[0]) if causes else None
+            ids.append(id_)
+    misconception = ids[0] if ids else None
     if not causes:
         flipped = any(close(-got, expected, RTOL, ATOL)
                       for values in combos for expected, _ in _evaluate(rule.accepted, values))

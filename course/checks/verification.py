@@ -42,7 +42,7 @@ from course.kernel.checks.verification import (EXERCISE_VALUES, check_bce_edges,
 from course.oracles import two_layer
 from course.kernel.pristine import dict, float, len
 from course.kernel.calls import call_student
-from course.checks.result import Result, judgement, misconception_id, passed_result, reporting
+from course.checks.result import Result, judgement, passed_result, reporting
 
 __all__ = [
     "RTOL",
@@ -265,10 +265,10 @@ def _likely_cause(key: str, got: np.ndarray, ref: dict, params: dict,
     every failing set, else (the chain rule, None)."""
     n = len(got)
     failing = [j for j in range(n) if not close(float(got[j]), float(ref[key][j]), RTOL, atols[j])]
-    for reason, values in hypotheses(key, ref, params):
+    for misconception, reason, values in hypotheses(key, ref, params):
         hits = sum(close(float(got[j]), float(values[j]), RTOL, atols[j]) for j in failing)
         if failing and hits >= 0.9 * len(failing):
-            return f"Likely cause: {reason}.", misconception_id(reason)
+            return f"Likely cause: {reason}.", misconception
     return f"The chain rule here: {FORMULA[key]}.", None
 
 

@@ -26,11 +26,10 @@ from course.grader.reference import REFERENCES
 from course.grader.replay import (Labelled, Plan, Recording, RecordingNamespace, Replay, ReplayNamespace,
                      ReportIncomplete, run_judge)
 from course.kernel.codec import CallableStandIn
+from course.kernel.misconceptions import GRADER_ERROR, NO_REPORT
 
 __all__ = ["JUDGES", "judge_for", "accepts_seed", "record", "replay", "NO_REPORT", "GRADER_ERROR"]
 
-NO_REPORT = "no_report"
-GRADER_ERROR = "grader_error"
 _log = logging.getLogger(__name__)
 
 def _judges(*modules) -> dict[str, Callable[..., Result]]:

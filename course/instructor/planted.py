@@ -97,18 +97,18 @@ PLANTS: dict[str, Plant] = {
         _tests("dL_dW2", "dL_db2", "dL_da1", "dL_dz1", "dL_dW1", "dL_db1")),
     "paper_forgot_bias": Plant(
         PAPER, _typed_answers(z1=lambda v: v["W1"] * v["x"]),
-        {"test_z1": "forgot_to_add_the_bias_b1"},
+        {"test_z1": "forgot_the_bias"},
         _tests(*(name for name, _ in _STEPS[1:]))),
     "paper_log10_loss": Plant(
         PAPER, _typed_answers(loss=lambda v: -math.log10(v["y_pred"])),
         {"test_loss": "used_log_base_10"}),
     "verification_layer1_sigmoid_derivative": Plant(
         VERIFICATION, _replace("backward_pass_solution", "dz1 = da1 * a1 * (1 - a1)", "dz1 = da1"),
-        {"test_backward_dz1": "the_sigmoid_derivative_at_layer_1_is_missing"},
+        {"test_backward_dz1": "forgot_the_sigmoid_derivative"},
         ("test_backward_dW1", "test_backward_db1")),
     "verification_layer2_sigmoid_derivative": Plant(
         VERIFICATION, _replace("backward_pass_solution", "dz2 = dy_pred * y_pred * (1 - y_pred)", "dz2 = dy_pred"),
-        {"test_backward_dz2": "the_sigmoid_derivative_at_layer_2_is_missing"},
+        {"test_backward_dz2": "forgot_the_sigmoid_derivative"},
         ("test_backward_dW2", "test_backward_db2", "test_backward_da1", "test_backward_dz1",
          "test_backward_dW1", "test_backward_db1")),
     "verification_bce_sign": Plant(

@@ -2,7 +2,8 @@
 
 The grader writes each test cell's :class:`course.checks.result.Result` into the cell's
 metadata (``course.result``, :mod:`course.grader.judging`), so nothing is re-run here:
-each autograded test cell gives one row
+the report reads it back as a ``Result`` (:meth:`~course.kernel.result.Result.from_json`;
+a record that is not one counts as no record) and each autograded test cell gives one row
 
     student, notebook, test (the cell's grade_id), outcome, misconception, score, max_score
 
@@ -15,11 +16,13 @@ Root causes are counted once: a step computed consistently from an earlier wrong
 
 Written to ``reports/``:
 
-- ``misconceptions.csv`` — ``notebook, test, outcome, misconception, students``;
+- ``misconceptions.csv`` — ``notebook, test, outcome, misconception, students, label``
+  (the label of the id in :mod:`course.kernel.misconceptions`);
 - ``student_outcomes.csv`` — one row per student and test (names appear only here);
 - ``class_report.html`` — shares right / carried / wrong per step, the most common
-  misconceptions, a discrimination index per test, a step × outcome heat map and a
-  misconception bar chart as inline SVG (readable offline, no student names).
+  misconceptions (each id beside its label; failures no misconception explains, such as
+  a grader error, apart), a discrimination index per test, a step × outcome heat map and
+  a misconception bar chart as inline SVG (readable offline, no student names).
 
 :func:`class_panel` is the same two pictures as a widget for the classroom explorer.
 
@@ -41,7 +44,8 @@ from pathlib import Path
 import nbformat
 
 from course.grader.cells import grade_id, is_autograder_test
-from course.checks.result import RESULT_METADATA, Outcome
+from course.checks.result import RESULT_METADATA, Outcome, Result
+from course.kernel.misconceptions import NOT_RUN, OVERRIDDEN, is_misconception, label
 from course.instructor.nbgrader_cli import gradebook_url
 
 __all__ = ["Row", "collect", "misconception_counts", "discrimination", "write_report", "panel_html", "class_panel",
@@ -52,8 +56,8 @@ NOT_SUBMITTED = "not_submitted"         # the student handed in no such notebook
 # passed, passed_ecf, failed, not_answered (course/checks/result.py), and not_submitted.
 OUTCOMES = (*(outcome.value for outcome in Outcome), NOT_SUBMITTED)
 RIGHT = (Outcome.PASSED.value, Outcome.CARRIED.value)
-NOT_RUN = "test_could_not_run"          # the cell failed before its check (undefined name, timeout, …)
-OVERRIDDEN = "score_lowered_by_hand"    # the check passed, a grader took points off in formgrader
+# NOT_RUN: the cell failed before its check (undefined name, timeout, …); OVERRIDDEN: the
+# check passed, a grader took points off in formgrader (both declared in course.kernel.misconceptions).
 UNRECOGNISED = ""                       # failed, no known misconception explains it
 # The metadata key course/grader/submissions.py sets on a notebook graded although not handed in.
 NOT_SUBMITTED_KEY = "course_not_submitted"
@@ -76,14 +80,25 @@ class Row:
     max_score: float
 
 
-def _record(cell) -> dict | None:
-    """The grader's result for this test cell (course/grader/judging.py), or None."""
-    record = cell.get("metadata", {}).get(RESULT_METADATA, {}).get("result")
-    return record if isinstance(record, dict) else None
+def _result(cell) -> Result | None:
+    """The grader's result for this test cell (course/grader/judging.py), or None when
+    there is none or its record is garbled (not a result, an unknown outcome, an
+    undeclared misconception): then the score alone tells the outcome."""
+    metadata = cell.get("metadata")
+    course = metadata.get(RESULT_METADATA) if isinstance(metadata, dict) else None
+    record = course.get("result") if isinstance(course, dict) else None
+    if record is None:
+        return None
+    try:
+        return Result.from_json(record)
+    except ValueError:
+        return None
 
 
 def _failure_kind(cell) -> str:
-    errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+    outputs = cell.get("outputs")
+    errors = [output for output in outputs if isinstance(output, dict) and output.get("output_type") == "error"] \
+        if isinstance(outputs, list) else []
     return NOT_RUN if errors else UNRECOGNISED
 
 
@@ -105,16 +120,17 @@ def _scores(db_url: str, assignment: str) -> dict[tuple[str, str, str], tuple[fl
     return scores
 
 
-def _outcome(record: dict | None, cell, score: float, max_score: float) -> tuple[str, str]:
+def _outcome(result: Result | None, cell, score: float, max_score: float) -> tuple[str, str]:
+    """(outcome, misconception id or "") of one test: the grader's ``result`` unless the
+    gradebook's score says a grader changed it by hand; the score alone without a result."""
     full = max_score > 0 and score >= max_score - 1e-9
-    outcome = (record or {}).get("outcome")
-    if outcome not in OUTCOMES:  # no record, or not one the grader wrote: the score alone tells
+    if result is None:  # no record, or not one the grader wrote: the score alone tells
         return ("passed", "") if full else ("failed", _failure_kind(cell))
-    if outcome in RIGHT and not full:       # a grader took the points off by hand
+    if result.passed and not full:          # a grader took the points off by hand
         return "failed", OVERRIDDEN
-    if outcome not in RIGHT and full:       # a grader gave the points by hand
+    if not result.passed and full:          # a grader gave the points by hand
         return "passed", ""
-    return outcome, (record.get("misconception") or "") if outcome == "failed" else ""
+    return result.outcome.value, (result.misconception or "") if result.outcome is Outcome.FAILED else ""
 
 
 def collect(root: Path, assignment: str, db_url: str | None = None) -> list[Row]:
@@ -133,7 +149,7 @@ def collect(root: Path, assignment: str, db_url: str | None = None) -> list[Row]
                 continue
             test = grade_id(cell)
             score, max_score = scores.get((student, notebook_name, test), (0.0, 0.0))
-            outcome, misconception = (_outcome(_record(cell), cell, score, max_score) if handed_in
+            outcome, misconception = (_outcome(_result(cell), cell, score, max_score) if handed_in
                                       else (NOT_SUBMITTED, ""))
             rows.append(Row(student, notebook_name, test, outcome, misconception, score, max_score))
     return rows
@@ -207,16 +223,25 @@ def heat_map_svg(rows: list[Row]) -> str:
     return _svg(figure)
 
 
+def _common(rows: list[Row], misconceptions: bool = True) -> list[tuple[str, str, str, int]]:
+    """``(notebook, test, id, students)`` of the failed tests, most students first: those a
+    declared misconception explains, or (``misconceptions=False``) those with an id that is
+    none (a grader error, a test that could not run, points taken off by hand)."""
+    counts = collections.Counter((r.notebook, r.test, r.misconception) for r in rows
+                                 if r.outcome == "failed" and r.misconception
+                                 and is_misconception(r.misconception) == misconceptions)
+    return [(*key, n) for key, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
 def bar_chart_svg(rows: list[Row], top: int = 12) -> str:
-    """The most common misconceptions (failed tests), as inline SVG."""
+    """The most common misconceptions (failed tests), each id with its label, as inline SVG."""
     from matplotlib.figure import Figure
 
-    counts = collections.Counter((r.notebook, r.test, r.misconception) for r in rows
-                                 if r.outcome == "failed" and r.misconception)
-    common = counts.most_common(top)[::-1]
-    figure = Figure(figsize=(7.0, 0.32 * max(len(common), 1) + 1.2))
+    common = [((nb, test, m), n) for nb, test, m, n in _common(rows)[:top]][::-1]
+    figure = Figure(figsize=(7.0, 0.5 * max(len(common), 1) + 1.2))
     ax = figure.add_subplot()
-    labels = [f"{nb[:2]} {test.removeprefix('test_')}: {m}" for (nb, test, m), _ in common]
+    labels = [f"{nb[:2]} {test.removeprefix('test_')}: {m}\n{textwrap.shorten(label(m), 90)}"
+              for (nb, test, m), _ in common]
     ax.barh(range(len(common)), [n for _, n in common], color=_FAILED_COLOUR)
     ax.set_yticks(range(len(common)), labels, fontsize=7)
     ax.set_xlabel("students")
@@ -236,6 +261,12 @@ def _table(headers: list[str], body: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
+def _labelled_table(common: list[tuple[str, str, str, int]]) -> str:
+    return _table(["notebook", "test", "id", "what it means", "students"],
+                  [[html.escape(nb), html.escape(t), f"<code>{html.escape(m)}</code>", html.escape(label(m)), str(n)]
+                   for nb, t, m, n in common])
+
+
 def panel_html(rows: list[Row]) -> str:
     """The heat map and the misconception chart, for the classroom explorer (no names)."""
     if not rows:
@@ -250,7 +281,8 @@ def summary_text(rows: list[Row], top: int = 10) -> str:
     counts = misconception_counts(rows)
     failed = sorted((c for c in counts if c[2] == "failed"), key=lambda c: (-c[4], c[0], c[1]))
     carried = sum(c[4] for c in counts if c[2] == "passed_ecf")
-    lines = [f"{n:4d}  {nb}  {test}  {m or '(not recognised)'}" for nb, test, _, m, n in failed[:top]]
+    lines = [f"{n:4d}  {nb}  {test}  " + (f"{m} ({label(m)})" if m else "(not recognised)")
+             for nb, test, _, m, n in failed[:top]]
     return "\n".join(lines or ["(no wrong steps)"]) + f"\n{carried} step(s) right by error carried forward."
 
 
@@ -292,12 +324,14 @@ def report_html(rows: list[Row], assignment: str) -> str:
     parts.append("<h2>Per step</h2>")
     parts.append(_table(["notebook", "test", *(_OUTCOME_LABEL[o] for o in OUTCOMES), "discrimination"], body))
     parts.append(f"<h2>Heat map</h2><figure id='heat-map'>{heat_map_svg(rows)}</figure>")
-    common = [c for c in misconception_counts(rows) if c[2] == "failed" and c[3]]
-    common.sort(key=lambda c: -c[4])
     parts.append("<h2>Most common misconceptions</h2>")
-    parts.append(_table(["notebook", "test", "misconception", "students"],
-                        [[html.escape(nb), html.escape(t), html.escape(m), str(n)] for nb, t, _, m, n in common[:20]]))
+    parts.append(_labelled_table(_common(rows)[:20]))
     parts.append(f"<figure id='misconception-chart'>{bar_chart_svg(rows)}</figure>")
+    others = _common(rows, misconceptions=False)
+    if others:
+        parts.append("<h2>Wrong for other reasons</h2><p>Not misconceptions: tests the grader could not "
+                     "judge, cells that failed before their check, points taken off by hand.</p>")
+        parts.append(_labelled_table(others))
     parts.append("<p>Discrimination index: share right among the top 27 % of students (by total "
                  "autograded score) minus the share among the bottom 27 %.</p></body></html>")
     return "".join(parts)
@@ -315,8 +349,8 @@ def write_report(root: Path, assignment: str, db_url: str | None = None, out: Pa
              "html": out / "class_report.html"}
     with open(paths["misconceptions"], "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["notebook", "test", "outcome", "misconception", "students"])
-        writer.writerows(misconception_counts(rows))
+        writer.writerow(["notebook", "test", "outcome", "misconception", "students", "label"])
+        writer.writerows([*count, label(count[3])] for count in misconception_counts(rows))
     with open(paths["students"], "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student", "notebook", "test", "outcome", "misconception", "score", "max_score"])

@@ -20,6 +20,8 @@ the report outside it.
 - ``coerce``   – turning whatever a student produced into float64 numbers;
 - ``pristine`` – builtins and numpy as they were before any student code ran;
 - ``messages`` – how a failed check reads (``GradingError``, number formatting);
+- ``misconceptions`` – every misconception id a check may name, declared once with the
+  label the class report shows beside it;
 - ``due_date`` – the due date a released notebook carries, and Validate's late notice;
 - ``environment`` – the environment every kernel of the course starts with.
 """

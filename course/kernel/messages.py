@@ -13,19 +13,23 @@ import re
 import sys
 from typing import Mapping
 
+from course.kernel.misconceptions import declared
+
 __all__ = ["GradingError", "passed", "fail", "fmt", "error_summary", "missing_answer"]
 
 
 class GradingError(AssertionError):
     """A failed check.  ``str(error)`` is the whole feedback the student sees.
 
-    ``misconception`` is a stable id (e.g. ``"decimal_comma"``) when a known mistake
-    explains the failure; :mod:`course.checks.result` carries it into the class report.
+    ``misconception`` is an id declared in :mod:`course.kernel.misconceptions` (e.g.
+    ``"decimal_comma"``) when a known mistake explains the failure, else None; the
+    :class:`~course.kernel.result.Result` carries it into the class report.  An id not
+    declared there raises :class:`~course.kernel.misconceptions.UndeclaredMisconception`.
     """
 
     def __init__(self, message: str = "", misconception: str | None = None):
         super().__init__(message)
-        self.misconception = misconception
+        self.misconception = declared(misconception)
 
     def _render_traceback_(self) -> list[str]:
         # IPython calls this instead of formatting the stack: the hidden test cell's

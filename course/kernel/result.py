@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import enum
 import functools
-import re
 from dataclasses import dataclass
 from typing import Callable
 
 from course.kernel.messages import GradingError, passed
+from course.kernel.misconceptions import NOT_ANSWERED_IDS, declared
 
 __all__ = ["Outcome", "NOT_ANSWERED_IDS", "Result", "RESULT_MIME", "RESULT_METADATA", "report", "reporting", "judgement", "passed_result",
-           "failed_result", "misconception_id", "display_bundle"]
+           "failed_result", "display_bundle"]
 
 RESULT_MIME = "application/vnd.backprop-by-hand.result+json"
 # The graded cell's metadata key under which the grader writes {"result", "results", "notes"}.
@@ -51,10 +51,6 @@ class Outcome(str, enum.Enum):
     NOT_ANSWERED = "not_answered"   # no answer to judge: a missing variable, a stub still raising
 
 
-# Failures that mean "nothing was answered", never a misconception (see failed_result).
-NOT_ANSWERED_IDS = ("missing_answer", "not_implemented")
-
-
 @dataclass(frozen=True)
 class Result:
     """The judgement of one check.
@@ -62,8 +58,9 @@ class Result:
     ``test``          what was judged, e.g. ``"dL_dz2"`` or ``"backward_pass['dz1']"``;
     ``outcome``       :class:`Outcome`;
     ``message``       what the student reads (one line when passed, a few when failed);
-    ``misconception`` a stable id (``"missing_sigmoid_derivative"``) when a known
-                      mistake explains a failed answer, else None;
+    ``misconception`` an id declared in :mod:`course.kernel.misconceptions`
+                      (``"forgot_the_sigmoid_derivative"``) when a known mistake explains
+                      a failed answer, else None; an undeclared id raises at construction;
     ``root``          for a carried result, the earlier step the error came from.
     """
 
@@ -72,6 +69,9 @@ class Result:
     message: str
     misconception: str | None = None
     root: str | None = None
+
+    def __post_init__(self) -> None:
+        declared(self.misconception)
 
     @property
     def passed(self) -> bool:
@@ -83,8 +83,15 @@ class Result:
 
     @classmethod
     def from_json(cls, data: dict, message: str = "") -> "Result":
-        return cls(str(data["test"]), Outcome(data["outcome"]), message,
-                   data.get("misconception"), data.get("root"))
+        """The result :meth:`as_json` wrote; ``ValueError`` (never another error) when
+        ``data`` is not one: not a mapping, a missing or unknown outcome, an undeclared
+        misconception, a test or root that is not a string."""
+        if not isinstance(data, dict) or not isinstance(data.get("test"), str):
+            raise ValueError(f"not a result: {data!r:.200}")
+        root = data.get("root")
+        if root is not None and not isinstance(root, str):
+            raise ValueError(f"a result's root is a string or null, not {root!r:.100}")
+        return cls(data["test"], Outcome(data.get("outcome")), message, declared(data.get("misconception")), root)
 
 
 def passed_result(test: str, message: str, *, carried_from: str | None = None) -> Result:
@@ -99,18 +106,6 @@ def failed_result(test: str, message: str, misconception: str | None = None) -> 
     if misconception in NOT_ANSWERED_IDS:
         return Result(test, Outcome.NOT_ANSWERED, message)
     return Result(test, Outcome.FAILED, message, misconception)
-
-
-def misconception_id(description: str) -> str:
-    """A stable id from a misconception's description: its first clause, in snake case.
-
-    ``"you forgot the sigmoid derivative: dL/dz2 should …"`` → ``"forgot_the_sigmoid_derivative"``.
-    One place derives every id, so the feedback text and the report never disagree.
-    """
-    text = re.sub(r"^(it looks like |likely cause: |likely: )", "", description.strip().lower())
-    clause = re.sub(r"^you ", "", re.split(r"[:;(.,]", text, maxsplit=1)[0])
-    words = re.findall(r"[a-z0-9]+", clause.replace("σ", "sigma").replace("'", ""))
-    return "_".join(words[:8]) or "unrecognised"
 
 
 def judgement(test: str | Callable[..., str]):

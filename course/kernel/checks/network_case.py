@@ -6,7 +6,7 @@ norms).  The visible checks (:mod:`.gradient_flow`) fill it from constant tables
 grader's judges (``course.checks.gradient_flow``) from the oracle; everything else is
 the same for both and lives here: how a student's ``deep_forward``, ``deep_backward``
 and ``analyze_gradient_flow`` are called on a case, compared, diagnosed (with the
-misconception ids of :data:`DIAGNOSIS_IDS`) and, for the analysis, carried forward
+misconception ids of :mod:`course.kernel.misconceptions`) and, for the analysis, carried forward
 from the student's own building blocks.
 
 Results are coerced to float64 with :mod:`course.kernel.coerce` and compared with ``RTOL``
@@ -29,8 +29,8 @@ from course.kernel.calls import call_student
 from course.kernel.result import Result, passed_result
 
 __all__ = [
-    "NetworkCase", "RTOL", "ATOL_FRACTION", "AUTODIFF_MESSAGE", "DIAGNOSIS_IDS",
-    "frobenius", "all_close", "atol_of", "sequence", "reraise_with_hint", "diagnosis_id",
+    "NetworkCase", "RTOL", "ATOL_FRACTION", "AUTODIFF_MESSAGE",
+    "frobenius", "all_close", "atol_of", "sequence", "reraise_with_hint",
     "verify_forward", "verify_backward", "analysis_case", "analysis_outcome", "verify_analyses",
     "own_results", "student_norms",
 ]
@@ -182,45 +182,30 @@ def verify_forward(deep_forward: Callable, case: NetworkCase) -> None:
 
 
 # --------------------------------------------------------------------------- backward
-def _diagnose_backward(case: NetworkCase, layer: int, dW: np.ndarray, grads_got: list) -> str:
+def _diagnose_backward(case: NetworkCase, layer: int, dW: np.ndarray, grads_got: list) -> tuple[str, str]:
+    """(misconception id, what is likely wrong) for the first wrong dW, at ``layer``."""
     L = case.n_layers
     expected = case.grads[layer][0]
     if layer == L - 1:
         first = grads_got[0]
         if L > 1 and first.shape == expected.shape and all_close(first, expected, atol_of(expected)):
-            return ("your list is in reverse order: item 0 must be the layer nearest the input, "
-                    "the output layer comes last.")
+            return "reversed_layer_order", ("your list is in reverse order: item 0 must be the layer nearest "
+                                            "the input, the output layer comes last.")
         if all_close(dW, -expected, atol_of(expected)):
-            return "the sign is flipped: for sigmoid + BCE, dL/dz of the output is y_pred - y."
-        return ("the output layer: dL/dz = y_pred - y (sigmoid + BCE), dL/dW = np.outer(dz, a_prev), "
-                "dL/db = dz.")
+            return "sign_flipped", "the sign is flipped: for sigmoid + BCE, dL/dz of the output is y_pred - y."
+        return "output_layer_gradient", ("the output layer: dL/dz = y_pred - y (sigmoid + BCE), "
+                                         "dL/dW = np.outer(dz, a_prev), dL/db = dz.")
     if not any(dW.ravel().tolist()) and any(expected.ravel().tolist()):
         if case.activation == "relu":
-            return ("it is all zeros: a 'dead' ReLU derivative. It is 1 where z > 0 (the unit "
-                    "was active) and 0 elsewhere.")
-        return "it is all zeros although the gradient reaching this layer is not."
+            return "dead_relu_derivative", ("it is all zeros: a 'dead' ReLU derivative. It is 1 where z > 0 "
+                                            "(the unit was active) and 0 elsewhere.")
+        return "zero_gradient", "it is all zeros although the gradient reaching this layer is not."
     if all_close(dW, -expected, atol_of(expected)):
-        return "the sign is flipped."
-    return (f"the layer after it is right, so the error is in how the gradient travels back into "
-            f"layer {layer}: dL/da_prev = W.T @ dz of the next layer (the transpose of W, not W), "
-            f"then multiply by the activation derivative; {_ACTIVATION_HINT[case.activation]}.")
-
-
-# Misconception ids of the diagnoses (a phrase of the text -> id).
-DIAGNOSIS_IDS = (
-    ("reverse order", "reversed_layer_order"), ("order is reversed", "reversed_layer_order"),
-    ("sign is flipped", "sign_flipped"), ("the output layer:", "output_layer_gradient"),
-    ("'dead' ReLU", "dead_relu_derivative"), ("all zeros", "zero_gradient"),
-    ("travels back into", "gradient_into_hidden_layer"),
-    ("norms of the activations", "norms_of_activations"), ("norms of the weights", "norms_of_weights"),
-    ("norms of dL/db", "norms_of_bias_gradients"), ("squared norms", "squared_norms"),
-    ("for seed=0", "ignored_seed"), ("sigmoid network's gradients", "ignored_activation"),
-    ("even the output layer", "analysis_output_layer_off"), ("down to the input are off", "analysis_early_layers_off"),
-)
-
-
-def diagnosis_id(diagnosis: str) -> str | None:
-    return next((id_ for phrase, id_ in DIAGNOSIS_IDS if phrase in diagnosis), None)
+        return "sign_flipped", "the sign is flipped."
+    return "gradient_into_hidden_layer", (
+        f"the layer after it is right, so the error is in how the gradient travels back into "
+        f"layer {layer}: dL/da_prev = W.T @ dz of the next layer (the transpose of W, not W), "
+        f"then multiply by the activation derivative; {_ACTIVATION_HINT[case.activation]}.")
 
 
 def _shape_of(pair: Any) -> tuple | None:
@@ -263,7 +248,7 @@ def verify_backward(deep_backward: Callable, case: NetworkCase) -> None:
             if dW.shape == W.shape[::-1] and W.shape[0] != W.shape[1]:
                 raise GradingError(f"{what}: dW of layer {layer} has shape {dW.shape}, the transpose "
                                    f"of W's {W.shape}. dL/dW = np.outer(dz, a_prev): rows follow the "
-                                   f"layer's outputs, columns its inputs.", "transposed_dW")
+                                   f"layer's outputs, columns its inputs.", "transposed_weight_gradient")
             dW = as_array(pair[0], f"dW of layer {layer}", W.shape)
         db = as_array(pair[1], f"db of layer {layer}", (W.shape[0],))
         grads_got.append((dW, db))
@@ -272,12 +257,12 @@ def verify_backward(deep_backward: Callable, case: NetworkCase) -> None:
         exp_dW, exp_db = case.grads[layer]
         dW, db = grads_got[layer]
         if not all_close(dW, exp_dW, atol):
-            diagnosis = _diagnose_backward(case, layer, dW, [g[0] for g in grads_got])
+            misconception, diagnosis = _diagnose_backward(case, layer, dW, [g[0] for g in grads_got])
             raise GradingError(
                 f"{what}: dL/dW of layer {layer} (counting from 0 at the input) is the first wrong "
                 f"one going backwards from the output: ||dW|| should be "
                 f"{fmt(frobenius(exp_dW))}, got {fmt(frobenius(dW))}.\n"
-                f"Likely: {diagnosis}", diagnosis_id(diagnosis))
+                f"Likely: {diagnosis}", misconception)
         if not all_close(db, exp_db, atol):
             raise GradingError(f"{what}: dW of layer {layer} is right but db is wrong: dL/db = dL/dz "
                                f"of that layer (shape {exp_db.shape}).", "wrong_bias_gradient")
@@ -307,7 +292,8 @@ def student_norms(raw: tuple[np.ndarray, str], case: NetworkCase) -> tuple[np.nd
     return norms.reshape(L), what
 
 
-def _diagnose_norms(norms: np.ndarray, case: NetworkCase) -> str:
+def _diagnose_norms(norms: np.ndarray, case: NetworkCase) -> tuple[str, str]:
+    """(misconception id, what is likely wrong) for norms that are not the case's."""
     expected = case.norms
     atol = atol_of(expected)
 
@@ -315,28 +301,31 @@ def _diagnose_norms(norms: np.ndarray, case: NetworkCase) -> str:
         return all_close(norms, np.array(candidate, dtype=float), atol)
 
     if matches(expected[::-1]):
-        return "the order is reversed: index 0 must be the layer nearest the input."
+        return "reversed_layer_order", "the order is reversed: index 0 must be the layer nearest the input."
     acts, zs = case.mistaken_norms("activation_norms"), case.mistaken_norms("z_norms")
     if matches(acts[1:]) or matches(acts[:-1]) or matches(zs):
-        return ("these are norms of the activations (or pre-activations), not of the gradients "
-                "dL/dW: take np.linalg.norm(dW) of each layer's weight gradient.")
+        return "norms_of_activations", ("these are norms of the activations (or pre-activations), not of the "
+                                        "gradients dL/dW: take np.linalg.norm(dW) of each layer's weight gradient.")
     if matches([frobenius(W) for W, _ in case.params]):
-        return "these are norms of the weights W, not of their gradients dL/dW."
+        return "norms_of_weights", "these are norms of the weights W, not of their gradients dL/dW."
     if matches(case.mistaken_norms("bias_gradient_norms")):
-        return "these are norms of dL/db (= dL/dz), not of dL/dW."
+        return "norms_of_bias_gradients", "these are norms of dL/db (= dL/dz), not of dL/dW."
     if matches(expected ** 2):
-        return "these are squared norms: the Frobenius norm is the square root of the sum of squares."
+        return "squared_norms", "these are squared norms: the Frobenius norm is the square root of the sum of squares."
     if case.seed != 0 and matches(case.mistaken_norms("seed_0_norms")):
-        return "these are the gradients for seed=0: pass seed on to init_params(layer_sizes, seed)."
+        return "ignored_seed", "these are the gradients for seed=0: pass seed on to init_params(layer_sizes, seed)."
     if case.activation != "sigmoid" and matches(case.mistaken_norms("sigmoid_norms")):
-        return f"these are the sigmoid network's gradients: use the activation={case.activation!r} argument."
+        return "ignored_activation", (f"these are the sigmoid network's gradients: use the "
+                                      f"activation={case.activation!r} argument.")
     wrong = [i for i in range(len(norms)) if not close(float(norms[i]), float(expected[i]), RTOL, atol)]
     first = wrong[-1]
     if first == len(norms) - 1:
-        return (f"even the output layer (index {first}) is off; build the network with "
-                "init_params(layer_sizes, seed) and use your deep_forward / deep_backward.")
-    return (f"the layers from index {first} down to the input are off (the first wrong one going "
-            f"backwards is index {first}); re-run your deep_backward tests.")
+        return "analysis_output_layer_off", (f"even the output layer (index {first}) is off; build the network "
+                                             "with init_params(layer_sizes, seed) and use your deep_forward / "
+                                             "deep_backward.")
+    return "analysis_early_layers_off", (f"the layers from index {first} down to the input are off (the first "
+                                         f"wrong one going backwards is index {first}); re-run your deep_backward "
+                                         "tests.")
 
 
 def _failure_detail(message: str) -> str | None:
@@ -415,8 +404,8 @@ def analysis_outcome(result: tuple[np.ndarray, str] | GradingError, case: Networ
         return "carried"
     if case.norms is None:
         raise GradingError(f"{what} differs from what your own deep_forward and deep_backward give.")
-    diagnosis = _diagnose_norms(norms, case)
-    raise GradingError(f"{what} is wrong.\nLikely: {diagnosis}", diagnosis_id(diagnosis))
+    misconception, diagnosis = _diagnose_norms(norms, case)
+    raise GradingError(f"{what} is wrong.\nLikely: {diagnosis}", misconception)
 
 
 def verify_analyses(analyze: Callable, namespace: Mapping[str, Any] | None, cases: list[NetworkCase]) -> Result:

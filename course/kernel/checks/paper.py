@@ -15,6 +15,7 @@ from typing import Callable, Mapping
 from course.kernel.coerce import as_scalar
 from course.exercise.constants import PAPER_QUANTITIES
 from course.kernel.messages import GradingError, fmt, missing_answer
+from course.kernel.misconceptions import GRADER_ERROR
 from course.kernel.result import Result, failed_result, passed_result, reporting
 
 __all__ = ["QUANTITIES", "judge_quantity", "check_quantity", "judged"]
@@ -55,7 +56,7 @@ def judged(name: str, judge: Callable[[], Result]) -> Result:
         return failed_result(name, str(error), error.misconception)
     except Exception as error:  # noqa: BLE001 - a check bug must cost one test, not the batch
         return failed_result(name, f"{name} could not be checked ({type(error).__name__}); "
-                                   "please tell your instructor.", "grader_error")
+                                   "please tell your instructor.", GRADER_ERROR)
 
 
 check_quantity = reporting(judge_quantity)

@@ -100,51 +100,63 @@ def gradient_atol(key: str, W2, x) -> float:
     return ATOL * (1.0 + w2) * (1.0 + x)  # dW1
 
 
-def hypotheses(key: str, r: Mapping, p: Mapping) -> list[tuple[str, object]]:
-    """Values a common mistake would produce for ``key``, from the tape's quantities ``r``
-    and the parameters ``p`` (floats, or arrays of parameter sets)."""
+def hypotheses(key: str, r: Mapping, p: Mapping) -> list[tuple[str, str, object]]:
+    """``(misconception id, what the student reads, the value)`` of each common mistake for
+    ``key``, from the tape's quantities ``r`` and the parameters ``p`` (floats, or arrays
+    of parameter sets).  The ids are declared in :mod:`course.kernel.misconceptions`."""
     y, x, W1, W2 = p["y"], p["x"], p["W1"], p["W2"]
     yp, a1, z1, z2 = r["y_pred"], r["a1"], r["z1"], r["z2"]
     dy, dz2, da1, dz1 = r["dy_pred"], r["dz2"], r["da1"], r["dz1"]
-    sign = ("a sign error", -r[key])
+    sign = ("sign_error", "a sign error", -r[key])
     candidates = {
         "dy_pred": [
-            ("a sign error: dL/dy_pred = -y/y_pred + (1-y)/(1-y_pred)", -dy),
-            ("this is dL/dz2 (y_pred - y); dy_pred is the derivative before the output sigmoid", yp - y),
-            ("the (1-y)/(1-y_pred) term is missing", -y / yp),
+            ("sign_error", "a sign error: dL/dy_pred = -y/y_pred + (1-y)/(1-y_pred)", -dy),
+            ("gave_dl_dz2_for_dl_dy_pred",
+             "this is dL/dz2 (y_pred - y); dy_pred is the derivative before the output sigmoid", yp - y),
+            ("missing_cross_entropy_term", "the (1-y)/(1-y_pred) term is missing", -y / yp),
         ],
         "dz2": [
-            ("the sigmoid derivative at layer 2 is missing: multiply by y_pred * (1 - y_pred)", dy),
-            ("a sign error (dL/dz2 simplifies to y_pred - y, not y - y_pred)", -dz2),
-            ("z2 was used where the activation belongs: the sigmoid derivative is y_pred * (1 - y_pred), not z2 * (1 - z2)", dy * z2 * (1 - z2)),
-            ("the layer-1 activation was used: the derivative at layer 2 is y_pred * (1 - y_pred), not a1 * (1 - a1)", dy * a1 * (1 - a1)),
+            ("forgot_the_sigmoid_derivative",
+             "the sigmoid derivative at layer 2 is missing: multiply by y_pred * (1 - y_pred)", dy),
+            ("sign_error", "a sign error (dL/dz2 simplifies to y_pred - y, not y - y_pred)", -dz2),
+            ("sigmoid_derivative_of_z",
+             "z2 was used where the activation belongs: the sigmoid derivative is y_pred * (1 - y_pred), not z2 * (1 - z2)",
+             dy * z2 * (1 - z2)),
+            ("other_layers_sigmoid_derivative",
+             "the layer-1 activation was used: the derivative at layer 2 is y_pred * (1 - y_pred), not a1 * (1 - a1)",
+             dy * a1 * (1 - a1)),
         ],
         "dW2": [
-            ("the factor a1 is missing: dL/dW2 = dL/dz2 * a1", dz2),
-            ("z1 was used instead of a1: W2 multiplies the activation a1", dz2 * z1),
-            ("x was used instead of a1: W2 multiplies the hidden activation a1", dz2 * x),
-            ("this is dL/da1 (dL/dz2 * W2); dL/dW2 multiplies by a1", dz2 * W2),
+            ("forgot_the_input_factor", "the factor a1 is missing: dL/dW2 = dL/dz2 * a1", dz2),
+            ("wrong_input_factor", "z1 was used instead of a1: W2 multiplies the activation a1", dz2 * z1),
+            ("wrong_input_factor", "x was used instead of a1: W2 multiplies the hidden activation a1", dz2 * x),
+            ("weight_instead_of_input", "this is dL/da1 (dL/dz2 * W2); dL/dW2 multiplies by a1", dz2 * W2),
             sign,
         ],
-        "db2": [("the bias gradient is just dL/dz2 (no factor a1)", dz2 * a1), sign],
+        "db2": [("bias_gradient_times_input", "the bias gradient is just dL/dz2 (no factor a1)", dz2 * a1), sign],
         "da1": [
-            ("the wrong weight: dL/da1 = dL/dz2 * W2, not W1", dz2 * W1),
-            ("a1 was used instead of W2: dL/da1 = dL/dz2 * W2", dz2 * a1),
+            ("wrong_weight", "the wrong weight: dL/da1 = dL/dz2 * W2, not W1", dz2 * W1),
+            ("input_instead_of_weight", "a1 was used instead of W2: dL/da1 = dL/dz2 * W2", dz2 * a1),
             sign,
         ],
         "dz1": [
-            ("the sigmoid derivative at layer 1 is missing: multiply by a1 * (1 - a1)", da1),
-            ("z1 was used where the activation belongs: the derivative is a1 * (1 - a1), not z1 * (1 - z1)", da1 * z1 * (1 - z1)),
-            ("the layer-2 derivative y_pred * (1 - y_pred) was used at layer 1; it should be a1 * (1 - a1)", da1 * yp * (1 - yp)),
-            ("the wrong weight: dL/dz1 goes through W2, not W1", dz2 * W1 * a1 * (1 - a1)),
+            ("forgot_the_sigmoid_derivative", "the sigmoid derivative at layer 1 is missing: multiply by a1 * (1 - a1)",
+             da1),
+            ("sigmoid_derivative_of_z",
+             "z1 was used where the activation belongs: the derivative is a1 * (1 - a1), not z1 * (1 - z1)",
+             da1 * z1 * (1 - z1)),
+            ("other_layers_sigmoid_derivative",
+             "the layer-2 derivative y_pred * (1 - y_pred) was used at layer 1; it should be a1 * (1 - a1)",
+             da1 * yp * (1 - yp)),
+            ("wrong_weight", "the wrong weight: dL/dz1 goes through W2, not W1", dz2 * W1 * a1 * (1 - a1)),
             sign,
         ],
         "dW1": [
-            ("the factor x is missing: dL/dW1 = dL/dz1 * x", dz1),
-            ("a1 was used instead of x: W1 multiplies the input x", dz1 * a1),
-            ("the weight was used instead of x: dL/dW1 = dL/dz1 * x", dz1 * W1),
+            ("forgot_the_input_factor", "the factor x is missing: dL/dW1 = dL/dz1 * x", dz1),
+            ("wrong_input_factor", "a1 was used instead of x: W1 multiplies the input x", dz1 * a1),
+            ("weight_instead_of_input", "the weight was used instead of x: dL/dW1 = dL/dz1 * x", dz1 * W1),
             sign,
         ],
-        "db1": [("the bias gradient is just dL/dz1 (no factor x)", dz1 * x), sign],
+        "db1": [("bias_gradient_times_input", "the bias gradient is just dL/dz1 (no factor x)", dz1 * x), sign],
     }
     return candidates[key]

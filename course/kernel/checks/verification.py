@@ -35,7 +35,7 @@ from course.kernel.coerce import as_array, as_scalar, close, first_mismatch
 from course.kernel.messages import GradingError, fmt
 from course.kernel.pristine import dict, float
 from course.kernel.calls import call_student
-from course.kernel.result import Result, judgement, misconception_id, passed_result, reporting
+from course.kernel.result import Result, judgement, passed_result, reporting
 from course.kernel.checks.expected import GRADIENT_EXAMPLE, table
 from course.kernel.checks.two_layer import (ATOL, FORMULA, GRADIENT_KEYS, LATEX, RTOL, UPSTREAM, call_backward, forward_outputs,
                         gradient_atol, gradient_value, hypotheses, sigmoid_scalar)
@@ -183,9 +183,9 @@ def judge_bce_edges(binary_cross_entropy: Callable) -> Result:
 def _likely_cause(key: str, got: float, reference: dict, point: dict, atol: float) -> tuple[str, str | None]:
     """("Likely cause: …", its misconception id) when a known mistake explains ``got``,
     else (the chain rule, None)."""
-    for reason, value in hypotheses(key, reference, point):
+    for misconception, reason, value in hypotheses(key, reference, point):
         if close(got, float(value), RTOL, atol):
-            return f"Likely cause: {reason}.", misconception_id(reason)
+            return f"Likely cause: {reason}.", misconception
     return f"The chain rule here: {FORMULA[key]}.", None
 
 
