@@ -74,10 +74,10 @@ def _test_name(declaration: Declaration) -> str:
 
 
 def _reference_namespace(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """Right answers for the given values a check is judged against (the exercise's by default)."""
+    """The right answer variables, for the given values a check is judged against (the
+    exercise's by default); the notebooks' functions are arguments (:func:`_arguments`)."""
     given = kwargs.get("given")
     values = paper.correct_values(from_mapping(given).as_dict() if given else EXERCISE.as_dict())
-    values.update({name: Labelled(name, function) for name, function in REFERENCES.items()})
     values["gradient_after_10_layers"] = 0.25 ** 10
     return values
 
