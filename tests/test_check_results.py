@@ -12,8 +12,15 @@ import pytest
 
 import gradient_flow_helpers as corpus
 from course.checks import gradient_flow, paper, verification
-from course.checks.result import Outcome, Result, failed_result, passed_result, report
+from course.checks.result import (Outcome, Result, failed_result, grader_error, passed_result,
+                                   report)
+from course.grader import judges, judging
+from course.grader.judges import GRADER_ERROR
+from course.kernel.checks import gradient_flow as kernel_flow
+from course.kernel.checks import paper as kernel_paper
+from course.kernel.checks import verification as kernel_verification
 from course.kernel.messages import GradingError
+from notebook_grader import grade_cells
 from paper_helpers import STEP_FORMULAS, student_chain
 from verification_helpers import mutate
 
@@ -84,9 +91,10 @@ def test_notebook_3_outcomes():
     student = corpus.MUTANTS["tanh_derivative_without_square"]
     tanh = gradient_flow.judge_deep_backward(student["deep_backward"], "tanh", hidden=True)
     assert tanh.outcome is Outcome.FAILED and tanh.misconception == "gradient_into_hidden_layer"
-    analysis = gradient_flow.judge_analyze_gradient_flow(student["analyze_gradient_flow"], student, hidden=True)
+    analysis = gradient_flow.judge_analyze_gradient_flow(student["analyze_gradient_flow"], student["deep_forward"],
+                                                         student["deep_backward"], hidden=True)
     assert analysis.outcome is Outcome.CARRIED and analysis.root == "deep_backward"
-    q2 = gradient_flow.judge_gradient_after_10_layers({"gradient_after_10_layers": 2.5}, hidden=True)
+    q2 = gradient_flow.judge_gradient_after_10_layers(2.5, hidden=True)
     assert q2.misconception == "factors_added"
 
 
@@ -154,3 +162,70 @@ def test_not_answered_is_its_own_outcome_never_a_misconception_nor_wrong():
     assert report._outcome(wrong, cell, 0.0, 1.0)[0] == "failed"
     assert "not_answered" in report.OUTCOMES and "not_submitted" in report.OUTCOMES
     assert "not_answered" not in report.RIGHT
+
+
+# --- a broken judge: one grader-error result, in one place per side ----------------------
+
+def _broken(*args, **kwargs):
+    raise RuntimeError("a bug in the check")
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+
+
+# (module to break, what breaks, the judgement that reaches it) for each notebook and side
+BROKEN_JUDGES = {
+    "notebook 1, visible": ("course.kernel.checks.paper", "as_scalar",
+                            lambda: kernel_paper.judge_quantity("z1", {"z1": 0.6})),
+    "notebook 1, hidden": ("course.checks.paper", "_judge",
+                           lambda: paper.judge_quantity("z1", {"z1": 0.6}, hidden=True)),
+    "notebook 2, visible": ("course.kernel.checks.verification", "sigmoid_scalar",
+                            lambda: kernel_verification.judge_sigmoid(_sigmoid)),
+    "notebook 2, hidden": ("course.checks.verification", "_sigmoid_values",
+                           lambda: verification.judge_sigmoid(_sigmoid, hidden=True)),
+    "notebook 3, visible": ("course.kernel.checks.gradient_flow", "verify_forward",
+                            lambda: kernel_flow.judge_deep_forward(corpus.forward_loop)),
+    "notebook 3, hidden": ("course.checks.gradient_flow", "verify_forward",
+                           lambda: gradient_flow.judge_deep_forward(corpus.forward_loop, hidden=True)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_JUDGES))
+def test_a_broken_judge_is_one_grader_error_result(case, monkeypatch):
+    module, name, judge = BROKEN_JUDGES[case]
+    assert judge().passed, "the unbroken judge passes this answer"
+    monkeypatch.setattr(f"{module}.{name}", _broken)
+    result = judge()
+    assert result.outcome is Outcome.FAILED and result.misconception == GRADER_ERROR, result
+    assert "please tell your instructor" in result.message and "(RuntimeError)" in result.message
+    assert "Traceback" not in result.message and "a bug in the check" not in result.message
+
+
+def test_a_broken_check_raises_only_its_grading_error(monkeypatch, capsys):
+    monkeypatch.setattr("course.kernel.checks.gradient_flow.verify_forward", _broken)
+    with pytest.raises(GradingError, match="please tell your instructor") as failure:
+        kernel_flow.check_deep_forward(corpus.forward_loop)
+    assert failure.value.__cause__ is None and failure.value.__context__ is None
+    assert "Traceback" not in capsys.readouterr().out
+
+
+def test_the_grader_turns_a_bug_outside_a_judge_into_a_grader_error(monkeypatch):
+    """Replay (course.grader.judges) is the grader side's one place: a bug where no judge
+    runs (here: the judge table itself) costs that test, with the same result."""
+    cell = judging.plan_cell("check_deep_forward(deep_forward, hidden=True)")
+    monkeypatch.setattr(judges, "judge_for", lambda declaration: _broken)
+    report = {"calls": [{}] * len(cell.plan.calls), "names": {}}
+    result = judges.replay(cell.declarations[0], cell.kwargs[0], cell.plan, report)
+    assert result.outcome is Outcome.FAILED and result.misconception == GRADER_ERROR
+    assert result.message == grader_error("deep_forward", RuntimeError()).message
+
+
+def test_grading_a_broken_judge_scores_zero_without_a_crash(monkeypatch):
+    """In-process grading (tests/notebook_grader.py): record, report and replay survive a
+    judge that breaks, and the student reads the grader-error message."""
+    monkeypatch.setattr("course.checks.gradient_flow.verify_forward", _broken)
+    source = "check_deep_forward(deep_forward)\ncheck_deep_forward(deep_forward, hidden=True)"
+    outcome = grade_cells({"deep_forward": corpus.forward_loop}, [("test_deep_forward", source, 2)])["test_deep_forward"]
+    assert outcome.points == 0 and "please tell your instructor" in outcome.message, outcome.message
+    assert "Traceback" not in outcome.message

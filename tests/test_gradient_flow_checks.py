@@ -16,10 +16,12 @@ import pytest
 from course.checks import gradient_flow as checks
 from course.kernel.checks import gradient_flow as visible_checks
 from course.kernel.messages import GradingError
+from course.kernel.result import RESULT_MIME, Outcome, Result
 from course.exercise.networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params, init_scale
 from course.oracles import deep as oracle
 
 import gradient_flow_helpers as corpus
+from notebook_grader import grade_cells
 
 ALL_TESTS = {
     "test_deep_forward": 2, "test_deep_backward_sigmoid": 2, "test_deep_backward_relu": 2,
@@ -227,10 +229,10 @@ def test_relu_cases_have_no_exact_kinks():
                                        (None, False), (0.25 ** 9, False)])
 def test_gradient_after_10_layers(value, ok):
     if ok:
-        checks.check_gradient_after_10_layers({"gradient_after_10_layers": value}, hidden=True)
+        checks.check_gradient_after_10_layers(value, hidden=True)
     else:
         with pytest.raises(GradingError):
-            checks.check_gradient_after_10_layers({"gradient_after_10_layers": value}, hidden=True)
+            checks.check_gradient_after_10_layers(value, hidden=True)
 
 
 @pytest.mark.parametrize("value, words", [(9.5e-7, "only 2 significant figures"), (1e-6, "only 1 significant"),
@@ -238,15 +240,54 @@ def test_gradient_after_10_layers(value, ok):
 def test_gradient_after_10_layers_messages_are_true(value, words):
     """Rounding is named only when the answer is the right value rounded (issue 10)."""
     with pytest.raises(GradingError, match=words):
-        checks.check_gradient_after_10_layers({"gradient_after_10_layers": value}, hidden=True)
+        checks.check_gradient_after_10_layers(value, hidden=True)
 
 
-def test_gradient_after_10_layers_missing_after_an_error():
-    history = ["import numpy as np", "gradient_after_10_layers = 0.25 ** 10 * undefined_name"]
-    with pytest.raises(GradingError) as failure:
-        checks.check_gradient_after_10_layers({"In": history})
-    assert "stopped with an error" in str(failure.value)
-    assert "NotImplementedError" not in str(failure.value)
+def _without(student: dict, name: str) -> dict:
+    return {key: value for key, value in student.items() if key != name}
+
+
+def _result(outcome) -> Result:
+    """The cell's structured result, as the grader published it."""
+    (data,) = [o.data[RESULT_MIME] for o in outcome.outputs if o.output_type == "display_data" and RESULT_MIME in o.data]
+    return Result.from_json(data)
+
+
+def _grade_outcomes(student: dict) -> dict:
+    """Every graded test cell's outcome (tests/notebook_grader.py) for ``student``."""
+    setup, tests = corpus.graded_cells()
+    namespace: dict = {"__name__": "__main__"}
+    exec(compile(setup, "<setup>", "exec"), namespace)  # noqa: S102 - our own notebook
+    namespace.update(student)
+    return grade_cells(namespace, [(test_id, source, points) for test_id, (source, points) in tests.items()])
+
+
+@pytest.mark.parametrize("history, words", [
+    (["import numpy as np", "gradient_after_10_layers = 0.25 ** 10 * undefined_name"], "stopped with an error"),
+    (["import numpy as np"], "replace `raise NotImplementedError()`"),
+])
+def test_gradient_after_10_layers_never_defined_is_not_answered(history, words):
+    """The check takes the student's number; a notebook that never defines it is graded
+    "not answered" with the reason (read from the input history), not a crash."""
+    student = {**_without(corpus.student(), "gradient_after_10_layers"), "In": history}
+    outcomes = _grade_outcomes(student)
+    lost = {k for k, outcome in outcomes.items() if not outcome.passed}
+    assert lost == {"test_gradient_after_10_layers"}
+    outcome = outcomes["test_gradient_after_10_layers"]
+    assert _result(outcome).outcome is Outcome.NOT_ANSWERED
+    assert words in outcome.message and "Traceback" not in outcome.message
+
+
+def test_a_notebook_without_deep_backward_loses_only_its_tests():
+    """Error carried forward takes the student's own functions as arguments: one the
+    notebook never defines is "not answered" in its own tests, and the analysis (which
+    does not need it here) is judged against TensorFlow alone."""
+    outcomes = _grade_outcomes(_without(corpus.student(), "deep_backward"))
+    lost = {k for k, outcome in outcomes.items() if not outcome.passed}
+    assert lost == BACKWARD_TESTS
+    for test in BACKWARD_TESTS:
+        assert _result(outcomes[test]).outcome is Outcome.NOT_ANSWERED, outcomes[test].message
+        assert "deep_backward is not defined" in outcomes[test].message
 
 
 # ------------------------------------------------------------------------------ plots

@@ -127,11 +127,13 @@ def test_gradient_flow_visible_results_are_the_graders(student):
     for activation in ("sigmoid", "relu", "tanh"):
         assert kernel_flow.judge_deep_backward(s["deep_backward"], activation) == \
             grader_flow.judge_deep_backward(s["deep_backward"], activation), activation
-    analyze = s["analyze_gradient_flow"]
-    assert kernel_flow.judge_analyze_gradient_flow(analyze, s) == grader_flow.judge_analyze_gradient_flow(analyze, s)
-    assert _verdict(kernel_flow.judge_vanishing_phenomenon(analyze, s)) == \
-        _verdict(grader_flow.judge_vanishing_phenomenon(analyze, s))
-    assert kernel_flow.judge_gradient_after_10_layers(s) == grader_flow.judge_gradient_after_10_layers(s)
+    analyze, own = s["analyze_gradient_flow"], (s["deep_forward"], s["deep_backward"])
+    assert kernel_flow.judge_analyze_gradient_flow(analyze, *own) == \
+        grader_flow.judge_analyze_gradient_flow(analyze, *own)
+    assert _verdict(kernel_flow.judge_vanishing_phenomenon(analyze, *own)) == \
+        _verdict(grader_flow.judge_vanishing_phenomenon(analyze, *own))
+    q2 = s.get("gradient_after_10_layers")
+    assert kernel_flow.judge_gradient_after_10_layers(q2) == grader_flow.judge_gradient_after_10_layers(q2)
 
 
 # --- hidden calls ------------------------------------------------------------------------
@@ -150,8 +152,8 @@ def _never_called(*args, **kwargs):
     lambda: kernel_verification.check_gradient(_never_called, "dz1", hidden=True, seed=2401),
     lambda: kernel_flow.check_deep_forward(_never_called, hidden=True),
     lambda: kernel_flow.check_deep_backward(_never_called, "relu", hidden=True),
-    lambda: kernel_flow.check_analyze_gradient_flow(_never_called, {}, hidden=True),
-    lambda: kernel_flow.check_gradient_after_10_layers({}, hidden=True),
+    lambda: kernel_flow.check_analyze_gradient_flow(_never_called, _never_called, _never_called, hidden=True),
+    lambda: kernel_flow.check_gradient_after_10_layers(0.25 ** 10, hidden=True),
 ], ids=lambda call: "")
 def test_hidden_calls_do_nothing(call, capsys):
     assert call() is None

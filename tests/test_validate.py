@@ -62,6 +62,9 @@ VARIANTS = {
         "02_code_verification",
         _replace("backward_pass_solution", "dz1 = da1 * a1 * (1 - a1)", "dz1 = da1"), {"test_backward_dz1"}),
     "gradient_flow_full": ("03_gradient_flow", None, set()),
+    # The check takes the student's number: an answer never given stops the test cell at its name.
+    "gradient_flow_q2_missing": (
+        "03_gradient_flow", _set("gradient_after_10_layers_answer", STUB), {"test_gradient_after_10_layers"}),
     "gradient_flow_q2_text": (
         "03_gradient_flow", _set("gradient_after_10_layers_answer", "gradient_after_10_layers = 'tiny'"),
         {"test_gradient_after_10_layers"}),
@@ -140,3 +143,4 @@ def test_validate_says_what_is_wrong(validated):
     assert "decimal comma" in reports["paper_decimal_comma"]
     assert "replace `raise NotImplementedError()`" in reports["paper_dW1_missing"]
     assert "sigmoid derivative at layer 1" in reports["verification_wrong_dz1"]
+    assert "name 'gradient_after_10_layers' is not defined" in reports["gradient_flow_q2_missing"]

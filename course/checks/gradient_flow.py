@@ -23,12 +23,12 @@ as in grading.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from course.kernel.coerce import as_scalar, close, written_precision
-from course.kernel.messages import GradingError, fmt, missing_answer
+from course.kernel.messages import GradingError, fmt
 from course.kernel.checks import gradient_flow as visible
 from course.kernel.checks.gradient_flow import (ATOL_FRACTION, RELU_MAX_SPREAD, RTOL, SIGMOID_MAX_FIRST_OVER_LAST,
                                            check_vanishing_phenomenon, judge_vanishing_phenomenon,
@@ -187,39 +187,39 @@ _ANALYZE_HIDDEN = [
 
 
 @judgement("analyze_gradient_flow")
-def judge_analyze_gradient_flow(analyze: Callable, namespace: Mapping[str, Any] | None = None, *,
+def judge_analyze_gradient_flow(analyze: Callable, deep_forward: Callable | None = None,
+                                deep_backward: Callable | None = None, *,
                                 hidden: bool = False, seed: int | None = None) -> Result:
     """``analyze_gradient_flow`` returns the per-layer ``||dL/dW||_F`` of each network
     drawn from ``seed``.  Visible: the visible check.
 
     Judges the analysis, not the backward pass again: a result equal to what the
-    student's own ``deep_forward``/``deep_backward`` (read from ``namespace``, the
-    notebook's ``globals()``) give for the same network passes too, so one slip in an
-    activation derivative costs only that activation's backward test.
+    student's own ``deep_forward``/``deep_backward`` give for the same network passes
+    too, so one slip in an activation derivative costs only that activation's backward
+    test.
     """
     if not hidden:
-        return visible.judge_analyze_gradient_flow(analyze, namespace)
+        return visible.judge_analyze_gradient_flow(analyze, deep_forward, deep_backward)
     cases = []
     for index, (sizes, activation, fixed, y) in enumerate(_ANALYZE_HIDDEN):
         x = DEMO_X if tuple(sizes) == tuple(DEMO_LAYER_SIZES) else None
         case_seed = _drawn_seed(seed, index, fixed, sizes, activation, y=y, x=x)
         cases.append(_Case(sizes, case_seed, activation, y=y, x=x))
-    return verify_analyses(analyze, namespace, cases)
+    return verify_analyses(analyze, (deep_forward, deep_backward), cases)
 
 
 # --------------------------------------------------------------------------- reflection
 @judgement("gradient_after_10_layers")
-def judge_gradient_after_10_layers(namespace: Mapping[str, Any], *, hidden: bool = False) -> Result:
-    """Reflection Q2: ``gradient_after_10_layers`` in ``namespace`` (the notebook's
-    ``globals()``) is 0.25 ** 10 ~ 9.54e-7, right to 3 significant figures.
+def judge_gradient_after_10_layers(gradient_after_10_layers: Any, *, hidden: bool = False) -> Result:
+    """Reflection Q2: the student's ``gradient_after_10_layers`` is 0.25 ** 10 ~ 9.54e-7,
+    right to 3 significant figures.
 
-    Visible: the visible check (it is a number)."""
+    Visible: the visible check (it is a number).  An answer the notebook never defines
+    is not answered before any judge runs (course.grader.judges)."""
     if not hidden:
-        return visible.judge_gradient_after_10_layers(namespace)
+        return visible.judge_gradient_after_10_layers(gradient_after_10_layers)
     name = "gradient_after_10_layers"
-    if name not in namespace:
-        raise GradingError(missing_answer(name, namespace), "missing_answer")
-    number = as_scalar(namespace[name], name)
+    number = as_scalar(gradient_after_10_layers, name)
     expected = 0.25 ** 10
     if close(number, expected, 1e-3):
         return passed_result(name, f"{name} is right")

@@ -56,8 +56,7 @@ from course.kernel.pristine import isfinite as _isfinite
 from course.exercise.values import (EXERCISE, EXERCISE_HINTS, PAPER_MISCONCEPTIONS, GivenValues, bce, bce_slope, from_mapping,
                       hint_table, sigmoid)
 from course.kernel.checks import paper as visible
-from course.kernel.checks.paper import judged
-from course.checks.result import Outcome, Result, failed_result, passed_result, reporting
+from course.checks.result import Outcome, Result, failed_result, judgement, passed_result, reporting
 
 __all__ = [
     "GIVEN", "QUANTITIES", "RTOL", "ATOL", "SIGMOID_HINTS", "HINT_RADIUS",
@@ -159,16 +158,16 @@ def _correct(given: GivenValues) -> Mapping[str, float]:
     return v
 
 
-def _read(namespace: Mapping[str, object], name: str) -> float:
+def _read(answers: Mapping[str, object], name: str) -> float:
     """The student's answer ``name`` as a finite float, or a GradingError saying why not."""
-    if name not in namespace:
-        raise GradingError(missing_answer(name, namespace), misconception="missing_answer")
-    return as_scalar(namespace[name], name)
+    if name not in answers:
+        raise GradingError(missing_answer(name, answers), misconception="missing_answer")
+    return as_scalar(answers[name], name)
 
 
-def _read_or_none(namespace: Mapping[str, object], name: str) -> float | None:
+def _read_or_none(answers: Mapping[str, object], name: str) -> float | None:
     try:
-        return _read(namespace, name)
+        return _read(answers, name)
     except GradingError:
         return None
 
@@ -183,7 +182,7 @@ def _evaluate(formula: Formula, values: Mapping[str, float]) -> list[tuple[float
     return [(float(x), note) for x, note in pairs if isinstance(x, (int, float)) and _isfinite(x)]
 
 
-def _judge(name: str, got: float, namespace: Mapping[str, object], given: GivenValues,
+def _judge(name: str, got: float, answers: Mapping[str, object], given: GivenValues,
            inputs: str = "theirs or correct", verdicts: dict[str, Result | None] | None = None) -> Result:
     """The judgement of the student's ``got`` for quantity ``name``.
 
@@ -200,7 +199,7 @@ def _judge(name: str, got: float, namespace: Mapping[str, object], given: GivenV
     verdicts = {} if verdicts is None else verdicts
     rule = RULES[name]
     carry_forward = inputs != "correct"
-    theirs = {n: _read_or_none(namespace, n) if carry_forward else None for n in QUANTITIES}
+    theirs = {n: _read_or_none(answers, n) if carry_forward else None for n in QUANTITIES}
     correct = _correct(given)
     # Misconception formulas may use any earlier value: the student's own where usable.
     base = dict(correct)
@@ -219,7 +218,7 @@ def _judge(name: str, got: float, namespace: Mapping[str, object], given: GivenV
         combos.append(values)
         carried.append(tuple(root for n, value in zip(rule.inputs, chosen)
                              if value == theirs[n] and value != correct[n]
-                             for root in _error_roots(n, namespace, given, verdicts)))
+                             for root in _error_roots(n, answers, given, verdicts)))
 
     matches = [(bool(roots), abs(got - expected), note, roots)
                for values, roots in zip(combos, carried) for expected, note in _evaluate(rule.accepted, values)
@@ -275,14 +274,14 @@ def _names_a_misconception(result: Result) -> bool:
     return result.misconception is not None and result.misconception not in (TOO_FEW_FIGURES, SIGN_FLIPPED)
 
 
-def _error_roots(name: str, namespace: Mapping[str, object], given: GivenValues,
+def _error_roots(name: str, answers: Mapping[str, object], given: GivenValues,
                  verdicts: dict[str, Result | None]) -> tuple[str, ...]:
     """The earlier steps whose error the student's answer ``name`` carries: ``(name,)``
     when it failed its own test, its roots when it was carried forward, () when right."""
     if name not in verdicts:
         verdicts[name] = None  # the chain has no cycles; this only guards the recursion
-        got = _read_or_none(namespace, name)
-        verdicts[name] = None if got is None else _judge(name, got, namespace, given, verdicts=verdicts)
+        got = _read_or_none(answers, name)
+        verdicts[name] = None if got is None else _judge(name, got, answers, given, verdicts=verdicts)
     verdict = verdicts[name]
     if verdict is None or verdict.outcome is Outcome.PASSED:
         return ()
@@ -328,33 +327,29 @@ def _checked_against(rule: _Rule, theirs: Mapping[str, float | None], given: Giv
     return text + "."
 
 
-def judge_quantity(name: str, namespace: Mapping[str, object], *, hidden: bool = False,
+@judgement(lambda name, *_, **__: name)
+def judge_quantity(name: str, answers: Mapping[str, object], *, hidden: bool = False,
                    given: Mapping[str, float] | None = None, carry_forward: bool = True) -> Result:
-    """The judgement of quantity ``name``; never raises for anything a student wrote.
+    """The judgement of quantity ``name``; never raises.
 
-    ``namespace`` is the notebook's ``globals()``: the student's answers are read from
-    it by name (each coerced with ``as_scalar``).  Visible (``hidden=False``): the answer
-    is one finite number, and no value is revealed.  Hidden: its value, with error
-    carried forward (see the module doc).  The given values are ``given`` (the grader
-    writes the student's own as a literal, see course.grader.own_values), else
-    :data:`GIVEN`; never read from the notebook.  ``carry_forward=False`` (the grader's
-    verdict of :func:`answers_from_other_values`) checks against the values ``given``
-    leads to only.
+    ``answers`` is the notebook's ``globals()``, read as the student's answers: the
+    judge reads only the declared answer names (:data:`QUANTITIES`, each coerced with
+    ``as_scalar``) and, for a missing one, the input history ``In`` to say why.  Visible (``hidden=False``): the answer is one finite number,
+    and no value is revealed.  Hidden: its value, with error carried forward (see the
+    module doc).  The given values are ``given`` (the grader writes the student's own
+    as a literal, see course.grader.own_values), else :data:`GIVEN`; never read from
+    the notebook.  ``carry_forward=False`` (the grader's verdict of
+    :func:`answers_from_other_values`) checks against the values ``given`` leads to only.
     """
     if name not in RULES:
         raise ValueError(f"unknown quantity {name!r}")  # an authoring error, not a student one
     if not hidden:
-        return visible.judge_quantity(name, namespace)
-    return judged(name, lambda: _judge_hidden(name, namespace, given, carry_forward))
-
-
-def _judge_hidden(name: str, namespace: Mapping[str, object], given: Mapping[str, float] | None,
-                  carry_forward: bool) -> Result:
-    got = _read(namespace, name)
+        return visible.judge_quantity(name, answers)
+    got = _read(answers, name)
     values = _given(given)
     if carry_forward:
-        return _judge(name, got, namespace, values)
-    result = _judge(name, got, namespace, values, inputs="correct")
+        return _judge(name, got, answers, values)
+    result = _judge(name, got, answers, values, inputs="correct")
     if result.passed:
         return result
     return failed_result(name, result.message + (

@@ -9,8 +9,10 @@ hidden-test markers) with ``hidden=True``::
     check_gradient(backward_pass, "dW2", hidden=True, seed=2401)
     ### END HIDDEN TESTS
 
-Each call is a :class:`Declaration`.  Arguments are the names of the student's
-functions (``backward_pass``), the notebook's namespace (``globals()``) or literals;
+Each call is a :class:`Declaration`.  Arguments are names of the student's objects
+(a function such as ``backward_pass``, an answer variable such as
+``gradient_after_10_layers``: :mod:`.judges` tells them apart), the notebook's namespace
+(``globals()``, for notebook 1, whose answers are variables by name) or literals;
 keywords are literals.  Test cells come from the gradebook (nbgrader restores them
 before grading), so this is the instructor's code: anything else is an authoring
 error and raises :class:`ValueError`.

@@ -5,8 +5,15 @@ student-side judge of :mod:`course.kernel.checks` (the one Validate runs), its h
 call by the grader's of :mod:`course.checks` (one protocol: :mod:`course.kernel.result`).  :func:`judge_declaration` runs it in
 record mode (on the references, making the plan) or in replay mode (on the kernel's
 report), and turns anything unexpected into a result: a report that cannot answer the
-judge's questions scores 0 with a note, and an exception inside a judge (a grader bug)
-becomes a "grader error" result, here and nowhere else.
+judge's questions scores 0 with a note, and an exception while judging (a grader bug)
+becomes a "grader error" result, here on the grader side (inside a judge, the
+:func:`~course.kernel.result.judgement` decorator does it, on both sides).
+
+A check's arguments are the student's objects: a declared name is one of the notebook's
+functions (those of :data:`~course.grader.reference.REFERENCES`: a reference while
+recording, a stand-in whose calls the report answers while replaying) or an answer
+variable (read from the notebook's namespace, so the plan asks the kernel for it).  An
+answer variable the notebook never defines is not answered, before any judge runs.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from course.checks import gradient_flow, paper, verification
 from course.kernel.checks import gradient_flow as visible_gradient_flow
 from course.kernel.checks import paper as visible_paper
 from course.kernel.checks import verification as visible_verification
-from course.checks.result import Result, failed_result
+from course.checks.result import Result, failed_result, grader_error
 from course.exercise.values import EXERCISE, from_mapping
 from course.grader.declarations import NAMESPACE, Declaration
 from course.grader.reference import REFERENCES
@@ -27,6 +34,7 @@ from course.grader.replay import (Labelled, Plan, Recording, RecordingNamespace,
                      ReportIncomplete, run_judge)
 from course.kernel.codec import CallableStandIn
 from course.kernel.misconceptions import GRADER_ERROR, NO_REPORT
+from course.kernel.messages import missing_answer
 
 __all__ = ["JUDGES", "judge_for", "accepts_seed", "record", "replay", "NO_REPORT", "GRADER_ERROR"]
 
@@ -65,36 +73,48 @@ def _test_name(declaration: Declaration) -> str:
 
 
 def _reference_namespace(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """Right answers for the given values a check is judged against (the exercise's by default)."""
+    """The right answer variables, for the given values a check is judged against (the
+    exercise's by default); the notebooks' functions are arguments (:func:`_arguments`)."""
     given = kwargs.get("given")
     values = paper.correct_values(from_mapping(given).as_dict() if given else EXERCISE.as_dict())
-    values.update({name: Labelled(name, function) for name, function in REFERENCES.items()})
     values["gradient_after_10_layers"] = 0.25 ** 10
     return values
 
 
+class _Unanswered(Exception):
+    """A declared answer variable the notebook does not define (its name)."""
+
+
 def _arguments(declaration: Declaration, function_for: Callable[[str], Any], namespace: Mapping) -> list:
+    """The declared arguments: ``globals()`` is ``namespace``, a function's name
+    ``function_for(name)``, an answer variable's name its value in ``namespace``."""
     args = []
     for argument in declaration.args:
         if argument == NAMESPACE:
             args.append(namespace)
-        elif argument[0] == "name":
+        elif argument[0] == "name" and argument[1] in REFERENCES:
             args.append(function_for(argument[1]))
+        elif argument[0] == "name":
+            if argument[1] not in namespace:
+                raise _Unanswered(argument[1])
+            args.append(namespace[argument[1]])
         else:
             args.append(argument[1])
     return args
 
 
 def _reference(name: str) -> Labelled:
-    if name not in REFERENCES:
-        raise ValueError(f"no reference implementation of {name!r} to record its calls")
     return Labelled(name, REFERENCES[name])
 
 
 def record(declaration: Declaration, kwargs: dict, plan: Plan, recording: Recording) -> Result:
     """Run the judge on the references, adding every call and read to ``plan``."""
     namespace = RecordingNamespace(_reference_namespace(kwargs), plan)
-    args = _arguments(declaration, _reference, namespace)
+    try:
+        args = _arguments(declaration, _reference, namespace)
+    except _Unanswered as unknown:
+        raise ValueError(f"{declaration.check}: {unknown} is neither a function of the notebooks nor an "
+                         "answer the grader knows") from None
     result = run_judge(judge_for(declaration), args, kwargs, recording)
     if not result.passed:
         _log.warning("%s fails on the reference implementation (%s); its plan may lack calls",
@@ -109,11 +129,15 @@ def replay(declaration: Declaration, kwargs: dict, plan: Plan, report: dict) -> 
         handler = Replay(plan, report)
         namespace = ReplayNamespace(plan, report)
         args = _arguments(declaration, CallableStandIn, namespace)
-        return run_judge(judge_for(declaration), args, kwargs, handler)
+        result = run_judge(judge_for(declaration), args, kwargs, handler)
+    except _Unanswered as missing:
+        return failed_result(name, missing_answer(str(missing), namespace), "missing_answer")
     except ReportIncomplete as why:
         return failed_result(name, f"This test could not be judged: {why}. It scores 0; your instructor "
                                    "can see a note about it.", NO_REPORT)
     except Exception as error:  # noqa: BLE001 - a grader bug costs one test, not the batch
         _log.exception("judging %s failed", declaration.check)
-        return failed_result(name, f"{name} could not be checked ({type(error).__name__}); "
-                                   "please tell your instructor.", GRADER_ERROR)
+        return grader_error(name, error)
+    if result.misconception == GRADER_ERROR:
+        _log.error("judging %s failed: %s", declaration.check, result.message)
+    return result

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from course.kernel.messages import GradingError, passed
-from course.kernel.misconceptions import NOT_ANSWERED_IDS, declared
+from course.kernel.misconceptions import GRADER_ERROR, NOT_ANSWERED_IDS, declared
 
 __all__ = ["Outcome", "NOT_ANSWERED_IDS", "Result", "RESULT_MIME", "RESULT_METADATA", "report", "reporting", "judgement", "passed_result",
-           "failed_result", "display_bundle"]
+           "failed_result", "grader_error", "display_bundle"]
 
 RESULT_MIME = "application/vnd.backprop-by-hand.result+json"
 # The graded cell's metadata key under which the grader writes {"result", "results", "notes"}.
@@ -108,20 +108,39 @@ def failed_result(test: str, message: str, misconception: str | None = None) -> 
     return Result(test, Outcome.FAILED, message, misconception)
 
 
+def grader_error(test: str, error: BaseException) -> Result:
+    """The result of a check that broke: ``error`` is a bug of the check, never the
+    student's (student code runs through :func:`course.kernel.calls.call_student`, which
+    turns anything it raises into a GradingError).  The student is told to tell the
+    instructor, with the exception's type and no traceback."""
+    return failed_result(test, f"{test} could not be checked ({type(error).__name__}); please tell your instructor.",
+                         GRADER_ERROR)
+
+
 def judgement(test: str | Callable[..., str]):
     """Decorator for a pure judgement whose body returns a :class:`Result` on success and
-    raises :class:`GradingError` (possibly with a ``misconception``) on failure: the
-    error becomes a failed Result.  ``test`` names what is judged, or computes the name
-    from the judgement's arguments."""
+    raises :class:`GradingError` (possibly with a ``misconception``) on failure.
+
+    The one place of the student side where an exception inside a judge becomes a
+    result: a :class:`GradingError` a failed Result, any other exception one
+    :func:`grader_error` Result (so a judgement never raises, on either side; the
+    grader's replay, course.grader.judges, catches what happens outside a judge).
+    ``test`` names what is judged, or computes the name from the judgement's arguments.
+    """
 
     def decorate(body: Callable[..., Result]) -> Callable[..., Result]:
+        fallback = body.__name__.removeprefix("judge_")
+
         @functools.wraps(body)
         def judge(*args, **kwargs) -> Result:
-            name = test(*args, **kwargs) if callable(test) else test
+            name = fallback
             try:
+                name = test(*args, **kwargs) if callable(test) else test
                 return body(*args, **kwargs)
             except GradingError as error:
                 return failed_result(name, str(error), error.misconception)
+            except Exception as error:  # noqa: BLE001 - a check's bug costs one test, not the notebook
+                return grader_error(name, error)
 
         return judge
 

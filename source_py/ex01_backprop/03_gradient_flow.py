@@ -232,9 +232,9 @@ def analyze_gradient_flow(x, y, layer_sizes, activation="sigmoid", seed=0):
 # %% nbgrader={"grade": true, "grade_id": "test_analyze_gradient_flow", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 # one gradient norm per layer, right for two small networks (or for your own deep_backward)
 from course.kernel.checks.gradient_flow import check_analyze_gradient_flow
-check_analyze_gradient_flow(analyze_gradient_flow, globals())
+check_analyze_gradient_flow(analyze_gradient_flow, deep_forward, deep_backward)
 ### BEGIN HIDDEN TESTS
-check_analyze_gradient_flow(analyze_gradient_flow, globals(), hidden=True)
+check_analyze_gradient_flow(analyze_gradient_flow, deep_forward, deep_backward, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -246,7 +246,7 @@ check_analyze_gradient_flow(analyze_gradient_flow, globals(), hidden=True)
 # %% nbgrader={"grade": true, "grade_id": "test_vanishing_phenomenon", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # 5-layer networks: sigmoid's first layer gets a gradient >= 10x smaller than its last, ReLU's stay within 4x
 from course.kernel.checks.gradient_flow import check_vanishing_phenomenon
-check_vanishing_phenomenon(analyze_gradient_flow, globals())
+check_vanishing_phenomenon(analyze_gradient_flow, deep_forward, deep_backward)
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task_gradient_flow_plot", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": true}
 # ## Task 3.2 — Sigmoid vs ReLU, side by side (3 points, marked by hand)
@@ -330,9 +330,9 @@ gradient_after_10_layers = 0.25 ** 10
 # %% nbgrader={"grade": true, "grade_id": "test_gradient_after_10_layers", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # gradient_after_10_layers is a number (the hidden test checks its value)
 from course.kernel.checks.gradient_flow import check_gradient_after_10_layers
-check_gradient_after_10_layers(globals())
+check_gradient_after_10_layers(gradient_after_10_layers)
 ### BEGIN HIDDEN TESTS
-check_gradient_after_10_layers(globals(), hidden=True)
+check_gradient_after_10_layers(gradient_after_10_layers, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "task_q2_explanation", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": true}

@@ -7,9 +7,12 @@ chosen away from notebook 1's values) are constants in :mod:`.expected`.  Called
 ``hidden=True`` a check does nothing and returns None: hidden tests are judged by the
 grader, outside the student's process.
 
-Student code is called only through :func:`course.kernel.calls.call_student`, and a notebook's
-namespace is read only by ``name in namespace``, ``namespace[name]`` and
-``namespace.get(name)``, so the grader can replay every call from a report.
+Every check takes the student's objects (functions, answer values), except notebook 1's,
+whose answers are variables by name: it takes the notebook's ``globals()`` as the
+answers and reads only the declared names, by ``name in answers`` and ``answers[name]``
+(and ``In``, the input history, to say why one is missing).
+Student code is called only through :func:`course.kernel.calls.call_student`, so the
+grader can replay every call and read from a report.
 
 - ``paper``          – notebook 1 (one finite number per quantity);
 - ``verification``   – notebook 2 (the numpy functions);

@@ -11,9 +11,10 @@ gives there (:mod:`.expected`); no oracle runs in the kernel.  How a function is
 on one network (comparisons, diagnoses, error carried forward) is
 :mod:`.network_case`'s, which the grader's hidden judges share.  The phenomenon check
 (graded as it is) needs no table: it judges the ratio of the student's own norms, and
-error carried forward compares with the student's own ``deep_forward``/``deep_backward``.
-Student functions are called only through :func:`course.kernel.calls.call_student`; the
-notebook's namespace is read with ``.get`` and ``in`` / ``[]``.
+error carried forward compares with the student's own ``deep_forward``/``deep_backward``,
+which the analysis checks take as arguments.  Every check takes the student's objects
+(functions, the reflection's number), never the notebook's namespace; student functions
+are called only through :func:`course.kernel.calls.call_student`.
 
 Called with ``hidden=True`` (and the grader's ``seed``), a check does nothing and returns
 None: the hidden tests are judged by the grader, outside the student's process.
@@ -26,7 +27,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from course.kernel.coerce import as_scalar
-from course.kernel.messages import GradingError, fmt, missing_answer
+from course.kernel.messages import GradingError, fmt
 from course.exercise.networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params
 from course.kernel.pristine import float, isinstance, len, list, max, min, zip
 from course.kernel.result import Result, judgement, passed_result, reporting
@@ -106,16 +107,17 @@ def judge_deep_backward(deep_backward: Callable, activation: str, *, hidden: boo
 
 # --------------------------------------------------------------------------- analyze
 @judgement("analyze_gradient_flow")
-def judge_analyze_gradient_flow(analyze: Callable, namespace: Mapping[str, Any] | None = None, *,
+def judge_analyze_gradient_flow(analyze: Callable, deep_forward: Callable | None = None,
+                                deep_backward: Callable | None = None, *,
                                 hidden: bool = False, seed: int | None = None) -> Result | None:
     """``analyze_gradient_flow`` returns the per-layer ``||dL/dW||_F`` of the two visible
-    networks, or what the student's own ``deep_forward``/``deep_backward`` (read from
-    ``namespace``, the notebook's ``globals()``) give there.  Hidden: None here."""
+    networks, or what the student's own ``deep_forward``/``deep_backward`` give there
+    (error carried forward; without them, TensorFlow's only).  Hidden: None here."""
     if hidden:
         return None
     cases = [_Case(sizes, seed, activation, y=y, x=entry["x"], expected=entry)
              for (sizes, activation, seed, y), entry in zip(_ANALYZE_VISIBLE, table("analyze"))]
-    return verify_analyses(analyze, namespace, cases)
+    return verify_analyses(analyze, (deep_forward, deep_backward), cases)
 
 
 # --------------------------------------------------------------------------- phenomenon
@@ -129,7 +131,8 @@ def phenomenon_ratios(sigmoid_norms: np.ndarray, relu_norms: np.ndarray) -> tupl
 
 
 @judgement("vanishing_phenomenon")
-def judge_vanishing_phenomenon(analyze: Callable, namespace: Mapping[str, Any] | None = None) -> Result:
+def judge_vanishing_phenomenon(analyze: Callable, deep_forward: Callable | None = None,
+                               deep_backward: Callable | None = None) -> Result:
     """At the default seed the 5-layer sigmoid network's first layer gets a gradient at
     least 10x smaller than its last, and the ReLU network's norms stay within 4x (graded
     as it is).  An analysis that agrees with the student's own ``deep_forward`` /
@@ -137,12 +140,13 @@ def judge_vanishing_phenomenon(analyze: Callable, namespace: Mapping[str, Any] |
     backward tests, once."""
     L = len(DEMO_LAYER_SIZES) - 1
     cases = [_Case(DEMO_LAYER_SIZES, 0, activation, y=DEMO_Y, x=DEMO_X) for activation in ("sigmoid", "relu")]
+    own = (deep_forward, deep_backward)
     results = [analysis_case(analyze, case) for case in cases]
-    own_results(namespace, cases)
+    own_results(own, cases)
 
     def carried_forward() -> bool:
         try:
-            return "carried" in [analysis_outcome(result, case, namespace) for result, case in zip(results, cases)]
+            return "carried" in [analysis_outcome(result, case, own) for result, case in zip(results, cases)]
         except GradingError:
             return False
 
@@ -177,15 +181,13 @@ def judge_vanishing_phenomenon(analyze: Callable, namespace: Mapping[str, Any] |
 
 # --------------------------------------------------------------------------- reflection
 @judgement("gradient_after_10_layers")
-def judge_gradient_after_10_layers(namespace: Mapping[str, Any], *, hidden: bool = False) -> Result | None:
-    """Reflection Q2: ``gradient_after_10_layers`` in ``namespace`` (the notebook's
-    ``globals()``) is a number.  Its value is a hidden test (None here: the grader judges it)."""
+def judge_gradient_after_10_layers(gradient_after_10_layers: Any, *, hidden: bool = False) -> Result | None:
+    """Reflection Q2: the student's ``gradient_after_10_layers`` is a number.  Its value
+    is a hidden test (None here: the grader judges it)."""
     if hidden:
         return None
     name = "gradient_after_10_layers"
-    if name not in namespace:
-        raise GradingError(missing_answer(name, namespace), "missing_answer")
-    as_scalar(namespace[name], name)
+    as_scalar(gradient_after_10_layers, name)
     return passed_result(name, f"{name} is a number")
 
 

@@ -13,12 +13,12 @@ Results are coerced to float64 with :mod:`course.kernel.coerce` and compared wit
 plus an ``atol`` relative to the largest value of the case, so float32 code passes.  A
 failure names the first wrong layer going backwards from the output (the order
 backprop computes them).  Student functions are called only through
-:func:`course.kernel.calls.call_student`; a namespace is read only with ``.get``.
+:func:`course.kernel.calls.call_student`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -32,7 +32,7 @@ __all__ = [
     "NetworkCase", "RTOL", "ATOL_FRACTION", "AUTODIFF_MESSAGE",
     "frobenius", "all_close", "atol_of", "sequence", "reraise_with_hint",
     "verify_forward", "verify_backward", "analysis_case", "analysis_outcome", "verify_analyses",
-    "own_results", "student_norms",
+    "OwnFunctions", "own_results", "student_norms",
 ]
 
 RTOL = 1e-3
@@ -82,7 +82,7 @@ class NetworkCase:
         self.x = np.array(x, dtype=float)
         self.w_scale = w_scale
         self.params = params
-        self.own_results: dict[int, Any] = {}   # id(namespace) -> _own_result, computed once
+        self.own_results: dict[tuple, Any] = {}   # ids of the own functions -> _own_result, computed once
 
     @property
     def n_layers(self) -> int:
@@ -334,32 +334,35 @@ def _failure_detail(message: str) -> str | None:
     return first.split(" raised ", 1)[1] if " raised " in first else None
 
 
-def own_results(namespace: Mapping[str, Any] | None, cases: list[NetworkCase]) -> None:
+# The student's own (deep_forward, deep_backward), for error carried forward; either may be None.
+OwnFunctions = tuple[Callable | None, Callable | None]
+
+
+def own_results(own: OwnFunctions, cases: list[NetworkCase]) -> None:
     """Compute :func:`_own_result` for every case up front, whether or not the verdict needs
     it: a check then asks the student's own functions the same questions whatever they
     answer (in grading, the kernel is sent exactly the questions a correct notebook is asked)."""
     for case in cases:
-        _own_result(namespace, case)
+        _own_result(own, case)
 
 
-def _own_result(namespace: Mapping[str, Any] | None, case: NetworkCase) -> np.ndarray | str | None:
-    """What the student's OWN ``deep_forward``/``deep_backward`` give for ``case``.
+def _own_result(own: OwnFunctions, case: NetworkCase) -> np.ndarray | str | None:
+    """What the student's OWN ``deep_forward``/``deep_backward`` (``own``) give for ``case``.
 
     The per-layer ``||dL/dW||`` (an array), or the error they raise (its
-    :func:`_failure_detail`), or None when the namespace lacks them.  This is the
+    :func:`_failure_detail`), or None when either is missing (not callable).  This is the
     reference for error carried forward: an ``analyze_gradient_flow`` that agrees with
     it analyses correctly, whatever slip its building blocks have (those lose points in
     their own tests).
     """
-    if namespace is None:
-        return None
-    if id(namespace) not in case.own_results:
-        case.own_results[id(namespace)] = _compute_own_result(namespace, case)
-    return case.own_results[id(namespace)]
+    key = tuple(id(function) for function in own)
+    if key not in case.own_results:
+        case.own_results[key] = _compute_own_result(own, case)
+    return case.own_results[key]
 
 
-def _compute_own_result(namespace: Mapping[str, Any], case: NetworkCase) -> np.ndarray | str | None:
-    forward, backward = namespace.get("deep_forward"), namespace.get("deep_backward")
+def _compute_own_result(own: OwnFunctions, case: NetworkCase) -> np.ndarray | str | None:
+    forward, backward = own
     if not (callable(forward) and callable(backward)):
         return None
     try:
@@ -383,8 +386,7 @@ def analysis_case(analyze: Callable, case: NetworkCase) -> tuple[np.ndarray, str
         return error
 
 
-def analysis_outcome(result: tuple[np.ndarray, str] | GradingError, case: NetworkCase,
-                   namespace: Mapping[str, Any] | None) -> str:
+def analysis_outcome(result: tuple[np.ndarray, str] | GradingError, case: NetworkCase, own: OwnFunctions) -> str:
     """"right" (the case's norms) or "carried" (consistent with the student's own
     functions); raises if wrong.  A case without norms is never "right".
 
@@ -393,14 +395,14 @@ def analysis_outcome(result: tuple[np.ndarray, str] | GradingError, case: Networ
     """
     if isinstance(result, GradingError):
         detail = _failure_detail(str(result))
-        if detail is not None and detail == _own_result(namespace, case):
+        if detail is not None and detail == _own_result(own, case):
             return "carried"
         raise result
     norms, what = student_norms(result, case)
     if case.norms is not None and all_close(norms, case.norms, atol_of(case.norms)):
         return "right"
-    own = _own_result(namespace, case)
-    if isinstance(own, np.ndarray) and own.shape == norms.shape and all_close(norms, own, atol_of(own)):
+    mine = _own_result(own, case)
+    if isinstance(mine, np.ndarray) and mine.shape == norms.shape and all_close(norms, mine, atol_of(mine)):
         return "carried"
     if case.norms is None:
         raise GradingError(f"{what} differs from what your own deep_forward and deep_backward give.")
@@ -408,22 +410,22 @@ def analysis_outcome(result: tuple[np.ndarray, str] | GradingError, case: Networ
     raise GradingError(f"{what} is wrong.\nLikely: {diagnosis}", misconception)
 
 
-def verify_analyses(analyze: Callable, namespace: Mapping[str, Any] | None, cases: list[NetworkCase]) -> Result:
+def verify_analyses(analyze: Callable, own: OwnFunctions, cases: list[NetworkCase]) -> Result:
     """``analyze_gradient_flow`` returns the per-layer ``||dL/dW||_F`` of each case, or
-    what the student's own ``deep_forward``/``deep_backward`` (read from ``namespace``,
-    the notebook's ``globals()``) give there; raises a GradingError if not.
+    what the student's own ``deep_forward``/``deep_backward`` (``own``, either may be
+    None) give there; raises a GradingError if not.
 
     Judges the analysis, not the backward pass again: one slip in an activation
     derivative costs only that activation's backward test.
     """
     results = [analysis_case(analyze, case) for case in cases]
-    own_results(namespace, cases)
+    own_results(own, cases)
     raws = [r[0] for r in results if not isinstance(r, GradingError)]
     if len(raws) > 1 and len(raws) == len(results) and \
             all(r.shape == raws[0].shape and all_close(r, raws[0], 0.0) for r in raws[1:]):
         raise GradingError(f"analyze_gradient_flow returned exactly the same numbers for {len(raws)} "
                            "different networks: the result must be computed, not hard-coded.", "hard_coded")
-    outcomes = [analysis_outcome(result, case, namespace) for result, case in zip(results, cases)]
+    outcomes = [analysis_outcome(result, case, own) for result, case in zip(results, cases)]
     carried = outcomes.count("carried")
     if carried:
         return passed_result("analyze_gradient_flow",
