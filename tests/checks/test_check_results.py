@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import gradient_flow_helpers as corpus
+from support import gradient_flow_corpus as corpus
 from course.checks import gradient_flow, paper, verification
 from course.checks.result import Outcome, Result, failed_result, misconception_id, passed_result, report
 from course.kernel.messages import GradingError
-from paper_helpers import STEP_FORMULAS, student_chain
-from verification_helpers import mutate
+from support.paper_corpus import STEP_FORMULAS, student_chain
+from support.verification_corpus import mutate
 
 LATER_THAN_DZ2 = ("dL_dW2", "dL_db2", "dL_da1", "dL_dz1", "dL_dW1", "dL_db1")
 
@@ -51,7 +51,7 @@ def test_notebook_1_root_counted_once_later_steps_carried():
 
 
 def test_notebook_1_right_readings_are_not_carried():
-    from paper_helpers import hint_path
+    from support.paper_corpus import hint_path
 
     results = paper.grade_answers(hint_path(round_4dp=True))
     assert {r.outcome for r in results.values()} == {Outcome.PASSED}

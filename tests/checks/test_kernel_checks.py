@@ -15,7 +15,7 @@ import inspect
 import numpy as np
 import pytest
 
-import gradient_flow_helpers as flow_corpus
+from support import gradient_flow_corpus as flow_corpus
 from course.checks import gradient_flow as grader_flow
 from course.checks import paper as grader_paper
 from course.checks import verification as grader_verification
@@ -23,9 +23,9 @@ from course.kernel.checks import gradient_flow as kernel_flow
 from course.kernel.checks import paper as kernel_paper
 from course.kernel.checks import verification as kernel_verification
 from course.kernel.result import Outcome
-from exercise_answers import EXERCISE, notebook_1_answers
-from test_verification_checks import CORRECT as NB2_CORRECT
-from test_verification_checks import MUTANTS as NB2_MUTANTS
+from support.exercise_answers import EXERCISE, notebook_1_answers
+from notebook2.test_verification_checks import CORRECT as NB2_CORRECT
+from notebook2.test_verification_checks import MUTANTS as NB2_MUTANTS
 
 PAIRS = ((kernel_paper, grader_paper), (kernel_verification, grader_verification), (kernel_flow, grader_flow))
 

@@ -12,7 +12,7 @@ import builtins
 import numpy as np
 import pytest
 
-import gradient_flow_helpers as corpus
+from support import gradient_flow_corpus as corpus
 from course.kernel import pristine
 from course.checks import gradient_flow
 from course.kernel.coerce import close, first_mismatch

@@ -1,7 +1,7 @@
 """The grader's half of a test (course/grader/) and the kernel's report (course/kernel/).
 
-Fast: no kernel, no nbgrader run.  The corpora of tests/test_*_checks.py already grade
-every student variant through plan → report → replay (tests/notebook_grader.py); these
+Fast: no kernel, no nbgrader run.  The corpora of tests/notebook*/test_*_checks.py already grade
+every student variant through plan → report → replay (tests/support/notebook_grader.py); these
 tests pin the pieces: the codec, the declarations, the hidden seeds and what happens to
 a report that is missing, garbled or duplicated.
 """
@@ -33,7 +33,7 @@ from course.sandbox.bubblewrap import STUDENT_SIDE
 from course.kernel.codec import CallableStandIn, decode, encode
 from course.kernel.report import REPORT_MIME, collect
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted((ROOT / "source" / "ex01_backprop").glob("*.ipynb"))
 
 

@@ -1,6 +1,6 @@
 """Tampering and broken submissions, graded as real nbgrader batches (two workers each).
 
-Every case of tests/robustness_cases.py must get its outcome; each batch must finish,
+Every case of tests/support/robustness_cases.py must get its outcome; each batch must finish,
 leave ``submitted/`` byte-identical, and leak no hidden test into any feedback page.
 Notebook 1 carries the broken-file cases (it needs no TensorFlow, so they are cheap);
 notebook 2 the cases that attack the TensorFlow comparison.
@@ -18,7 +18,7 @@ from course.grader.cells import grade_id, is_code_answer
 from course.instructor.autograde import autograde
 from course.instructor.nbgrader_cli import grade_table, nbgrader
 from course.instructor.synthetic import autograded_points, blank_submission, full_submission
-from robustness_cases import Case, paper_cases, verification_cases, write_submissions
+from support.robustness_cases import Case, paper_cases, verification_cases, write_submissions
 
 pytestmark = pytest.mark.nbgrader
 PAPER, VERIFICATION = "01_paper_calculation", "02_code_verification"
@@ -65,7 +65,7 @@ def batches(generated_course, tmp_path_factory):
 def _case_ids():
     ids = []
     for notebook in (PAPER, VERIFICATION):
-        path = Path(__file__).resolve().parents[1] / "source" / ASSIGNMENT / f"{notebook}.ipynb"
+        path = Path(__file__).resolve().parents[2] / "source" / ASSIGNMENT / f"{notebook}.ipynb"
         ids += [(notebook, i, case.student) for i, case in enumerate(cases_for(notebook, path))]
     return ids
 

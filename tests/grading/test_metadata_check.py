@@ -18,7 +18,7 @@ from nbgrader.preprocessors import CheckCellMetadata
 from course.grader.cells import grade_id
 from course.grader.gradebook import CheckCellMetadataOnce
 
-SOURCE = Path(__file__).resolve().parents[1] / "source" / "ex01_backprop"
+SOURCE = Path(__file__).resolve().parents[2] / "source" / "ex01_backprop"
 
 
 def _notebook() -> nbformat.NotebookNode:

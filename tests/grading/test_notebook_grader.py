@@ -17,7 +17,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import make_course_copy
 from course.instructor.nbgrader_cli import gradebook_url, nbgrader
-from notebook_grader import grade_cells
+from support.notebook_grader import grade_cells
 
 MAX_POINTS = 2.0
 

@@ -1,6 +1,6 @@
 """Correct solutions written in outside styles earn every autograded point.
 
-The corpus (tests/outside_styles/, read by tests/outside_style_corpus.py) holds correct
+The corpus (tests/support/outside_styles/, read by tests/support/outside_style_corpus.py) holds correct
 notebook-2 and notebook-3 solutions in conventions students bring from textbooks, courses
 and tutorials, plus harmless real-world code (notebook headers, compatibility shims,
 pasted modules with unused file I/O).  All of them are graded in ONE real nbgrader batch
@@ -21,7 +21,7 @@ from course.instructor.autograde import autograde
 from course.instructor.nbgrader_cli import gradebook_url
 from course.instructor.synthetic import autograded_points, full_submission, write_submission
 from course.grader.integrity_notes import NOTE_MARKER
-from outside_style_corpus import NOTEBOOKS, Style, apply_style, load_styles
+from support.outside_style_corpus import NOTEBOOKS, Style, apply_style, load_styles
 
 pytestmark = pytest.mark.nbgrader
 STYLES = load_styles()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres import postgres_server
+from support.postgres import postgres_server
 
 
 def _accepts_connections(port: int) -> bool:
@@ -61,10 +61,10 @@ def test_bare_postgres_urls_are_read_with_psycopg2(bare):
 
 def test_cluster_of_a_killed_test_process_is_stopped_and_removed():
     """A test run killed mid-way (a `timeout`, Ctrl-C twice) leaves no server behind."""
-    script = ("import os\nfrom tests.postgres import postgres_server\n"
+    script = ("import os\nfrom tests.support.postgres import postgres_server\n"
               "server = postgres_server().__enter__()\n"
               "print(server.folder, server.port, flush=True)\nos._exit(1)\n")
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     output = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
                             timeout=180, env={**os.environ, "PYTHONPATH": str(root)}).stdout
     folder, port = output.split()

@@ -21,7 +21,7 @@ from course.instructor.autograde import merge_gradebooks
 from course.instructor.nbgrader_cli import grade_table, nbgrader
 from course.instructor.synthetic import autograded_points, blank_submission, full_submission
 from course.grader.submissions import notes_in, restore_graded_cells
-from robustness_cases import Case, paper_cases, write_submissions
+from support.robustness_cases import Case, paper_cases, write_submissions
 
 NOTEBOOK = "01_paper_calculation"
 BROKEN = ("b_invalid_json", "b_kernel_crash", "b_duplicated_cell", "b_stripped_metadata",

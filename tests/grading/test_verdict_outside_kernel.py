@@ -330,7 +330,7 @@ def test_the_grading_kernel_holds_no_judge_and_no_answer(hostile_batch):
 def test_the_same_hunt_finds_the_answers_where_the_grader_lives(tmp_path):
     """The control: in the instructor's environment the hunt finds notebook 1's answers,
     so the test above could fail."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     run = subprocess.run([sys.executable, "-c", ANSWER_HUNT], capture_output=True, text=True, timeout=600,
                          cwd=tmp_path, env={**nbgrader_env(root), "PYTHONPATH": str(root)})
     numbers = [float(n) for n in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", run.stdout)]
@@ -342,11 +342,11 @@ def test_the_same_hunt_finds_the_answers_where_the_grader_lives(tmp_path):
 def test_a_lookup_table_of_the_declared_inputs_would_pass_without_the_grading_key():
     """Without hidden inputs drawn from the key, the lookup table scores full marks: the
     corpus's lookup student is a real attack."""
-    from notebook_grader import grade_cells
+    from support.notebook_grader import grade_cells
 
     namespace = {"__name__": "__main__"}
     exec(LOOKUP.format(table=repr(_lookup_table())), namespace)  # noqa: S102 - our own test code
-    source = nbformat.read(Path(__file__).resolve().parents[1] / "source" / ASSIGNMENT / f"{NB2}.ipynb",
+    source = nbformat.read(Path(__file__).resolve().parents[2] / "source" / ASSIGNMENT / f"{NB2}.ipynb",
                            as_version=4)
     cells = [(grade_id(c), c.source, 1.0) for c in source.cells
              if is_autograder_test(c) and grade_id(c) in GRADIENT_TESTS]

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import ROOT, read
-from values_helpers import run_given_cells
+from support.values import run_given_cells
 
 COURSE = "backprop-by-hand"
 SWITCH = ("COURSE_PER_STUDENT_VALUES", "COURSE_VALUES_SALT")

@@ -30,7 +30,7 @@ import pytest
 from conftest import ASSIGNMENT, ROOT, SOURCE_DIR, copy_generated_course, hidden_test_lines, read, visible_text
 from course.instructor.nbgrader_cli import nbgrader, nbgrader_env
 from course.instructor.synthetic import autograded_points, full_submission
-from exercise_answers import notebook_1_answers
+from support.exercise_answers import notebook_1_answers
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 

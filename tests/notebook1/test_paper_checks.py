@@ -3,7 +3,7 @@
 Every case runs the *source notebook's* test cells (visible + hidden parts) against a
 namespace holding the student's answers, exactly as the grading kernel would, and
 scores them like nbgrader (a cell that raises or writes stderr gets zero).  Expected
-values come from ``tests/paper_helpers.py`` (``math.exp`` on the exercise's formulas).
+values come from ``tests/support/paper_corpus.py`` (``math.exp`` on the exercise's formulas).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from paper_helpers import (
+from support.paper_corpus import (
     GIVEN, GRADED, HINT_TABLE, QUANTITIES, STEP_FORMULAS, grade_in_process, hint_path, lost, round_sig,
     score, student_chain,
 )

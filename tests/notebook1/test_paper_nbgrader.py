@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ASSIGNMENT, copy_generated_course, folder_checksums
 from course.instructor.nbgrader_cli import nbgrader
-from paper_helpers import GRADED, fill_answers, hint_path, student_chain
+from support.paper_corpus import GRADED, fill_answers, hint_path, student_chain
 
 pytestmark = pytest.mark.nbgrader
 

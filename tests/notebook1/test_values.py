@@ -22,15 +22,15 @@ from conftest import ROOT, read
 from course.exercise import values
 from course.checks import paper
 from course.instructor.nbgrader_cli import nbgrader_env
-from paper_helpers import GIVEN, HINT_TABLE, STEP_FORMULAS
-from values_helpers import run_given_cells
+from support.paper_corpus import GIVEN, HINT_TABLE, STEP_FORMULAS
+from support.values import run_given_cells
 
 COURSE = "backprop-by-hand"
 PROPERTY_IDS = 1200
 
 
 def _chain(given: dict, sigmoid_reading=None) -> dict:
-    """The exercise's formulas step by step (paper_helpers), σ optionally read off a table."""
+    """The exercise's formulas step by step (support.paper_corpus), σ optionally read off a table."""
     v = dict(given)
     for step, formula in STEP_FORMULAS.items():
         v[step] = formula(v)
@@ -256,7 +256,7 @@ def _graded_copy(answers: dict[str, float], shown: dict | None, student: str, sa
     from traitlets.config import Config
 
     from course.grader.own_values import GradeWithOwnValues, StashShownValues
-    from paper_helpers import NOTEBOOK, fill_answers
+    from support.paper_corpus import NOTEBOOK, fill_answers
 
     notebook = fill_answers(read(NOTEBOOK),
                             {name: repr(value) for name, value in answers.items()})
@@ -298,7 +298,7 @@ def test_grader_notes_other_values_and_stops_carrying_forward():
 
 def test_typed_answers_reads_plain_numbers_only():
     from course.grader.own_values import typed_answers
-    from paper_helpers import fill_answers
+    from support.paper_corpus import fill_answers
 
     notebook = fill_answers(read(ROOT / "release" / "ex01_backprop" / "01_paper_calculation.ipynb"),
                             {"z1": "0.6", "a1": "-1", "z2": "W2 * a1 + b2", "y_pred": "'0.62'", "loss": "True"})

@@ -30,8 +30,8 @@ import pytest
 from conftest import ASSIGNMENT, copy_generated_course
 from course.grader.cells import by_grade_id
 from course.instructor.nbgrader_cli import nbgrader, nbgrader_env
-from paper_helpers import GRADED, QUANTITIES, fill_answers
-from values_helpers import run_given_cells, with_outputs_of, worked_answers
+from support.paper_corpus import GRADED, QUANTITIES, fill_answers
+from support.values import run_given_cells, with_outputs_of, worked_answers
 
 pytestmark = pytest.mark.nbgrader
 

@@ -3,13 +3,13 @@ loses exactly the test that targets its mistake.  Also: oracles agree with each 
 with hand math, feedback is short and names the misconception, the explorer draws at
 every slider extreme (as valid SVG) and marks exactly the nodes that differ.
 
-The test cells are executed from the source notebook (see tests/verification_helpers.py).
+The test cells are executed from the source notebook (see tests/support/verification_corpus.py).
 TensorFlow is imported once, by the notebook's setup cell.
 """
 
 from __future__ import annotations
 
-from verification_helpers import tape_like_reference  # noqa: E402
+from support.verification_corpus import tape_like_reference  # noqa: E402
 
 import itertools
 import math
@@ -21,7 +21,7 @@ import pytest
 from course.checks import verification
 from course.kernel.messages import GradingError
 from course.oracles import two_layer
-from verification_helpers import grade, has_hidden_source, mutate, reference_source, total_points
+from support.verification_corpus import grade, has_hidden_source, mutate, reference_source, total_points
 
 GRADIENT_TESTS = {f"test_backward_{k}" for k in ("dy_pred", "dz2", "dW2", "db2", "da1", "dz1", "dW1", "db1")}
 
@@ -520,7 +520,7 @@ def test_explorer_widget_and_table_build(capsys):
     assert box.update(x=-3.0)["mismatches"] == []
 
     namespace: dict = {}
-    from verification_helpers import cells_by_id
+    from support.verification_corpus import cells_by_id
     exec(cells_by_id()["verify_with_tensorflow"].source, {**namespace, "tf": __import__("tensorflow")}, namespace)
     gradient_table(functions[1], functions[3], namespace["verify_with_tensorflow"],
                    x=0.5, y=1.0, W1=0.8, b1=0.2, W2=0.6, b2=0.1)

@@ -15,7 +15,7 @@ import pytest
 from conftest import copy_generated_course
 from course.grader.cells import grade_id, is_autograder_test
 from course.instructor.nbgrader_cli import nbgrader
-from verification_helpers import SOLUTION_IDS, total_points
+from support.verification_corpus import SOLUTION_IDS, total_points
 
 pytestmark = pytest.mark.nbgrader
 
@@ -37,7 +37,7 @@ def _submit(course: Path, student: str, mutation: tuple[str, str] | None) -> Non
 
 
 def test_nbgrader_generate_and_autograde(generated_course, tmp_path):
-    # `nbgrader validate` of the source notebooks: tests/test_release_sync.py
+    # `nbgrader validate` of the source notebooks: tests/notebooks/test_release_sync.py
     course = copy_generated_course(generated_course, tmp_path / "course", notebooks=(NOTEBOOK,))
     release = nbformat.read(course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     released_text = "\n".join(c.source for c in release.cells)

@@ -1,7 +1,7 @@
 """Notebook 3 (gradient flow): grader corpus, oracle and initialisation (the explorer: test_widgets.py).
 
 The corpus runs the graded test cells of the SOURCE notebook (hidden parts included)
-in-process against correct variants and mutants from ``gradient_flow_helpers``.
+in-process against correct variants and mutants from ``support.gradient_flow_corpus``.
 Expected values come from TensorFlow (the oracle) and from an independent float64
 central difference here; nothing is copied from the code under test.
 """
@@ -19,7 +19,7 @@ from course.kernel.messages import GradingError
 from course.exercise.networks import DEMO_LAYER_SIZES, DEMO_X, DEMO_Y, init_params, init_scale
 from course.oracles import deep as oracle
 
-import gradient_flow_helpers as corpus
+from support import gradient_flow_corpus as corpus
 
 ALL_TESTS = {
     "test_deep_forward": 2, "test_deep_backward_sigmoid": 2, "test_deep_backward_relu": 2,

@@ -4,7 +4,7 @@ silent under nbgrader.  What a browser makes of them is tested in tests/browser/
 
 from __future__ import annotations
 
-from verification_helpers import tape_like_reference  # noqa: E402
+from support.verification_corpus import tape_like_reference  # noqa: E402
 
 import itertools
 import math
@@ -13,10 +13,10 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-import gradient_flow_helpers as corpus
+from support import gradient_flow_corpus as corpus
 from course.exercise.networks import DEMO_X, DEMO_Y
 from course.oracles import deep as oracle
-from exercise_answers import EXERCISE, notebook_1_answers, revealed
+from support.exercise_answers import EXERCISE, notebook_1_answers, revealed
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -100,7 +100,7 @@ def test_the_checklist_covers_every_place_a_notebook_is_registered():
     text = CHECKLIST.read_text()
     for place in ("course/kernel/checks/<name>.py", "course/checks/<name>.py", "course/grader/reference.py",
                   "course/grader/judges.py", "course/kernel/checks/expected_tables.py",
-                  "tests/test_visible_expected.py", "source_py/ex01_backprop/04_<name>.py", "make release"):
+                  "tests/checks/test_visible_expected.py", "source_py/ex01_backprop/04_<name>.py", "make release"):
         assert f"`{place}" in text, place
 
 

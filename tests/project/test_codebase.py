@@ -168,7 +168,7 @@ def test_kernel_environment_defaults_keep_what_is_set():
 
 def test_no_module_of_the_course_is_over_500_lines():
     """Small modules that a newcomer can read: none of the course package is over 500 lines."""
-    root = Path(__file__).resolve().parents[1] / "course"
+    root = Path(__file__).resolve().parents[2] / "course"
     long = {str(path.relative_to(root)): n for path in root.rglob("*.py")
             if (n := len(path.read_text().splitlines())) > 500}
     assert not long, long

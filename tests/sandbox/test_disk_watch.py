@@ -1,6 +1,6 @@
 """The grader's disk watch (course/sandbox/disk_watch.py) and the copy-back budget of a slot, on real
 folders.  What a kernel sees of the limits is tested through real kernels in
-tests/test_grading_kernel.py and real ``nbgrader autograde`` in tests/test_sandbox.py."""
+tests/sandbox/test_grading_kernel.py and real ``nbgrader autograde`` in tests/sandbox/test_sandbox.py."""
 
 from __future__ import annotations
 

@@ -16,9 +16,9 @@ import numpy as np
 from course.grader.cells import grade_id, is_autograder_test, nbgrader_meta
 from course.kernel.messages import GradingError
 from course.exercise.networks import init_params
-from notebook_grader import grade_cells
+from support.notebook_grader import grade_cells
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "source" / "ex01_backprop" / "03_gradient_flow.ipynb"
 SETUP_ID = "setup_gradient_flow"
 

@@ -19,9 +19,9 @@ are planned (course/grader/judging.py), the plan runs here as the grading kernel
 (it only reports), and the grader's judges decide on the report.  Other cells run as
 they are; a student-side check a non-test cell calls publishes its
 :class:`course.kernel.result.Result` as a ``display_data`` output, recorded here too.  Whole submissions (the planted
-class of ``tests/test_class_report.py``) go through real ``nbgrader autograde`` instead.
+class of ``tests/grading/test_class_report.py``) go through real ``nbgrader autograde`` instead.
 
-``tests/test_notebook_grader.py`` runs the same cells through real ``nbgrader autograde``
+``tests/grading/test_notebook_grader.py`` runs the same cells through real ``nbgrader autograde``
 and checks that both agree.  Not reproduced: output a C extension writes straight to
 file descriptor 2 (a kernel forwards it; Python-level redirection cannot see it).
 """
@@ -46,7 +46,7 @@ from course.grader.judges import NO_REPORT
 from course.grader.judging import judge_cell, plan_cell, report_source
 from course.kernel import report as _report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 __all__ = ["CellOutcome", "InProcessKernel", "grade_cells"]
 

@@ -1,6 +1,6 @@
 """The outside-style corpus: correct solutions written in conventions students bring along.
 
-Each file ``tests/outside_styles/<notebook>_<style>.py`` holds, after a docstring naming the
+Each file ``tests/support/outside_styles/<notebook>_<style>.py`` holds, after a docstring naming the
 style it imitates, the code of some answer cells, each under a marker line:
 
 - ``# %% [grade_id]``                 replaces that answer cell's code;

@@ -16,9 +16,9 @@ from typing import Callable, Mapping
 import nbformat
 
 from course.grader.cells import is_autograder_test, nbgrader_meta
-from notebook_grader import CellOutcome, grade_cells
+from support.notebook_grader import CellOutcome, grade_cells
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "source" / "ex01_backprop" / "01_paper_calculation.ipynb"
 
 GIVEN = {"x": 0.5, "y": 1.0, "W1": 0.8, "b1": 0.2, "W2": 0.6, "b2": 0.1}
@@ -86,7 +86,7 @@ def hint_path(round_4dp: bool = False) -> dict[str, float]:
 
 # ---- running the notebook's own test cells in-process -------------------------------
 
-# One test cell's result; scored by nbgrader's own functions (tests/notebook_grader.py).
+# One test cell's result; scored by nbgrader's own functions (tests/support/notebook_grader.py).
 Outcome = CellOutcome
 
 

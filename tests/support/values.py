@@ -1,6 +1,6 @@
 """Helpers for the per-student values tests: worked answers and the given cells in a kernel.
 
-Answers are computed from the exercise's formulas (paper_helpers.STEP_FORMULAS), not
+Answers are computed from the exercise's formulas (support.paper_corpus.STEP_FORMULAS), not
 with course.checks.paper.
 """
 
@@ -14,7 +14,7 @@ import nbformat
 
 from conftest import ROOT
 from course.grader.cells import grade_id
-from paper_helpers import QUANTITIES, STEP_FORMULAS
+from support.paper_corpus import QUANTITIES, STEP_FORMULAS
 
 GIVEN_CELLS = ("paper_given_values", "paper_sigmoid_hints")
 

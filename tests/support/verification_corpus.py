@@ -19,9 +19,9 @@ import nbformat
 
 from course.grader.cells import is_autograder_test, nbgrader_meta
 from course.instructor.synthetic import strip_solution_delimiters
-from notebook_grader import CellOutcome, grade_cells
+from support.notebook_grader import CellOutcome, grade_cells
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "source" / "ex01_backprop" / "02_code_verification.ipynb"
 SOLUTION_IDS = ("sigmoid_solution", "forward_pass_solution", "bce_solution", "backward_pass_solution")
 GIVEN_IDS = ("verification_setup", "verify_with_tensorflow")
