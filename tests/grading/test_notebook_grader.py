@@ -17,7 +17,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import make_course_copy
 from course.instructor.nbgrader_cli import gradebook_url, nbgrader
-from support.notebook_grader import grade_cells
+from course.kernel.result import Outcome
+from support.notebook_grader import grade, grade_cells
 
 MAX_POINTS = 2.0
 
@@ -57,6 +58,31 @@ def test_in_process_scores_follow_nbgraders_rule():
     assert "careful" in outcomes["runtime_warning"].stderr
     assert isinstance(outcomes["crash"].error, ZeroDivisionError)
     assert outcomes["prints"].message == "\u2713 fine\n"
+    assert {g: o.outcome for g, o in outcomes.items()} == dict.fromkeys(PROBES)   # no check declared, no verdict
+    assert outcomes.crashes == {g: repr(outcomes[g].error) for g in ("crash", "system_exit")}  # not "assertion"
+
+
+def test_grades_name_the_graders_verdict_per_test():
+    """A student who forgot the bias in z1 (notebook 1) and carried it forward."""
+    from support.paper_corpus import student_chain
+
+    grades = grade("01_paper_calculation", student_chain({"z1": lambda v: v["W1"] * v["x"]}))
+    z1, a1 = grades["test_z1"], grades["test_a1"]
+    assert (z1.points, z1.max, z1.outcome, z1.misconception) == (0.0, 1.0, Outcome.FAILED, "forgot_to_add_the_bias_b1")
+    assert "forgot to add the bias" in z1.message
+    assert (a1.points, a1.outcome, a1.misconception) == (1.0, Outcome.CARRIED, None)
+    assert grades.lost == {"test_z1"} and grades.points == grades.max - 1 == 13.0
+
+
+def test_grade_fails_on_a_crashed_check_and_restores_what_the_student_rebound(tmp_path):
+    import numpy as np
+
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(_probe_notebook(), path)
+    allclose = np.allclose
+    with pytest.raises(AssertionError, match=r"test cells crashed: \{'crash': \"ZeroDivisionError"):
+        grade(path, "import numpy\nnumpy.allclose = lambda *args, **kwargs: True\n")
+    assert np.allclose is allclose
 
 
 @pytest.mark.nbgrader

@@ -13,9 +13,9 @@ import math
 import numpy as np
 import pytest
 
+from support.notebook_grader import grade as grade_notebook
 from support.paper_corpus import (
-    GIVEN, GRADED, HINT_TABLE, QUANTITIES, STEP_FORMULAS, grade_in_process, hint_path, lost, round_sig,
-    score, student_chain,
+    GIVEN, GRADED, HINT_TABLE, NOTEBOOK, QUANTITIES, STEP_FORMULAS, hint_path, round_sig, student_chain,
 )
 
 from course.kernel.messages import GradingError
@@ -25,7 +25,7 @@ FULL = float(len(GRADED))  # one point per graded quantity
 
 def assert_clean(outcomes):
     """No test cell may crash with anything but a GradingError, nor write to stderr."""
-    assert set(outcomes) == set(GRADED)
+    assert set(outcomes) == {f"test_{name}" for name in GRADED}
     for name, outcome in outcomes.items():
         assert outcome.stderr == "", f"{name} wrote to stderr: {outcome.stderr!r}"
         if outcome.error is not None:
@@ -34,7 +34,7 @@ def assert_clean(outcomes):
 
 
 def grade(answers):
-    outcomes = grade_in_process(answers)
+    outcomes = grade_notebook(NOTEBOOK, answers)
     assert_clean(outcomes)
     return outcomes
 
@@ -81,10 +81,10 @@ CORRECT_CASES = {
 @pytest.mark.parametrize("case", CORRECT_CASES, ids=list(CORRECT_CASES))
 def test_correct_variants_get_full_marks(case):
     outcomes = grade(CORRECT_CASES[case])
-    assert lost(outcomes) == set(), {n: outcomes[n].message for n in lost(outcomes)}
-    assert score(outcomes) == FULL
+    assert outcomes.lost == set(), outcomes.messages()
+    assert outcomes.points == FULL
     for name in GRADED:
-        assert "✓" in outcomes[name].stdout
+        assert "✓" in outcomes[f"test_{name}"].stdout
 
 
 @pytest.mark.parametrize("y_pred_written", [0.623, 0.622])
@@ -95,7 +95,7 @@ def test_hint_path_to_3_significant_figures(y_pred_written):
                             round_to=lambda v: round_sig(v, 3))
     assert answers["z2"] == 0.488
     outcomes = grade(answers)
-    assert lost(outcomes) == set(), {n: outcomes[n].message for n in lost(outcomes)}
+    assert outcomes.lost == set(), outcomes.messages()
 
 
 def test_simplified_dL_dz2_uses_the_students_own_y_pred():
@@ -103,13 +103,13 @@ def test_simplified_dL_dz2_uses_the_students_own_y_pred():
     answers = student_chain({"y_pred": lambda v: 0.7, "dL_dy_pred": lambda v: -1.0,
                              "dL_dz2": lambda v: v["y_pred"] - v["y"]})
     outcomes = grade(answers)
-    assert lost(outcomes) == {"y_pred", "dL_dy_pred"}, {n: outcomes[n].message for n in lost(outcomes)}
+    assert outcomes.lost == {"test_y_pred", "test_dL_dy_pred"}, outcomes.messages()
 
 
 def test_hint_path_says_it_used_the_hint_table():
     outcomes = grade(hint_path())
-    assert "hint table" in outcomes["y_pred"].stdout
-    assert "σ(0.5)" in outcomes["y_pred"].stdout
+    assert "hint table" in outcomes["test_y_pred"].stdout
+    assert "σ(0.5)" in outcomes["test_y_pred"].stdout
 
 
 # ---- one slip, carried forward consistently: exactly that step loses ------------------
@@ -119,9 +119,9 @@ def test_one_slip_costs_exactly_that_step(step):
     slip = {step: lambda v: STEP_FORMULAS[step](v) * 1.1 + 0.01}
     answers = student_chain(slip)
     outcomes = grade(answers)
-    assert lost(outcomes) == {step}, {n: outcomes[n].message for n in lost(outcomes)}
-    assert score(outcomes) == FULL - 1
-    message = outcomes[step].message
+    assert outcomes.lost == {f"test_{step}"}, outcomes.messages()
+    assert outcomes.points == FULL - 1
+    message = outcomes[f"test_{step}"].message
     assert message.startswith(f"{step} = ")
     assert "Checked against" in message
 
@@ -129,18 +129,18 @@ def test_one_slip_costs_exactly_that_step(step):
 @pytest.mark.parametrize("step", QUANTITIES[1:])
 def test_slip_feedback_names_the_students_own_inputs(step):
     answers = student_chain({step: lambda v: STEP_FORMULAS[step](v) * 1.1 + 0.01})
-    message = grade(answers)[step].message
+    message = grade(answers)[f"test_{step}"].message
     assert "Checked against your " in message
 
 
 def test_feedback_quotes_the_earlier_values_it_used():
     answers = student_chain({"a1": lambda v: 0.7, "dL_dz2": lambda v: 0.5})
     outcomes = grade(answers)
-    assert lost(outcomes) == {"a1", "dL_dz2"}
-    assert "your dL_dy_pred = " in outcomes["dL_dz2"].message
-    assert "your y_pred = " in outcomes["dL_dz2"].message
+    assert outcomes.lost == {"test_a1", "test_dL_dz2"}
+    assert "your dL_dy_pred = " in outcomes["test_dL_dz2"].message
+    assert "your y_pred = " in outcomes["test_dL_dz2"].message
     # Later steps were computed from the student's wrong a1 = 0.7 and still pass.
-    assert "a1 = 0.7" not in outcomes["dL_dW2"].message
+    assert "a1 = 0.7" not in outcomes["test_dL_dW2"].message
 
 
 # ---- named misconceptions: that step loses, the feedback names it ---------------------
@@ -183,8 +183,8 @@ INPUTS = {"a1": ("z1",), "z2": ("a1",), "y_pred": ("z2",), "loss": ("y_pred",),
 def test_misconception_costs_that_step_and_is_named(step, wrong, words):
     answers = student_chain({step: wrong})  # later steps carried forward from the wrong value
     outcomes = grade(answers)
-    assert lost(outcomes) == {step}, {n: outcomes[n].message for n in lost(outcomes)}
-    message = outcomes[step].message
+    assert outcomes.lost == {f"test_{step}"}, outcomes.messages()
+    message = outcomes[f"test_{step}"].message
     assert words in message, message
     for name in INPUTS.get(step, ()):
         assert f"your {name} = " in message, message
@@ -199,13 +199,13 @@ def test_misconception_costs_that_step_and_is_named(step, wrong, words):
 
 def test_max_sigmoid_derivative_misconception():
     outcomes = grade(_with(student_chain(), max_sigmoid_derivative=0.5))
-    assert lost(outcomes) == {"max_sigmoid_derivative"}
-    assert "σ(0) = 0.5" in outcomes["max_sigmoid_derivative"].message
+    assert outcomes.lost == {"test_max_sigmoid_derivative"}
+    assert "σ(0) = 0.5" in outcomes["test_max_sigmoid_derivative"].message
 
 
 def test_dL_dW2_with_z1_mentions_both_readings():
     # z1 = 0.6 = W2 here, so dL/dz2·z1 is also dL/dz2·W2 (= dL/da1): the feedback says both.
-    message = grade(student_chain({"dL_dW2": lambda v: v["dL_dz2"] * v["z1"]}))["dL_dW2"].message
+    message = grade(student_chain({"dL_dW2": lambda v: v["dL_dz2"] * v["z1"]}))["test_dL_dW2"].message
     assert "used z1 instead of a1" in message and "weight W2" in message
 
 
@@ -217,31 +217,31 @@ def test_rounding_every_step_is_named_as_rounding_not_as_a_misconception():
     answers = student_chain(round_to=lambda v: round(v, 2))
     assert answers["dL_dW1"] == -0.03
     outcomes = grade(answers)
-    assert lost(outcomes) == {"a1", "dL_dW2", "dL_da1", "dL_dz1", "dL_dW1"}
-    for name in lost(outcomes):
-        message = outcomes[name].message
+    assert outcomes.lost == {"test_a1", "test_dL_dW2", "test_dL_da1", "test_dL_dz1", "test_dL_dW1"}
+    for grade_id in outcomes.lost:
+        message = outcomes[grade_id].message
         assert "significant figure" in message and "It looks like" not in message, message
-    assert "multiplied by z1" not in outcomes["dL_dW1"].message
+    assert "multiplied by z1" not in outcomes["test_dL_dW1"].message
 
 
 @pytest.mark.parametrize("written, figures", [(0.65, "2 significant figures"), (0.6, "1 significant figure:")])
 def test_close_but_short_of_3_significant_figures_says_exactly_that(written, figures):
     outcomes = grade(_with(student_chain(), a1=written))
-    assert lost(outcomes) == {"a1"}
-    assert f"only {figures}" in outcomes["a1"].message and "at least 3" in outcomes["a1"].message
+    assert outcomes.lost == {"test_a1"}
+    assert f"only {figures}" in outcomes["test_a1"].message and "at least 3" in outcomes["test_a1"].message
 
 
 def test_a_misconception_is_still_named_when_rounding_cannot_explain_it():
     # Forgot the bias: z1 = 0.4, one figure, but 0.6 rounded to one figure is 0.6, not 0.4.
     outcomes = grade(_with(student_chain(), z1=0.4))
-    assert "forgot to add the bias" in outcomes["z1"].message
-    assert "significant" not in outcomes["z1"].message
+    assert "forgot to add the bias" in outcomes["test_z1"].message
+    assert "significant" not in outcomes["test_z1"].message
 
 
 def test_decimal_comma_is_called_a_decimal_comma():
     outcomes = grade(_with(student_chain(), a1=(0, 6457)))  # what `a1 = 0,6457` gives
-    assert lost(outcomes) == {"a1"}
-    assert "decimal comma" in outcomes["a1"].message and "shape" not in outcomes["a1"].message
+    assert outcomes.lost == {"test_a1"}
+    assert "decimal comma" in outcomes["test_a1"].message and "shape" not in outcomes["test_a1"].message
 
 
 def test_an_answer_cell_that_raised_is_not_told_to_replace_the_stub():
@@ -249,11 +249,11 @@ def test_an_answer_cell_that_raised_is_not_told_to_replace_the_stub():
     # history (In) holds the cell that tried to assign dL_dz2.
     answers = {k: v for k, v in student_chain().items() if k != "dL_dz2"}
     answers["In"] = ["", "dL_dz2 = dL_dy_pred * y_pred * (1 - y_pred_typo)"]
-    message = grade(answers)["dL_dz2"].message
+    message = grade(answers)["test_dL_dz2"].message
     assert "stopped with an error" in message and "NotImplementedError" not in message, message
     # A stub that was only run (never replaced) still gets the instruction.
     answers["In"] = ["", "# write: dL_dz2 = <your number>\n# YOUR CODE HERE\nraise NotImplementedError()"]
-    assert "replace `raise NotImplementedError()`" in grade(answers)["dL_dz2"].message
+    assert "replace `raise NotImplementedError()`" in grade(answers)["test_dL_dz2"].message
 
 
 def test_a_function_that_raises_without_a_message_reads_properly():
@@ -277,26 +277,26 @@ def test_a_function_that_raises_without_a_message_reads_properly():
 def test_tolerance_band(step):
     exact = student_chain()
     near = grade(_with(exact, **{step: exact[step] * 1.003}))
-    assert lost(near) == set(), near[step].message
+    assert near.lost == set(), near[f"test_{step}"].message
     far = grade(_with(exact, **{step: exact[step] * 1.01}))
-    assert lost(far) == {step}, far[step].message
+    assert far.lost == {f"test_{step}"}, far[f"test_{step}"].message
 
 
 @pytest.mark.parametrize("step", QUANTITIES)
 def test_wrong_answers_are_not_accepted_via_the_hint_table(step):
     exact = student_chain()
     wrong = _with(exact, **{step: exact[step] * 0.9})
-    assert step in lost(grade(wrong))
+    assert f"test_{step}" in grade(wrong).lost
 
 
 # ---- blank and malformed submissions ---------------------------------------------------
 
 def test_blank_submission_scores_zero_with_clear_messages():
     outcomes = grade({})  # the released stubs raise NotImplementedError: nothing is defined
-    assert score(outcomes) == 0
+    assert outcomes.points == 0
     for name in GRADED:
-        assert f"{name} is not defined" in outcomes[name].message
-        assert "NotImplementedError" in outcomes[name].message  # tells them what to replace
+        assert f"{name} is not defined" in outcomes[f"test_{name}"].message
+        assert "NotImplementedError" in outcomes[f"test_{name}"].message  # tells them what to replace
 
 
 MALFORMED = {
@@ -318,25 +318,25 @@ MALFORMED = {
 def test_malformed_answer_costs_only_that_step(kind, step):
     answers = _with(student_chain(), **{step: MALFORMED[kind]})
     outcomes = grade(answers)
-    assert lost(outcomes) == {step}, {n: outcomes[n].message for n in lost(outcomes)}
-    message = outcomes[step].message
+    assert outcomes.lost == {f"test_{step}"}, outcomes.messages()
+    message = outcomes[f"test_{step}"].message
     assert step in message and ("number" in message or "finite" in message), message
 
 
 def test_malformed_predecessor_falls_back_to_the_correct_value():
     answers = _with(student_chain(), a1="about 0.65")
     outcomes = grade(answers)
-    assert lost(outcomes) == {"a1"}
+    assert outcomes.lost == {"test_a1"}
     # A wrong z2 is then checked against the correct a1, and says so.
     outcomes = grade(_with(answers, z2=0.3))
-    assert lost(outcomes) == {"a1", "z2"}
-    assert "the correct a1 (your a1 is missing or not a number)" in outcomes["z2"].message
+    assert outcomes.lost == {"test_a1", "test_z2"}
+    assert "the correct a1 (your a1 is missing or not a number)" in outcomes["test_z2"].message
 
 
 def test_everything_malformed_never_crashes():
     answers = {name: MALFORMED[kind] for name, kind in zip(GRADED, list(MALFORMED) * 2)}
     outcomes = grade(answers)
-    assert score(outcomes) == 0
+    assert outcomes.points == 0
 
 
 def test_extreme_numbers_never_crash():
@@ -345,8 +345,8 @@ def test_extreme_numbers_never_crash():
                "dL_dz2": 1e308, "dL_dW2": -1e308, "dL_db2": 0.0, "dL_da1": 1e-320,
                "dL_dz1": 7.0, "dL_dW1": 3.5, "dL_db1": 7.0, "max_sigmoid_derivative": -0.0}
     outcomes = grade(answers)
-    assert "dL_dW1" not in lost(outcomes)  # 3.5 = their dL_dz1 · x: error carried forward
-    assert "dL_db1" not in lost(outcomes)
+    assert "test_dL_dW1" not in outcomes.lost  # 3.5 = their dL_dz1 · x: error carried forward
+    assert "test_dL_db1" not in outcomes.lost
 
 
 # ---- tampering: the hidden part does not trust names the student can rebind ------------
@@ -357,7 +357,7 @@ def test_rebinding_the_check_functions_does_not_help():
 
     answers = _with(student_chain(), z1=123.0, check_quantity=fake, check_number=fake)
     outcomes = grade(answers)
-    assert lost(outcomes) == {"z1"}
+    assert outcomes.lost == {"test_z1"}
 
 
 def test_an_answer_whose_eq_is_always_true_is_judged_by_its_value():
@@ -368,4 +368,4 @@ def test_an_answer_whose_eq_is_always_true_is_judged_by_its_value():
         __hash__ = float.__hash__
 
     outcomes = grade(_with(student_chain(), dL_dz2=AlwaysEqual(5.0)))
-    assert lost(outcomes) == {"dL_dz2"}
+    assert outcomes.lost == {"test_dL_dz2"}

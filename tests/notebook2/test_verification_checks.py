@@ -21,7 +21,8 @@ import pytest
 from course.checks import verification
 from course.kernel.messages import GradingError
 from course.oracles import two_layer
-from support.verification_corpus import grade, has_hidden_source, mutate, reference_source, total_points
+from support.notebook_grader import grade, max_points
+from support.verification_corpus import NOTEBOOK, has_hidden_source, mutate, reference_source
 
 GRADIENT_TESTS = {f"test_backward_{k}" for k in ("dy_pred", "dz2", "dW2", "db2", "da1", "dz1", "dW1", "db1")}
 
@@ -252,19 +253,18 @@ FEEDBACK_WORDS = {
 
 @pytest.mark.parametrize("name", list(CORRECT))
 def test_correct_variant_earns_every_point(name):
-    score = grade(CORRECT[name])
-    failures = {g: score.message(g) for g in score.lost}
-    assert score.points == score.total == total_points(), failures
+    grades = grade(NOTEBOOK, CORRECT[name])
+    assert grades.points == grades.max == max_points(NOTEBOOK), grades.messages()
 
 
 @pytest.mark.parametrize("name", list(MUTANTS))
 def test_mutant_loses_exactly_its_target(name):
     source, targets = MUTANTS[name]
-    score = grade(source, fresh_oracle=name.startswith("tampering"))
-    assert score.lost == targets, {g: score.message(g) for g in score.lost ^ targets}
-    assert score.points == score.total - sum(score.outcomes[g].max_points for g in targets)  # no partial credit
+    grades = grade(NOTEBOOK, source, fresh_oracle=name.startswith("tampering"))
+    assert grades.lost == targets, grades.messages(grades.lost ^ targets)
+    assert grades.points == grades.max - sum(grades[g].max for g in targets)  # no partial credit
     for grade_id in targets:
-        message = score.message(grade_id)
+        message = grades[grade_id].message
         assert FEEDBACK_WORDS[name] in message, message
         assert "Traceback" not in message and not has_hidden_source(message)
         assert len(message.splitlines()) <= 6, message
@@ -284,8 +284,7 @@ def test_visible_backward_check_catches_a_wrong_gradient_without_revealing_it():
     """Validate judges the value at a check point away from notebook 1's values (the
     student-side check holds the tape's values there, not notebook 1's answers) and
     never prints the tape's number."""
-    score = grade(MUTANTS["missing x in dW1"][0])
-    message = score.message("test_backward_dW1")
+    message = grade(NOTEBOOK, MUTANTS["missing x in dW1"][0])["test_backward_dW1"].message
     assert "check point x=1.5, y=0, W1=-0.7, b1=0.3, W2=1.1, b2=-0.4" in message
     assert "Likely cause: the factor x is missing" in message
     assert "0.1755" not in message and "0.176" not in message  # dL/dW1 = 0.17555 there

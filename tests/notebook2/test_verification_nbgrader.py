@@ -15,7 +15,8 @@ import pytest
 from conftest import copy_generated_course
 from course.grader.cells import grade_id, is_autograder_test
 from course.instructor.nbgrader_cli import nbgrader
-from support.verification_corpus import SOLUTION_IDS, total_points
+from support.notebook_grader import max_points
+from support.verification_corpus import SOLUTION_IDS
 
 pytestmark = pytest.mark.nbgrader
 
@@ -61,8 +62,8 @@ def test_nbgrader_generate_and_autograde(generated_course, tmp_path):
     reference_score, max_score, reference_grades = scores["reference"]
     mutant_score, _, mutant_grades = scores["mutant"]
     print(f"\nnbgrader autograde: reference {reference_score}/{max_score}, mutant {mutant_score}/{max_score}")
-    assert reference_score == total_points()          # the manual task is not auto-scored
-    assert max_score == total_points() + 2            # + reflection question 3
+    assert reference_score == max_points(NOTEBOOK)  # the manual task is not auto-scored
+    assert max_score == max_points(NOTEBOOK) + 2  # + reflection question 3
     lost = {name for name, score in mutant_grades.items() if score < reference_grades[name]}
     assert lost == {"test_backward_dz1"}, mutant_grades
 

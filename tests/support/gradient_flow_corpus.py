@@ -1,59 +1,21 @@
-"""Grader corpus for notebook 3 (gradient flow): student variants and a namespace grader.
+"""Grader corpus for notebook 3 (gradient flow): student variants.
 
-The graded test cells are read from the SOURCE notebook and executed, hidden parts
-included, in a namespace holding a variant's functions, so the notebook and these
-tests cannot drift apart.  Variants are plain Python functions; a "student" is a dict
-of the names the notebook defines.
+Variants are plain Python functions; a "student" is a dict of the names the notebook
+defines.  ``support.notebook_grader.grade(NOTEBOOK, student)`` runs the SOURCE notebook's
+graded test cells, hidden parts included, in a namespace holding them, so the notebook
+and these tests cannot drift apart.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import numpy as np
 
-from course.grader.cells import grade_id, is_autograder_test, nbgrader_meta
-from course.kernel.messages import GradingError
 from course.exercise.networks import init_params
-from support.notebook_grader import grade_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "source" / "ex01_backprop" / "03_gradient_flow.ipynb"
-SETUP_ID = "setup_gradient_flow"
-
-
-def graded_cells() -> tuple[str, dict[str, tuple[str, float]]]:
-    """(setup cell source, {grade_id: (test cell source, points)}) from the source notebook."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    setup, tests = None, {}
-    for cell in nb.cells:
-        if grade_id(cell) == SETUP_ID:
-            setup = cell.source
-        if is_autograder_test(cell):
-            tests[grade_id(cell)] = (cell.source, float(nbgrader_meta(cell)["points"]))
-    assert setup is not None and tests, "source notebook lost its setup or test cells"
-    return setup, tests
-
-
-def grade(student: dict) -> tuple[dict[str, float], dict[str, str]]:
-    """Run every graded test cell against ``student``, scored as nbgrader scores.
-
-    Returns (points per test, feedback per test); a check that crashes (anything but
-    a GradingError) is a grader defect, so its feedback starts with ``CRASH``.
-    """
-    setup, tests = graded_cells()
-    namespace: dict = {"__name__": "__main__"}
-    exec(compile(setup, "<setup>", "exec"), namespace)  # noqa: S102 - our own notebook
-    namespace.update(student)
-    outcomes = grade_cells(namespace, [(test_id, source, points) for test_id, (source, points) in tests.items()])
-    scores, feedback = {}, {}
-    for test_id, outcome in outcomes.items():
-        scores[test_id] = outcome.points
-        crashed = outcome.error is not None and not isinstance(outcome.error, GradingError)
-        feedback[test_id] = (f"CRASH {type(outcome.error).__name__}: {outcome.error}" if crashed
-                             else outcome.message)
-    return scores, feedback
 
 
 # ============================================================================ building blocks

@@ -1,9 +1,14 @@
 """Run a notebook's graded test cells in this process and score them as nbgrader does.
 
-The grader corpora (``paper_helpers``, ``verification_helpers``, ``gradient_flow_helpers``)
-execute the SOURCE notebook's test cells against many student variants.  Starting a
-kernel per variant would take minutes, so the cells run here, in a namespace that plays
-the kernel's part, and every cell is scored by nbgrader's own code:
+The grader corpora (tests/notebook1/, notebook2/, notebook3/) execute the SOURCE
+notebook's test cells against many student variants, all through :func:`grade`:
+
+    grades = grade("02_code_verification", student_source)   # or a dict of the student's names
+    grades.points, grades.max, grades.lost                    # totals; grade ids that lost points
+    grades["test_backward_dz1"].misconception                  # one test: points, max, outcome, message
+
+Starting a kernel per variant would take minutes, so the cells run here, in a namespace
+that plays the kernel's part, and every cell is scored by nbgrader's own code:
 
 1. the cell runs the way IPython runs it: statements, then the value of a trailing
    expression becomes an ``execute_result``; prints and warnings become ``stream``
@@ -33,22 +38,40 @@ import contextlib
 import functools
 import sys
 import warnings
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 from unittest import mock
 
+import nbformat
 from nbformat.v4 import new_code_cell, new_output
 
 from course.kernel import result as _results
 from course.kernel.messages import GradingError
+from course.kernel.result import Outcome
+from course.grader.cells import grade_id as _grade_id
+from course.grader.cells import is_autograder_test, nbgrader_meta
 from course.grader.judges import NO_REPORT
 from course.grader.judging import judge_cell, plan_cell, report_source
 from course.kernel import report as _report
 
 ROOT = Path(__file__).resolve().parents[2]
+SOURCE_DIR = ROOT / "source" / "ex01_backprop"
 
-__all__ = ["CellOutcome", "InProcessKernel", "grade_cells"]
+# The instructor's code cells each notebook runs before a student's answers, in this order
+# (notebook 2's verify_with_tensorflow stands below its tests, yet the tests need it).
+GIVEN_CELLS = {
+    "01_paper_calculation": ("paper_setup", "paper_given_values"),
+    "02_code_verification": ("verification_setup", "verify_with_tensorflow"),
+    "03_gradient_flow": ("setup_gradient_flow",),
+}
+
+# Module attributes a tampering submission may rebind; restored after each :func:`grade`
+# (those of the modules loaded by then: the given cells import what the notebook uses).
+_TAMPER_TARGETS = (("numpy", "allclose"), ("numpy.testing", "assert_allclose"), ("tensorflow", "GradientTape"))
+
+__all__ = ["GIVEN_CELLS", "Grade", "Grades", "InProcessKernel", "grade", "grade_cells", "graded_cells", "max_points"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -62,12 +85,19 @@ def _ignore_pattern():
 
 
 @dataclass
-class CellOutcome:
-    """One graded test cell: the points nbgrader would award and what the cell showed."""
+class Grade:
+    """One graded test cell: the points nbgrader would award and what the cell showed.
+
+    ``outcome`` and ``misconception`` are the grader's verdict (:class:`course.kernel.result.Result`);
+    None for a cell that declares no check (it runs as it is, like the probes of
+    tests/grading/test_notebook_grader.py).
+    """
 
     grade_id: str
     points: float
-    max_points: float
+    max: float
+    outcome: Outcome | None = None
+    misconception: str | None = None
     outputs: list = field(default_factory=list)   # nbformat outputs, as the kernel would record them
     error: BaseException | None = None
 
@@ -84,12 +114,39 @@ class CellOutcome:
 
     @property
     def passed(self) -> bool:
-        return self.points == self.max_points
+        return self.points == self.max
 
     @property
     def message(self) -> str:
         """What the student reads: the error's message, else what the cell printed."""
         return str(self.error) if self.error is not None else self.stdout + self.stderr
+
+
+class Grades(dict):
+    """Every graded test cell of one run, by grade id (``grades["test_z1"]`` is a :class:`Grade`)."""
+
+    @property
+    def points(self) -> float:
+        return sum(g.points for g in self.values())
+
+    @property
+    def max(self) -> float:
+        return sum(g.max for g in self.values())
+
+    @property
+    def lost(self) -> set[str]:
+        """The grade ids that did not earn full marks."""
+        return {grade_id for grade_id, g in self.items() if not g.passed}
+
+    def messages(self, grade_ids: Iterable[str] | None = None) -> dict[str, str]:
+        """What the student reads per test (default: the tests that lost points), for assertion messages."""
+        return {g: self[g].message for g in (self.lost if grade_ids is None else grade_ids)}
+
+    @property
+    def crashes(self) -> dict[str, str]:
+        """Tests that crashed: an error other than a failed assertion (a GradingError is one)."""
+        return {g: repr(o.error) for g, o in self.items()
+                if o.error is not None and not isinstance(o.error, AssertionError)}
 
 
 class _Stream:
@@ -180,7 +237,7 @@ class InProcessKernel:
                                           traceback=[]))
         return outputs, error
 
-    def grade(self, grade_id: str, source: str, max_points: float) -> CellOutcome:
+    def grade(self, grade_id: str, source: str, max_points: float) -> Grade:
         """Run one autograder test cell as grading does, and score it with nbgrader's functions.
 
         The cell's checks are planned, the plan runs here as it runs in the grading kernel
@@ -190,6 +247,7 @@ class InProcessKernel:
         from nbgrader.utils import determine_grade
 
         cell_plan = plan_cell(source, where=grade_id)
+        verdict = None
         if cell_plan is None:
             outputs, error = self.run(source, grade_id)
         else:
@@ -210,11 +268,87 @@ class InProcessKernel:
             "points": max_points, "schema_version": 3}})
         cell, _ = _ignore_pattern().preprocess_cell(cell, {}, 0)
         points, _ = determine_grade(cell)
-        return CellOutcome(grade_id, float(points), float(max_points), list(cell.outputs), error)
+        result = verdict.result if verdict is not None else None
+        return Grade(grade_id, float(points), float(max_points),
+                     result.outcome if result else None, result.misconception if result else None,
+                     list(cell.outputs), error)
 
 
-def grade_cells(namespace: dict, cells: Iterable[tuple[str, str, float]]) -> dict[str, CellOutcome]:
+def grade_cells(namespace: dict, cells: Iterable[tuple[str, str, float]]) -> Grades:
     """Grade each ``(grade_id, source, points)`` test cell in order, in ``namespace``."""
     with InProcessKernel(namespace) as kernel:
-        return {grade_id: kernel.grade(grade_id, source, points) for grade_id, source, points in cells}
+        return Grades((grade_id, kernel.grade(grade_id, source, points)) for grade_id, source, points in cells)
+
+
+# ---- a course notebook: its given cells, a student, its test cells --------------------------------
+
+def _path(notebook: str | Path) -> Path:
+    return Path(notebook) if isinstance(notebook, Path) else SOURCE_DIR / f"{notebook}.ipynb"
+
+
+@functools.lru_cache(maxsize=8)
+def _read(path: Path, mtime: float) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _cells(notebook: str | Path) -> list:
+    path = _path(notebook)
+    return _read(path, path.stat().st_mtime).cells
+
+
+def graded_cells(notebook: str | Path) -> list[tuple[str, str, float]]:
+    """``(grade_id, source with its hidden part, points)`` of each autograded test cell of a SOURCE notebook."""
+    return [(_grade_id(c), c.source, float(nbgrader_meta(c)["points"])) for c in _cells(notebook)
+            if is_autograder_test(c)]
+
+
+def max_points(notebook: str | Path) -> float:
+    """The autograded points of a SOURCE notebook."""
+    return sum(points for _, _, points in graded_cells(notebook))
+
+
+def _given_namespace(notebook: str | Path) -> dict:
+    """A fresh namespace that ran the notebook's :data:`GIVEN_CELLS` (IPython magics skipped, prints dropped).
+
+    A notebook not listed there (a probe notebook of the tests) runs none."""
+    by_id = {_grade_id(c): c for c in _cells(notebook) if c.cell_type == "code"}
+    namespace: dict = {"__name__": "__main__"}
+    for grade_id in GIVEN_CELLS.get(_path(notebook).stem, ()):
+        code = "\n".join(line for line in by_id[grade_id].source.splitlines() if not line.lstrip().startswith("%"))
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(code, f"<{grade_id}>", "exec"), namespace)  # noqa: S102 - our own notebook
+    return namespace
+
+
+def grade(notebook: str | Path, student: Mapping[str, object] | str, *, fresh_oracle: bool = False) -> Grades:
+    """Grade one student on a SOURCE notebook (a name of NOTEBOOK_NAMES, or its path) in this process.
+
+    The notebook's given cells run first, then the student: a ``str`` is the source of their
+    answer cells, run in the namespace; a mapping holds the names their answer cells define
+    (a name left out is an answer cell left as released).  Then every graded test cell runs,
+    hidden part included, and is scored as nbgrader scores it.  Module attributes a submission
+    may rebind (``np.allclose``, ``tf.GradientTape``) are restored afterwards.  A test cell that
+    crashes (:attr:`Grades.crashes`) is a grader defect: it fails the calling test.
+
+    ``fresh_oracle`` empties the checks' reference cache first, so the oracles are computed
+    after the submission ran (as in a real kernel).
+    """
+    namespace = _given_namespace(notebook)
+    saved = [(sys.modules[name], attribute, getattr(sys.modules[name], attribute))
+             for name, attribute in _TAMPER_TARGETS if name in sys.modules]
+    if fresh_oracle:
+        from course.checks import verification
+
+        verification._REFERENCE_CACHE.clear()
+    try:
+        if isinstance(student, str):
+            exec(compile(student, "<student>", "exec"), namespace)  # noqa: S102 - a corpus student
+        else:
+            namespace.update(student)
+        grades = grade_cells(namespace, graded_cells(notebook))
+    finally:
+        for module, attribute, original in saved:
+            setattr(module, attribute, original)
+    assert not grades.crashes, f"test cells crashed: {grades.crashes}"
+    return grades
 

@@ -1,4 +1,4 @@
-"""Helpers for the notebook-1 grader corpus: student answer sets and an in-process grader.
+"""Notebook 1's grader corpus: student answer sets, graded by ``support.notebook_grader.grade``.
 
 Expected values here are computed from the exercise's formulas with ``math.exp`` /
 ``math.log``, independently of ``course.checks.paper``.  The in-process grader runs the
@@ -8,15 +8,11 @@ grades exactly what nbgrader would run.
 
 from __future__ import annotations
 
-import functools
 import math
 from pathlib import Path
 from typing import Callable, Mapping
 
-import nbformat
-
-from course.grader.cells import is_autograder_test, nbgrader_meta
-from support.notebook_grader import CellOutcome, grade_cells
+from course.grader.cells import nbgrader_meta
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "source" / "ex01_backprop" / "01_paper_calculation.ipynb"
@@ -84,67 +80,6 @@ def hint_path(round_4dp: bool = False) -> dict[str, float]:
     )
 
 
-# ---- running the notebook's own test cells in-process -------------------------------
-
-# One test cell's result; scored by nbgrader's own functions (tests/support/notebook_grader.py).
-Outcome = CellOutcome
-
-
-_meta = nbgrader_meta
-
-
-@functools.lru_cache(maxsize=1)
-def _read_notebook(path: Path, mtime: float):
-    return nbformat.read(path, as_version=4)
-
-
-def notebook_cells() -> list:
-    return _read_notebook(NOTEBOOK, NOTEBOOK.stat().st_mtime).cells
-
-
-def hidden_test_sources() -> dict[str, tuple[str, float]]:
-    """quantity name -> (test cell source incl. hidden part, points), from the source notebook."""
-    tests = {}
-    for cell in notebook_cells():
-        m = _meta(cell)
-        if is_autograder_test(cell):
-            tests[m["grade_id"].removeprefix("test_")] = (cell.source, float(m["points"]))
-    return tests
-
-
-def base_namespace() -> dict:
-    """What the notebook's read-only code cells define (IPython magics skipped)."""
-    namespace: dict = {"__name__": "__main__"}
-    for cell in notebook_cells():
-        m = _meta(cell)
-        if cell.cell_type == "code" and m.get("locked") and not m.get("grade") \
-                and m["grade_id"] in ("paper_setup", "paper_given_values"):
-            code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith("%"))
-            exec(compile(code, m["grade_id"], "exec"), namespace)
-    return namespace
-
-
-def grade_in_process(answers: Mapping[str, object]) -> dict[str, Outcome]:
-    """Run every test cell of the source notebook against a kernel-like namespace.
-
-    ``answers`` are the variables the student's answer cells defined (a missing name is
-    an answer cell left as released, raising NotImplementedError).  Scored as nbgrader
-    scores: a cell that raises or writes to stderr gets zero.
-    """
-    namespace = base_namespace()
-    namespace.update(answers)
-    cells = [(name, source, points) for name, (source, points) in hidden_test_sources().items()]
-    return grade_cells(namespace, cells)
-
-
-def lost(outcomes: Mapping[str, Outcome]) -> set[str]:
-    return {name for name, outcome in outcomes.items() if outcome.points < outcome.max_points}
-
-
-def score(outcomes: Mapping[str, Outcome]) -> float:
-    return sum(outcome.points for outcome in outcomes.values())
-
-
 # ---- filling a release notebook for a real nbgrader run --------------------------------
 
 def fill_answers(notebook, answers: Mapping[str, str]):
@@ -154,7 +89,7 @@ def fill_answers(notebook, answers: Mapping[str, str]):
     import a student would add to that cell.
     """
     for cell in notebook.cells:
-        grade_id = _meta(cell).get("grade_id", "")
+        grade_id = nbgrader_meta(cell).get("grade_id", "")
         if grade_id.startswith("answer_") and grade_id.removeprefix("answer_") in answers:
             name = grade_id.removeprefix("answer_")
             numpy = "import numpy as np\n" if "np." in answers[name] else ""
