@@ -26,7 +26,7 @@ MANAGED_ENV := $(wildcard $(VENV)/.built-requirements)
 # nbgrader calls `alembic` (and the kernel) from PATH: the environment's bin/ comes first.
 export PATH := $(BIN):$(PATH)
 # TensorFlow's C++ logging goes to stderr, which would zero a graded test cell
-# (course/kernel/environment.py's QUIET_TENSORFLOW; tests/test_codebase.py keeps them equal).
+# (course/kernel/environment.py's QUIET_TENSORFLOW; tests/project/test_codebase.py keeps them equal).
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 

@@ -137,8 +137,8 @@ def generated_course(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    """One real PostgreSQL server for the test session (tests/postgres.py); stopped and deleted after."""
-    from tests.postgres import postgres_server as start
+    """One real PostgreSQL server for the test session (tests/support/postgres.py); stopped and deleted after."""
+    from support.postgres import postgres_server as start
 
     with start() as server:
         yield server

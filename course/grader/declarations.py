@@ -65,7 +65,7 @@ def _is_check_call(statement: ast.stmt) -> bool:
 
 def declarations(source: str, where: str = "test cell") -> list[Declaration]:
     """Every check called in ``source``, in order; [] when it calls none (such a cell is
-    scored by nbgrader as it runs; the course's notebooks have none, tests/test_grader.py
+    scored by nbgrader as it runs; the course's notebooks have none, tests/grading/test_grader.py
     keeps it so)."""
     statements = [s for s in ast.parse(source).body if not isinstance(s, (ast.Import, ast.ImportFrom))]
     if not any(_is_check_call(statement) for statement in statements):

@@ -20,7 +20,7 @@ more than once scores 0 for that test, with a note.  Student code can at most ch
 *what is reported*; reporting right values means computing them.
 
 :func:`plan_cell` and :func:`judge_cell` are the whole procedure for one cell; the
-in-process grader of the tests (tests/notebook_grader.py) calls them too.
+in-process grader of the tests (tests/support/notebook_grader.py) calls them too.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Everything under ``course.kernel`` is student-side: it imports only numpy, IPython and
 the course's student-side modules (course.kernel.messages, course.kernel.coerce, course.kernel.calls, …),
 never the grader's judges (``course.checks``), oracles (``course.oracles``), the grader
-(``course.grader``), instructor tools or nbgrader.  ``tests/test_kernel_side.py`` keeps
+(``course.grader``), instructor tools or nbgrader.  ``tests/checks/test_kernel_side.py`` keeps
 it so, and the grading sandbox shows a kernel nothing else of the course
 (:data:`course.sandbox.bubblewrap.STUDENT_SIDE`).  Nothing here knows an answer: in
 grading, the kernel only *reports* what the student's code gives and the grader judges

@@ -11,7 +11,7 @@ wins, so a developer can still turn TensorFlow's logs on); ``import course`` app
 :data:`QUIET_TENSORFLOW`, so a notebook that imports the course before TensorFlow is quiet
 in any Jupyter.  The places that cannot
 import this module repeat :data:`QUIET_TENSORFLOW` — the Makefile's exports and the
-hub's spawner environment (``deploy/``) — and ``tests/test_codebase.py`` keeps them
+hub's spawner environment (``deploy/``) — and ``tests/project/test_codebase.py`` keeps them
 equal to it (and checks that every notebook imports ``course`` before TensorFlow).
 """
 

@@ -10,7 +10,7 @@ same (the report's rows name the notebook and test as well).
 :func:`declared` is the gate: :class:`~course.kernel.messages.GradingError` and
 :class:`~course.kernel.result.Result` call it when they are built, so an id not declared
 here (a typo, an id derived on the fly) fails loudly at once, never as a new report key.
-``tests/test_misconception_registry.py`` also reads every table and literal that names one.
+``tests/checks/test_misconception_registry.py`` also reads every table and literal that names one.
 
 Not every id is a misconception: :class:`Kind` says which are nothing answered
 (``missing_answer``), a test the grader could not judge (``grader_error``) or a row the

@@ -25,7 +25,7 @@ imports this one before any student cell runs.  Modules take the builtins under 
 own names (``from ..pristine import abs, len, zip``), so the code reads as usual.
 TensorFlow's functions are captured in :mod:`course.oracles.deep`, the one module that
 uses them (capturing them here would make notebook 1 import TensorFlow).
-``tests/test_pristine.py`` rebinds them and checks that no verdict changes.
+``tests/checks/test_pristine.py`` rebinds them and checks that no verdict changes.
 """
 
 from __future__ import annotations

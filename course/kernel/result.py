@@ -164,7 +164,7 @@ def _publish(result: Result) -> None:
     except ImportError:  # pragma: no cover - IPython is part of the environment
         return
     if not InteractiveShell.initialized():
-        return  # plain Python: nothing to attach to (tests/notebook_grader.py records it itself)
+        return  # plain Python: nothing to attach to (tests/support/notebook_grader.py records it itself)
     publish_display_data(display_bundle(result))
 
 

@@ -59,7 +59,7 @@ UID_BASE = 1_900_000_000          # unprivileged ids no account uses; one per ke
 # The parts of the course package a grading kernel sees: what a student's notebook
 # imports (and due_date.py, the Validate hook a student's server loads), and the launcher
 # that starts the kernel.  No check, oracle, answer, hidden
-# input or judging code (tests/test_sandbox.py looks for them from inside).
+# input or judging code (tests/sandbox/test_sandbox.py looks for them from inside).
 STUDENT_SIDE = ("__init__.py", "kernel", "exercise", "widgets", "sandbox/__init__.py",
                 "sandbox/launcher.py", "sandbox/zygote.py")
 

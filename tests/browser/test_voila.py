@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from exercise_answers import EXERCISE, notebook_1_answers, revealed
+from support.exercise_answers import EXERCISE, notebook_1_answers, revealed
 from tests.browser.servers import (CHROMIUM, CHROMIUM_ARGS, ConsoleLog, explorer_pictures, offline,
                                    press_keys_and_capture, voila)
 

@@ -46,7 +46,7 @@ from deploy.localhub import DEFAULT_HUB_ENV, LocalHub, import_students, local_hu
 from tests.browser.servers import CHROMIUM, CHROMIUM_ARGS, ConsoleLog, offline
 from tests.browser.test_feedback_page import TEXT_JS
 from tests.browser.test_jupyterlab import ALL_EXECUTED_JS
-from tests.exercise_answers import EXERCISE, notebook_1_answers
+from support.exercise_answers import EXERCISE, notebook_1_answers
 from tests.hub.client import HubUser, ShellResult
 
 pytestmark = [pytest.mark.hub, pytest.mark.skipif(os.geteuid() != 0, reason="creates Unix accounts: needs root")]
@@ -385,7 +385,7 @@ def _burst(hub: LocalHub, course: str, tokens: list[str], scenario: Scenario) ->
 
 @pytest.fixture(scope="module")
 def gradebook_url(postgres_server) -> str:
-    """A fresh PostgreSQL database on the session's test server (tests/postgres.py)."""
+    """A fresh PostgreSQL database on the session's test server (tests/support/postgres.py)."""
     url = postgres_server.create_database("hub_gradebook")
     yield url
     postgres_server.drop_database(url)

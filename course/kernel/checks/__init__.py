@@ -21,5 +21,5 @@ grader can replay every call and read from a report.
   called, compared and diagnosed: shared with the grader's hidden judges, which import
   them (and judge a visible call with the visible check itself);
 - ``expected``       – the visible cases' constants, from ``expected_tables`` (generated
-  from the grader's oracles, checked by tests/test_visible_expected.py).
+  from the grader's oracles, checked by tests/checks/test_visible_expected.py).
 """

@@ -1,8 +1,8 @@
 """The constants the visible checks compare against (the tables of :mod:`.expected_tables`).
 
 Computed once from the grader's oracles (``tf.GradientTape`` in float64,
-:mod:`course.oracles`) by ``python tests/test_visible_expected.py --write``;
-``tests/test_visible_expected.py`` recomputes them and asserts they are equal.  They
+:mod:`course.oracles`) by ``python tests/checks/test_visible_expected.py --write``;
+``tests/checks/test_visible_expected.py`` recomputes them and asserts they are equal.  They
 cover only the visible cases' fixed inputs, all away from notebook 1's values:
 
 - ``sigmoid_extremes``  – σ at the visible array ``z`` (shape (2, 3));

@@ -46,7 +46,7 @@ __all__ = [
 SIGMOID_MAX_FIRST_OVER_LAST = 0.1  # sigmoid: first layer at least 10x smaller than the last
 RELU_MAX_SPREAD = 4.0  # relu: largest / smallest layer norm within this factor
 
-# The visible cases (tests/test_visible_expected.py computes their tables from the oracles).
+# The visible cases (tests/checks/test_visible_expected.py computes their tables from the oracles).
 _FORWARD_VISIBLE = [((3, 4, 2, 1), 11, "sigmoid")]
 _BACKWARD_VISIBLE = [dict(sizes=(3, 4, 2, 1), seed=32)]
 _ANALYZE_VISIBLE = [((3, 4, 2, 1), "sigmoid", 0, 1.0), ((2, 5, 1), "relu", 1, 0.0)]

@@ -1,0 +1,1 @@
+"""Instructor tools: due dates, late work and solutions, ``make demo``."""

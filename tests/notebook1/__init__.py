@@ -1,0 +1,1 @@
+"""Notebook 1 (paper calculation): its grader corpus, real nbgrader runs, and the per-student values."""

@@ -1,0 +1,1 @@
+"""Notebook 3 (gradient flow): its grader corpus, oracle and initialisation."""

@@ -1,0 +1,1 @@
+"""What every notebook shares: hygiene, text, jupytext twins, release sync, Validate, the explorers."""

@@ -1,0 +1,1 @@
+"""The grading sandbox: bubblewrap, warm kernels and their handover, the disk watch."""
