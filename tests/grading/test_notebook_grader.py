@@ -68,7 +68,7 @@ def test_grades_name_the_graders_verdict_per_test():
 
     grades = grade("01_paper_calculation", student_chain({"z1": lambda v: v["W1"] * v["x"]}))
     z1, a1 = grades["test_z1"], grades["test_a1"]
-    assert (z1.points, z1.max, z1.outcome, z1.misconception) == (0.0, 1.0, Outcome.FAILED, "forgot_to_add_the_bias_b1")
+    assert (z1.points, z1.max, z1.outcome, z1.misconception) == (0.0, 1.0, Outcome.FAILED, "forgot_the_bias")
     assert "forgot to add the bias" in z1.message
     assert (a1.points, a1.outcome, a1.misconception) == (1.0, Outcome.CARRIED, None)
     assert grades.lost == {"test_z1"} and grades.points == grades.max - 1 == 13.0
