@@ -5,6 +5,8 @@ Configuration lives in ``pyproject.toml`` (``[tool.ruff]``, ``[tool.codespell]``
 
 from __future__ import annotations
 
+import ast
+import graphlib
 import importlib
 import json
 import os
@@ -172,3 +174,55 @@ def test_no_module_of_the_course_is_over_500_lines():
     long = {str(path.relative_to(root)): n for path in root.rglob("*.py")
             if (n := len(path.read_text().splitlines())) > 500}
     assert not long, long
+
+
+def _imports_within(package: Path) -> dict[str, set[str]]:
+    """``{module: modules of the same package it imports}``, from every import statement
+    (lazy ones inside functions too), relative imports resolved; ``package.sub`` for
+    ``from package import sub`` when ``sub`` is a module."""
+    modules = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module
+                if node.level:   # from . / .. import: counted up from this module's package
+                    parents = here.split(".")[:len(here.split(".")) - node.level + 1]
+                    base = ".".join([*parents, *([node.module] if node.module else [])])
+                targets |= {f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names}
+        graph[name] = {target for target in targets if target in modules and target != name}
+    return graph
+
+
+def _import_cycle(package: Path) -> tuple[str, ...]:
+    """One import cycle among ``package``'s modules, or () when there is none."""
+    try:
+        graphlib.TopologicalSorter(_imports_within(package)).prepare()
+    except graphlib.CycleError as error:
+        return tuple(error.args[1])
+    return ()
+
+
+def test_no_import_cycle_in_the_course_package():
+    """Modules that import each other (an earlier checks/paper.py ↔ values.py) hide which
+    one is the base; every import, lazy ones too, points one way."""
+    assert _import_cycle(ROOT / "course") == ()
+
+
+def test_the_cycle_finder_finds_a_cycle(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pkg.sub import b\n")
+    (package / "sub" / "b.py").write_text("def f():\n    from .. import a\n")
+    assert set(_import_cycle(package)) == {"pkg.a", "pkg.sub.b"}
+    (package / "sub" / "b.py").write_text("import json\n")
+    assert _import_cycle(package) == ()
