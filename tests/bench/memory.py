@@ -21,14 +21,15 @@ Figures come from ``/proc/<pid>/smaps`` through psutil's ``memory_full_info`` (L
 
 from __future__ import annotations
 
+import contextlib
 import os
-import subprocess
-import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 __all__ = ["class_memory", "memory_table", "fresh_notebook"]
 
@@ -79,8 +80,10 @@ def fresh_notebook(notebook_path: Path):
     return notebook
 
 
-def _student_kernels(env: dict[str, str]) -> list[tuple[str, object, object]]:
-    """One kernel per source notebook, each after all its cells: ``[(stem, manager, client)]``."""
+@contextlib.contextmanager
+def _kernels_after_all_cells(env: dict[str, str]) -> Iterator[dict[str, int]]:
+    """One kernel per source notebook, each after all its cells; yields ``{stem: pid}``
+    and shuts them down on exit."""
     from jupyter_client.manager import start_new_kernel
     from nbclient import NotebookClient
 
@@ -91,41 +94,25 @@ def _student_kernels(env: dict[str, str]) -> list[tuple[str, object, object]]:
             kernels.append((path.stem, manager, client))
             NotebookClient(fresh_notebook(path), km=manager, kc=client, timeout=600, allow_errors=True,
                            resources={"metadata": {"path": str(path.parent)}}).execute()
-    except BaseException:
-        _stop(kernels, None)
-        raise
-    return kernels
+        yield {stem: manager.provisioner.process.pid for stem, manager, _ in kernels}
+    finally:
+        for _stem, manager, client in kernels:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
 
 
-def _jupyterlab(folder: Path) -> subprocess.Popen:
-    """A JupyterLab server (as a hub's single-user server) after its page was served once."""
-    from tests.browser.servers import free_port
+def _served_jupyterlab(stack: contextlib.ExitStack, folder: Path) -> int:
+    """Start a JupyterLab server on ``folder`` (the browser tests' launcher, stopped when
+    ``stack`` closes), serve its page once, as a student's first visit does; its pid."""
+    import psutil
 
-    port, token = free_port(), "bench"
-    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
-               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
-               *(["--allow-root"] if os.geteuid() == 0 else [])]
-    server = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            for path in ("api/status", "lab"):
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}?token={token}", timeout=5).read()
-            return server
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError("JupyterLab did not start") from None
-            time.sleep(0.5)
+    from tests.browser.servers import jupyterlab
 
-
-def _stop(kernels, server) -> None:
-    for _stem, manager, client in kernels:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
-    if server is not None:
-        server.terminate()
-        server.wait(timeout=30)
+    base, token = stack.enter_context(jupyterlab(folder, folder.parent / f"{folder.name}-lab"))
+    urllib.request.urlopen(f"{base}/lab?token={token}", timeout=30).read()
+    port = f"--port={urllib.parse.urlsplit(base).port}"
+    (server,) = [child for child in psutil.Process().children() if port in child.cmdline()]
+    return server.pid
 
 
 def class_memory(students: int | None = None) -> dict:
@@ -139,23 +126,17 @@ def class_memory(students: int | None = None) -> dict:
     count = students or int(os.environ.get("BENCH_STUDENTS", str(DEFAULT_STUDENTS)))
     env = {key: value for key, value in os.environ.items() if key != "NBGRADER_EXECUTION"}
     env["PYTHONPATH"] = str(ROOT)
-    kernels_of: list[list] = []                 # per student, appended as soon as started,
-    servers: list[subprocess.Popen] = []        # so that a failure still stops everything
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch:
-            for index in range(count):
-                folder = Path(scratch) / f"student{index}"
-                folder.mkdir()
-                kernels_of.append(_student_kernels(env))
-                servers.append(_jupyterlab(folder))
-            time.sleep(2)   # let each process settle after its last request
-            per_student = [({stem: footprint(manager.provisioner.process.pid) for stem, manager, _ in kernels},
-                            footprint(server.pid)) for kernels, server in zip(kernels_of, servers)]
-    finally:
-        for kernels in kernels_of:
-            _stop(kernels, None)
-        for server in servers:
-            _stop([], server)
+    # The stack closes before the folder goes: every kernel and server stops, also on a failure.
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch, contextlib.ExitStack() as stack:
+        started = []
+        for index in range(count):
+            folder = Path(scratch) / f"student{index}"
+            folder.mkdir()
+            kernel_pids = stack.enter_context(_kernels_after_all_cells(env))
+            started.append((kernel_pids, _served_jupyterlab(stack, folder)))
+        time.sleep(2)   # let each process settle after its last request
+        per_student = [({stem: footprint(pid) for stem, pid in kernel_pids.items()}, footprint(server_pid))
+                       for kernel_pids, server_pid in started]
     first_kernels, first_server = per_student[0]
     totals = [sum(kernels.values(), ZERO) + server for kernels, server in per_student]
     in_class_pss = sum(total.pss for total in totals) / count
@@ -179,11 +160,10 @@ def memory_table(memory: dict) -> str:
              f"  {'':26}{'RSS':>8}{'USS':>8}"]
     lines += [f"  {stem:26}{mib['rss']:>8}{mib['uss']:>8}" for stem, mib in memory["kernel_mib"].items()]
     server = memory["jupyterlab_server_mib"]
-    lines += [f"  {'JupyterLab server (idle)':26}{server['rss']:>8}{server['uss']:>8}",
-              f"  one student alone on a host (RSS):          {memory['alone_mib']:>6}"
-              f"  -> {memory['students_per_gib_alone']:.2f} per GiB",
-              f"  each of {memory['students']} students together (PSS / N):   {memory['in_class_mib']:>6}"
-              f"  -> {memory['students_per_gib_in_class']:.2f} per GiB",
-              f"  one more student, libraries loaded (USS):   {memory['one_more_mib']:>6}"
-              f"  -> {memory['students_per_gib_one_more']:.2f} per GiB"]
+    lines.append(f"  {'JupyterLab server (idle)':26}{server['rss']:>8}{server['uss']:>8}")
+    totals = [("one student alone on a host (RSS)", "alone"),
+              (f"each of {memory['students']} students together (PSS / N)", "in_class"),
+              ("one more student, libraries loaded (USS)", "one_more")]
+    lines += [f"  {label:44}{memory[key + '_mib']:>6}  -> {memory['students_per_gib_' + key]:.2f} per GiB"
+              for label, key in totals]
     return "\n".join(lines)
